@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { IdSchema } from './common.js';
+import { RequestSampleSchema } from './samples.js';
+import { TimeSeriesPointSchema } from './summary.js';
+
+const base = {
+  v: z.literal(1),
+  runId: IdSchema,
+  loadPointId: IdSchema,
+  shardIndex: z.number().int().min(0),
+  agentId: z.string(),
+  /** epoch milliseconds when the agent emitted the event */
+  ts: z.number(),
+};
+
+/** The agent started executing a shard. */
+export const LoadPointStartedEventSchema = z.object({ ...base, type: z.literal('loadpoint.started') });
+
+/**
+ * A batch of raw samples. `batchSeq` counts 0,1,2,... per (loadPoint, shard); the API stores each
+ * (loadPointId, shardIndex, batchSeq) once, so redelivery never duplicates samples.
+ */
+export const SampleBatchEventSchema = z.object({
+  ...base,
+  type: z.literal('sample.batch'),
+  batchSeq: z.number().int().min(0),
+  samples: z.array(RequestSampleSchema),
+});
+
+/** Live progress: one per-second window, plus running totals. */
+export const ProgressEventSchema = z.object({
+  ...base,
+  type: z.literal('loadpoint.progress'),
+  window: TimeSeriesPointSchema,
+  totals: z.object({
+    done: z.number().int(),
+    errors: z.number().int(),
+    /** planned measured requests, when known */
+    planned: z.number().int().optional(),
+    elapsedSec: z.number(),
+  }),
+});
+
+/** The shard ended. `batchCount` lets the API wait until every batch is stored before completing. */
+export const LoadPointFinishedEventSchema = z.object({
+  ...base,
+  type: z.literal('loadpoint.finished'),
+  status: z.enum(['completed', 'cancelled', 'failed']),
+  batchCount: z.number().int().min(0),
+  /** human-readable reason when failed or aborted by a limit */
+  reason: z.string().optional(),
+  /** plain-language self-check warnings from the client (e.g. fell behind schedule) */
+  warnings: z.array(z.string()).default([]),
+});
+
+/** Everything an agent sends to the API on the `ingest` queue. */
+export const AgentEventSchema = z.discriminatedUnion('type', [
+  LoadPointStartedEventSchema,
+  SampleBatchEventSchema,
+  ProgressEventSchema,
+  LoadPointFinishedEventSchema,
+]);
+export type AgentEvent = z.infer<typeof AgentEventSchema>;
+export type SampleBatchEvent = z.infer<typeof SampleBatchEventSchema>;
+export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
+export type LoadPointFinishedEvent = z.infer<typeof LoadPointFinishedEventSchema>;
+
+/** Live info an agent keeps under `agentKey(id)` in Redis (heartbeat, TTL 15 s). */
+export const AgentInfoSchema = z.object({
+  id: z.string(),
+  pool: z.string(),
+  host: z.string(),
+  version: z.string(),
+  capabilities: z.object({
+    cpus: z.number().int(),
+    memoryMb: z.number().int(),
+    gpus: z.array(z.string()).default([]),
+    labels: z.record(z.string(), z.string()).default({}),
+  }),
+  state: z.enum(['idle', 'busy']),
+  currentJob: z.object({ runId: z.string(), loadPointId: z.string(), shardIndex: z.number() }).nullable(),
+  startedAt: z.number(),
+  heartbeatAt: z.number(),
+});
+export type AgentInfo = z.infer<typeof AgentInfoSchema>;
+
+/** Events the API pushes to browsers and CLIs on `GET /runs/:id/events` (SSE). */
+export const RunStreamEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run.status'), runId: z.string(), status: z.string(), error: z.string().nullable() }),
+  z.object({
+    type: z.literal('loadpoint.status'),
+    runId: z.string(),
+    loadPointId: z.string(),
+    status: z.string(),
+  }),
+  z.object({
+    type: z.literal('loadpoint.progress'),
+    runId: z.string(),
+    loadPointId: z.string(),
+    shardIndex: z.number(),
+    window: TimeSeriesPointSchema,
+    totals: ProgressEventSchema.shape.totals,
+  }),
+]);
+export type RunStreamEvent = z.infer<typeof RunStreamEventSchema>;

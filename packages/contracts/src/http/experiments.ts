@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { IdSchema, IsoDateSchema, PageQuerySchema, pageOf, RunStatusSchema } from '../common.js';
+import { LoadPlanSpecSchema } from '../specs/load-plan.js';
+import { SloSpecSchema } from '../specs/slo.js';
+import { OptimizationDescriptorSchema, RequestParamsSchema } from '../specs/variant.js';
+import { WorkloadSpecSchema } from '../specs/workload.js';
+
+export const VariantInputSchema = z.object({
+  /** present when updating an existing variant */
+  id: IdSchema.optional(),
+  targetId: IdSchema,
+  label: z.string().trim().min(1).max(100),
+  optimization: OptimizationDescriptorSchema.default({ features: {} }),
+  params: RequestParamsSchema.default({}),
+});
+export type VariantInput = z.infer<typeof VariantInputSchema>;
+
+export const CreateExperimentRequestSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(10_000).default(''),
+    tags: z.array(z.string().trim().min(1).max(50)).max(50).default([]),
+    workload: WorkloadSpecSchema,
+    loadPlan: LoadPlanSpecSchema,
+    slo: SloSpecSchema.optional(),
+    variants: z.array(VariantInputSchema).min(1).max(50),
+  })
+  .refine((e) => new Set(e.variants.map((v) => v.label)).size === e.variants.length, {
+    message: 'variant labels must be unique within an experiment',
+    path: ['variants'],
+  });
+export type CreateExperimentRequest = z.infer<typeof CreateExperimentRequestSchema>;
+
+/** PATCH: any top-level field; `variants`, when given, replaces the variant list (ids keep existing rows). */
+export const UpdateExperimentRequestSchema = z.object({
+  name: z.string().trim().min(1).max(200).optional(),
+  description: z.string().max(10_000).optional(),
+  tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+  workload: WorkloadSpecSchema.optional(),
+  loadPlan: LoadPlanSpecSchema.optional(),
+  slo: SloSpecSchema.nullable().optional(),
+  variants: z.array(VariantInputSchema).min(1).max(50).optional(),
+});
+export type UpdateExperimentRequest = z.infer<typeof UpdateExperimentRequestSchema>;
+
+export const VariantSchema = z.object({
+  id: IdSchema,
+  targetId: IdSchema,
+  label: z.string(),
+  optimization: OptimizationDescriptorSchema,
+  params: RequestParamsSchema,
+});
+export type Variant = z.infer<typeof VariantSchema>;
+
+export const RunBriefSchema = z.object({
+  id: IdSchema,
+  status: RunStatusSchema,
+  trigger: z.string(),
+  createdAt: IsoDateSchema,
+  finishedAt: IsoDateSchema.nullable(),
+});
+export type RunBrief = z.infer<typeof RunBriefSchema>;
+
+export const ExperimentSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  description: z.string(),
+  tags: z.array(z.string()),
+  workload: WorkloadSpecSchema,
+  loadPlan: LoadPlanSpecSchema,
+  slo: SloSpecSchema.nullable(),
+  variants: z.array(VariantSchema),
+  createdAt: IsoDateSchema,
+  updatedAt: IsoDateSchema,
+  /** newest first, at most 20 */
+  recentRuns: z.array(RunBriefSchema),
+});
+export type Experiment = z.infer<typeof ExperimentSchema>;
+
+export const ExperimentListItemSchema = ExperimentSchema.omit({ workload: true, loadPlan: true, slo: true }).extend({
+  lastRun: RunBriefSchema.nullable(),
+});
+export type ExperimentListItem = z.infer<typeof ExperimentListItemSchema>;
+export const ExperimentListSchema = pageOf(ExperimentListItemSchema);
+export type ExperimentList = z.infer<typeof ExperimentListSchema>;
+
+export const ExperimentListQuerySchema = PageQuerySchema.extend({
+  q: z.string().optional(),
+  tag: z.string().optional(),
+});
+export type ExperimentListQuery = z.infer<typeof ExperimentListQuerySchema>;
