@@ -65,7 +65,7 @@ export type SampleBatchEvent = z.infer<typeof SampleBatchEventSchema>;
 export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
 export type LoadPointFinishedEvent = z.infer<typeof LoadPointFinishedEventSchema>;
 
-/** Live info an agent keeps under `agentKey(id)` in Redis (heartbeat, TTL 15 s). */
+/** Live info an agent keeps under `agentKey(prefix, id)` in Redis (heartbeat, TTL AGENT_TTL_SEC). */
 export const AgentInfoSchema = z.object({
   id: z.string(),
   pool: z.string(),

@@ -8,17 +8,33 @@ import { WorkloadSpecSchema } from './specs/workload.js';
 /** Current version of job payloads and agent events. */
 export const PROTOCOL_VERSION = 1 as const;
 
+/**
+ * Names in Redis. Every process is configured with one `prefix` (QUEUE_PREFIX, default `ib`): BullMQ
+ * queues use it as their BullMQ `prefix`, and every other key and channel starts with it, so several
+ * installations (or test files) can share one Redis server without seeing each other.
+ */
+export const DEFAULT_REDIS_PREFIX = 'ib';
 /** BullMQ queue that carries load-point jobs for one agent pool. */
 export const loadQueueName = (pool: string): string => `load.${pool}`;
 /** BullMQ queue on which agents send events (sample batches, progress, lifecycle) to the API. */
 export const INGEST_QUEUE = 'ingest';
-/** Redis pub/sub channel on which the API announces cancellations; payload is `{ runId }`. */
-export const CANCEL_CHANNEL = 'inferbench:cancel';
-/** Redis key set while a run is cancelled (agents check it before starting a job). */
-export const cancelKey = (runId: string): string => `inferbench:cancelled:${runId}`;
-/** Redis key (JSON AgentInfo, with a TTL) refreshed by an agent's heartbeat. */
-export const agentKey = (agentId: string): string => `inferbench:agent:${agentId}`;
-export const AGENT_KEY_PATTERN = 'inferbench:agent:*';
+/** Pub/sub channel on which the API announces cancellations; message is `{"runId": "..."}`. */
+export const cancelChannel = (prefix: string): string => `${prefix}:cancel`;
+/** Key set (with a TTL of a day) while a run is cancelled; agents check it before starting a job. */
+export const cancelKey = (prefix: string, runId: string): string => `${prefix}:cancelled:${runId}`;
+/** Key holding an agent's JSON AgentInfo, refreshed by its heartbeat with a TTL (AGENT_TTL_SEC). */
+export const agentKey = (prefix: string, agentId: string): string => `${prefix}:agent:${agentId}`;
+export const agentKeyPattern = (prefix: string): string => `${prefix}:agent:*`;
+/** Pub/sub channel on which the API relays one run's live events to SSE subscribers. */
+export const runEventsChannel = (prefix: string, runId: string): string => `${prefix}:run-events:${runId}`;
+/** Seconds an agent key lives without a heartbeat; agents refresh it every AGENT_TTL_SEC / 5. */
+export const AGENT_TTL_SEC = 10;
+/** BullMQ job id of one shard of a load point (custom ids must not contain ':'). */
+export const loadPointJobId = (loadPointId: string, shardIndex: number, attempt = 0): string =>
+  `${loadPointId}-s${shardIndex}-a${attempt}`;
+/** BullMQ job id of one sample batch: the ingest queue drops a re-sent batch with the same id. */
+export const sampleBatchJobId = (loadPointId: string, shardIndex: number, batchSeq: number): string =>
+  `${loadPointId}-s${shardIndex}-b${batchSeq}`;
 
 /** Connection details of a target as an agent needs them. The API key travels decrypted, only inside Redis. */
 export const TargetConnSchema = z.object({
