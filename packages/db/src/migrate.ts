@@ -30,7 +30,7 @@ async function create(name: string, databaseUrl: string): Promise<void> {
       filters: { externalTables: [], externalEnums: [] },
     } as never);
     const sql = (result as unknown as { stdout: string }).stdout;
-    if (!sql.trim() || /^-- This is an empty migration/.test(sql.trim())) {
+    if (!sql.trim() || sql.trim().startsWith('-- This is an empty migration')) {
       console.log('schema unchanged: no migration written');
       return;
     }

@@ -1,0 +1,17 @@
+import { ApiClient } from '@inferbench/api-client';
+import { serverEnv } from '../env';
+
+/** Path of the same-origin proxy Route Handler (src/app/api/[...path]/route.ts). */
+export const BROWSER_API_BASE = '/api';
+
+let browserApi: ApiClient | undefined;
+
+/**
+ * The API client for wherever this code runs: on the server it calls API_URL directly; in the browser it
+ * calls the same-origin proxy, so the API never needs CORS.
+ */
+export function getApi(): ApiClient {
+  if (typeof window === 'undefined') return new ApiClient({ baseUrl: serverEnv().apiUrl });
+  browserApi ??= new ApiClient({ baseUrl: BROWSER_API_BASE });
+  return browserApi;
+}

@@ -1,0 +1,39 @@
+import { defaultShouldDehydrateQuery, isServer, QueryClient } from '@tanstack/react-query';
+
+/**
+ * Query client factory (TanStack "advanced SSR" pattern):
+ * - staleTime > 0 so data prefetched by a server component is not refetched right after hydration;
+ * - pending queries are dehydrated too, so a server component may start a prefetch without awaiting it.
+ */
+export function makeQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 10_000,
+        retry: (failureCount, error) => failureCount < 2 && !isClientError(error),
+        refetchOnWindowFocus: true,
+      },
+      dehydrate: {
+        shouldDehydrateQuery: (query) => defaultShouldDehydrateQuery(query) || query.state.status === 'pending',
+      },
+    },
+  });
+}
+
+/** 4xx answers (not found, validation) will not improve by retrying. */
+function isClientError(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+let browserQueryClient: QueryClient | undefined;
+
+/**
+ * A new client per server request (no data leaks between users), one singleton in the browser (so a
+ * re-suspending React tree does not throw its cache away).
+ */
+export function getQueryClient(): QueryClient {
+  if (isServer) return makeQueryClient();
+  browserQueryClient ??= makeQueryClient();
+  return browserQueryClient;
+}
