@@ -1,0 +1,57 @@
+// Seeds the demo over the REST API (idempotent): two targets on the bundled simulator, one per
+// "variant" of the same model (fp16 and int4-awq run at different speeds), and one experiment that
+// sweeps concurrency over both. Prints the experiment id.
+const api = process.env.INFERBENCH_API_URL ?? `http://127.0.0.1:${process.env.API_PORT ?? 4000}`;
+const sim = process.env.SIM_URL ?? `http://127.0.0.1:${process.env.SIM_PORT ?? 8100}`;
+const EXPERIMENT = 'Demo: fp16 vs int4-awq on the simulator';
+
+async function call(method, path, body) {
+  const res = await fetch(`${api}${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function ensureTarget(name, model) {
+  const { items } = await call('GET', '/targets?limit=500');
+  const found = items.find((t) => t.name === name);
+  if (found) return found;
+  return call('POST', '/targets', { name, baseUrl: `${sim}/v1`, apiKind: 'chat', model, pool: 'default' });
+}
+
+const fp16 = await ensureTarget('sim-llama-fp16', 'sim-fp16');
+const int4 = await ensureTarget('sim-llama-int4-awq', 'sim-int4-awq');
+
+const { items } = await call('GET', `/experiments?q=${encodeURIComponent(EXPERIMENT)}&limit=50`);
+let exp = items.find((e) => e.name === EXPERIMENT);
+if (!exp) {
+  exp = await call('POST', '/experiments', {
+    name: EXPERIMENT,
+    description:
+      'The same simulated 8B model served in fp16 and with 4-bit AWQ weights. A short concurrency sweep shows ' +
+      'how quantization changes TTFT, TPOT and throughput.',
+    tags: ['demo', 'quantization'],
+    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 256 }, outputTokens: { kind: 'fixed', value: 64 } },
+    loadPlan: { kind: 'concurrency', levels: [1, 4, 8], requests: 24, warmup: { requests: 2 }, seed: 7 },
+    slo: { ttftMs: 500, tpotMs: 50, percentile: 99 },
+    variants: [
+      {
+        targetId: fp16.id,
+        label: 'fp16',
+        optimization: { engine: 'inferbench-sim', model: 'llama-3.1-8b (simulated)', precision: 'fp16', features: { continuousBatching: true } },
+        params: { maxTokens: 64, temperature: 0, ignoreEos: true },
+      },
+      {
+        targetId: int4.id,
+        label: 'int4-awq',
+        optimization: { engine: 'inferbench-sim', model: 'llama-3.1-8b (simulated)', precision: 'int4-awq', features: { continuousBatching: true } },
+        params: { maxTokens: 64, temperature: 0, ignoreEos: true },
+      },
+    ],
+  });
+}
+console.log(exp.id);

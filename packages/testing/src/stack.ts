@@ -1,0 +1,159 @@
+/**
+ * A whole inferbench stack as real child processes (simulator, API, agents) over the real local
+ * PostgreSQL and Redis, isolated by a fresh database and a unique Redis prefix. Used by end-to-end,
+ * fault and browser tests. Each process runs its normal entry point through tsx, configured by env.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createTestDatabase, createTestRedis, freePort, REPO_ROOT, type TestDatabase, type TestRedis } from './index.js';
+
+const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
+
+export interface StackProcess {
+  name: string;
+  child: ChildProcess;
+  /** last lines of stdout+stderr, for failure messages */
+  logs: string[];
+  exited: Promise<number | null>;
+}
+
+export interface StackOptions {
+  /** number of agents to start in the `default` pool (default 1) */
+  agents?: number;
+  simSeed?: number;
+  apiEnv?: Record<string, string>;
+  agentEnv?: Record<string, string>;
+  /** start the simulator process (default true) */
+  sim?: boolean;
+}
+
+export interface Stack {
+  apiUrl: string;
+  simUrl: string;
+  apiPort: number;
+  db: TestDatabase;
+  redis: TestRedis;
+  processes: StackProcess[];
+  /** start one more agent (pool `default` unless env says otherwise) and wait for its heartbeat */
+  startAgent(env?: Record<string, string>): Promise<StackProcess>;
+  /** (re)start the API process on the same port */
+  startApi(): Promise<StackProcess>;
+  /** send a signal to a process and wait for it to exit */
+  kill(p: StackProcess, signal?: NodeJS.Signals): Promise<void>;
+  /** everything the processes printed, for debugging a failed test */
+  dumpLogs(): string;
+  stop(): Promise<void>;
+}
+
+function launch(name: string, entry: string, env: Record<string, string>): StackProcess {
+  const child = spawn(TSX, [path.join(REPO_ROOT, entry)], {
+    cwd: path.dirname(path.dirname(path.join(REPO_ROOT, entry))),
+    env: { ...process.env, ...env, NODE_ENV: 'test', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const keep = (buf: Buffer) => {
+    for (const line of buf.toString().split('\n')) {
+      if (!line) continue;
+      logs.push(line);
+      if (logs.length > 400) logs.shift();
+    }
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { name, child, logs, exited };
+}
+
+async function waitUntil(what: string, p: StackProcess | null, timeoutMs: number, check: () => Promise<boolean>) {
+  const end = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void p?.exited.then((c) => (exitCode = c));
+  while (Date.now() < end) {
+    if (exitCode !== undefined) {
+      throw new Error(`${p?.name} exited (${exitCode}) while waiting for ${what}:\n${p?.logs.slice(-40).join('\n')}`);
+    }
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${p?.logs.slice(-40).join('\n') ?? ''}`);
+}
+
+const httpOk = (url: string) => async () => (await fetch(url)).ok;
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const db = await createTestDatabase();
+  const redis = createTestRedis();
+  const [apiPort, simPort] = await Promise.all([freePort(), freePort()]);
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const simUrl = `http://127.0.0.1:${simPort}`;
+  const processes: StackProcess[] = [];
+  const common = { REDIS_URL: redis.url, QUEUE_PREFIX: redis.prefix, LOG_LEVEL: 'warn' };
+  let agentSeq = 0;
+
+  const stack: Stack = {
+    apiUrl,
+    simUrl,
+    apiPort,
+    db,
+    redis,
+    processes,
+    async startApi() {
+      const p = launch('api', 'apps/api/src/main.ts', {
+        ...common,
+        DATABASE_URL: db.url,
+        API_HOST: '127.0.0.1',
+        API_PORT: String(apiPort),
+        SWEEP_INTERVAL_MS: '500',
+        ...opts.apiEnv,
+      });
+      processes.push(p);
+      await waitUntil('the API to be ready', p, 60_000, httpOk(`${apiUrl}/ready`));
+      return p;
+    },
+    async startAgent(env = {}) {
+      const id = `test-agent-${++agentSeq}`;
+      const p = launch(id, 'apps/agent/src/main.ts', { ...common, AGENT_ID: id, ...opts.agentEnv, ...env });
+      processes.push(p);
+      await waitUntil(`agent ${id} to register`, p, 60_000, async () => {
+        const r = await fetch(`${apiUrl}/agents`);
+        if (!r.ok) return false;
+        const body = (await r.json()) as { items: { id: string; state: string }[] };
+        return body.items.some((a) => a.id === id && a.state !== 'offline');
+      });
+      return p;
+    },
+    async kill(p, signal = 'SIGTERM') {
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
+      const t = setTimeout(() => p.child.kill('SIGKILL'), 8_000);
+      await p.exited;
+      clearTimeout(t);
+    },
+    dumpLogs() {
+      return processes.map((p) => `--- ${p.name} ---\n${p.logs.join('\n')}`).join('\n');
+    },
+    async stop() {
+      await Promise.all(processes.map((p) => stack.kill(p)));
+      await redis.cleanup().catch(() => undefined);
+      await db.drop().catch(() => undefined);
+    },
+  };
+
+  try {
+    if (opts.sim !== false) {
+      const sim = launch('sim', 'apps/sim/src/main.ts', {
+        SIM_PORT: String(simPort),
+        SIM_HOST: '127.0.0.1',
+        SIM_SEED: String(opts.simSeed ?? 1),
+      });
+      processes.push(sim);
+      await waitUntil('the simulator', sim, 60_000, httpOk(`${simUrl}/health`));
+    }
+    await stack.startApi();
+    for (let i = 0; i < (opts.agents ?? 1); i++) await stack.startAgent();
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  return stack;
+}
