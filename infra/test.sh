@@ -22,6 +22,9 @@ pnpm exec turbo run typecheck --output-logs=errors-only
 log "lint"
 pnpm exec oxlint --deny-warnings
 
+log "building the dashboard for the browser tests"
+pnpm --filter @inferbench/web build >"$results/web-build.log" 2>&1 || { tail -40 "$results/web-build.log"; die "dashboard build failed"; }
+
 log "tests (unit, integration, end-to-end, browser)"
 status=0
 # One package at a time: several tests measure timing, and this machine has 2 cores.
