@@ -293,6 +293,7 @@ export class LoadPointAccumulator {
     if (e2eUs > 0) f.requestTokensPerSec.record(Math.round((out * 1e9) / e2eUs));
     if (s.firstContentUs !== undefined) f.ttftContentMs.record(s.firstContentUs - sentUs);
 
+    const slo = this.sloBounds;
     let ttftUs: number | undefined;
     let maxGapUs = -1;
     const first = s.firstChunkUs;
@@ -304,12 +305,9 @@ export class LoadPointAccumulator {
       const n = gaps.length;
       if (n > 0) {
         f.ttstMs.record(ttftUs + gaps[0]!);
-        const itl = f.itlMs;
-        for (let i = 0; i < n; i++) {
-          const g = gaps[i]!;
-          itl.record(g);
-          if (g > maxGapUs) maxGapUs = g;
-        }
+        f.itlMs.recordMany(gaps);
+        if (slo !== undefined && slo.itlMs !== undefined)
+          for (let i = 0; i < n; i++) if (gaps[i]! > maxGapUs) maxGapUs = gaps[i]!;
       }
       const decodeUs = endUs - first;
       if (out >= 2) {
@@ -319,11 +317,16 @@ export class LoadPointAccumulator {
       if (out >= 1) f.tpotAllTokensMs.record(Math.round((decodeUs * 1000) / out));
     }
 
-    const slo = this.sloBounds;
     if (slo !== undefined) {
       let good = true;
       if (slo.ttftMs !== undefined && (ttftUs === undefined || ttftUs > slo.ttftMs * 1000)) good = false;
-      if (good && slo.tpotMs !== undefined && first !== undefined && out >= 2 && endUs - first > slo.tpotMs * 1000 * (out - 1)) {
+      if (
+        good &&
+        slo.tpotMs !== undefined &&
+        first !== undefined &&
+        out >= 2 &&
+        endUs - first > slo.tpotMs * 1000 * (out - 1)
+      ) {
         good = false;
       }
       if (good && slo.itlMs !== undefined && maxGapUs >= 0 && maxGapUs > slo.itlMs * 1000) good = false;
@@ -346,13 +349,16 @@ export class LoadPointAccumulator {
    * same time-series setting.
    */
   merge(o: LoadPointAccumulator): this {
-    if (!sameBounds(this.sloBounds, o.sloBounds)) throw new Error('cannot merge accumulators built with different SLO bounds');
-    if (this.collectsTimeSeries !== o.collectsTimeSeries) throw new Error('cannot merge accumulators with and without time series');
+    if (!sameBounds(this.sloBounds, o.sloBounds))
+      throw new Error('cannot merge accumulators built with different SLO bounds');
+    if (this.collectsTimeSeries !== o.collectsTimeSeries)
+      throw new Error('cannot merge accumulators with and without time series');
     this.succeeded += o.succeeded;
     this.failed += o.failed;
     this.cancelled += o.cancelled;
     this.warmup += o.warmup;
-    for (const [k, v] of Object.entries(o.errorsByClass)) this.errorsByClass[k] = (this.errorsByClass[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(o.errorsByClass))
+      this.errorsByClass[k] = (this.errorsByClass[k] ?? 0) + v;
     if (o.minSentUs < this.minSentUs) this.minSentUs = o.minSentUs;
     if (o.maxEndUs > this.maxEndUs) this.maxEndUs = o.maxEndUs;
     this.occupancyUs.merge(o.occupancyUs);
@@ -400,7 +406,13 @@ export class LoadPointAccumulator {
       const boundMs = slo[figure];
       if (boundMs === undefined) continue;
       const observedMs = this.percentile(figure, p);
-      checks.push({ figure, boundMs, percentile: p, observedMs, pass: observedMs !== undefined && observedMs <= boundMs });
+      checks.push({
+        figure,
+        boundMs,
+        percentile: p,
+        observedMs,
+        pass: observedMs !== undefined && observedMs <= boundMs,
+      });
     }
     return { pass: checks.every((c) => c.pass), checks };
   }
@@ -486,7 +498,12 @@ export class LoadPointAccumulator {
       v: 1,
       slo: this.sloBounds ? { ...this.sloBounds, percentile: this.sloPercentile } : null,
       timeSeries: this.collectsTimeSeries,
-      requests: { succeeded: this.succeeded, failed: this.failed, cancelled: this.cancelled, warmup: this.warmup },
+      requests: {
+        succeeded: this.succeeded,
+        failed: this.failed,
+        cancelled: this.cancelled,
+        warmup: this.warmup,
+      },
       errorsByClass: sortedRecord(this.errorsByClass),
       minSentUs: windowCount > 0 ? this.minSentUs : null,
       maxEndUs: windowCount > 0 ? this.maxEndUs : null,
@@ -556,8 +573,14 @@ export class LoadPointAccumulator {
 }
 
 /** Summarize a list of samples in one call (builds an accumulator with opts.slo and time series on). */
-export function summarizeSamples(samples: Iterable<RequestSample>, opts: SummaryOptions = {}): LoadPointSummary {
-  const acc = new LoadPointAccumulator({ ...(opts.slo ? { slo: opts.slo } : {}), timeSeries: opts.includeTimeSeries ?? false });
+export function summarizeSamples(
+  samples: Iterable<RequestSample>,
+  opts: SummaryOptions = {},
+): LoadPointSummary {
+  const acc = new LoadPointAccumulator({
+    ...(opts.slo ? { slo: opts.slo } : {}),
+    timeSeries: opts.includeTimeSeries ?? false,
+  });
   acc.addAll(samples);
   return acc.summary(opts);
 }

@@ -2,6 +2,8 @@ import * as hdr from 'hdr-histogram-js';
 
 type JsHist = hdr.JsHistogram;
 
+const EMPTY = new Float64Array(0);
+
 /**
  * An HDR histogram of non-negative integers (hdr-histogram-js, pure JS, no wasm) with a fast
  * recording path.
@@ -24,19 +26,27 @@ export class FastHdr {
   private readonly bitBucketSize: 32 | 64;
   private readonly halfMag: number;
   private readonly halfCount: number;
-  private hist: JsHist;
-  private pending: Float64Array;
+  private hist: JsHist | undefined;
+  /**
+   * Staged counts in HDR index layout, allocated on first record and released on flush, so idle
+   * histograms (e.g. past seconds of a time series) hold only the library's counts. Float64 for
+   * 64-bit histograms; Uint32 for 32-bit ones (whose library counts cannot exceed 2^31 anyway).
+   */
+  private pending: Float64Array | Uint32Array = EMPTY;
   private pendingMaxIdx = -1;
 
   constructor(digits: 1 | 2 | 3 | 4 | 5 = 3, bitBucketSize: 32 | 64 = 64) {
     this.digits = digits;
     this.bitBucketSize = bitBucketSize;
-    this.hist = FastHdr.newHist(digits, bitBucketSize);
     // Same derivation as HdrHistogram: sub-bucket count is the power of two ≥ 2·10^digits.
     const subBucketCountMagnitude = Math.ceil(Math.log2(2 * 10 ** digits));
     this.halfMag = subBucketCountMagnitude - 1;
     this.halfCount = 2 ** this.halfMag;
-    this.pending = new Float64Array(2 * this.halfCount);
+  }
+
+  private lib(): JsHist {
+    if (this.hist === undefined) this.hist = FastHdr.newHist(this.digits, this.bitBucketSize);
+    return this.hist;
   }
 
   private static newHist(digits: 1 | 2 | 3 | 4 | 5, bitBucketSize: 32 | 64): JsHist {
@@ -60,7 +70,7 @@ export class FastHdr {
     else if (!Number.isInteger(v)) v = Math.round(v);
     if (v >= 2147483648) {
       // beyond the 31-bit fast path (> 35 min in µs): let the library handle it
-      this.hist.recordValue(v);
+      this.lib().recordValue(v);
       return;
     }
     let b = 31 - Math.clz32(v) - this.halfMag;
@@ -72,9 +82,9 @@ export class FastHdr {
   }
 
   private grow(idx: number): void {
-    let n = this.pending.length;
+    let n = Math.max(this.pending.length, this.halfCount);
     while (n <= idx) n *= 2;
-    const next = new Float64Array(n);
+    const next = this.bitBucketSize === 64 ? new Float64Array(n) : new Uint32Array(n);
     next.set(this.pending);
     this.pending = next;
   }
@@ -90,20 +100,19 @@ export class FastHdr {
   private flush(): void {
     if (this.pendingMaxIdx < 0) return;
     const p = this.pending;
+    const h = this.lib();
     for (let i = 0; i <= this.pendingMaxIdx; i++) {
       const c = p[i]!;
-      if (c !== 0) {
-        this.hist.recordValueWithCount(this.valueOfIndex(i), c);
-        p[i] = 0;
-      }
+      if (c !== 0) h.recordValueWithCount(this.valueOfIndex(i), c);
     }
+    this.pending = EMPTY;
     this.pendingMaxIdx = -1;
   }
 
   /** The library histogram with every staged value flushed into it. */
   histogram(): JsHist {
     this.flush();
-    return this.hist;
+    return this.lib();
   }
 
   get totalCount(): number {
@@ -121,7 +130,8 @@ export class FastHdr {
 
   /** Add every count of another histogram (same digits) into this one. Exact. */
   merge(other: FastHdr): void {
-    if (other.digits !== this.digits) throw new Error(`cannot merge HDR histograms of ${other.digits} and ${this.digits} digits`);
+    if (other.digits !== this.digits)
+      throw new Error(`cannot merge HDR histograms of ${other.digits} and ${this.digits} digits`);
     const o = other.histogram();
     if (o.totalCount === 0) return;
     this.histogram().add(o);
@@ -137,10 +147,12 @@ export class FastHdr {
     const out = new FastHdr(digits, bitBucketSize);
     const decoded = hdr.decodeFromCompressedBase64(b64, bitBucketSize, false) as JsHist;
     if (decoded.numberOfSignificantValueDigits !== digits) {
-      throw new Error(`HDR encoding has ${decoded.numberOfSignificantValueDigits} significant digits, expected ${digits}`);
+      throw new Error(
+        `HDR encoding has ${decoded.numberOfSignificantValueDigits} significant digits, expected ${digits}`,
+      );
     }
     // decoded histograms do not auto-resize: copy into a fresh auto-resizing one
-    if (decoded.totalCount > 0) out.hist.add(decoded);
+    if (decoded.totalCount > 0) out.lib().add(decoded);
     return out;
   }
 }

@@ -73,7 +73,11 @@ export interface ConfidenceInterval {
  * Note: for extreme percentiles of small samples (p99 of 50 values) the interval is necessarily
  * wide and the bootstrap under-covers; report n alongside.
  */
-export function bootstrapPercentileCI(values: readonly number[], p: number, opts: BootstrapOptions = {}): ConfidenceInterval & { n: number; iterations: number } {
+export function bootstrapPercentileCI(
+  values: readonly number[],
+  p: number,
+  opts: BootstrapOptions = {},
+): ConfidenceInterval & { n: number; iterations: number } {
   const iterations = opts.iterations ?? 2000;
   const confidence = opts.confidence ?? 0.95;
   checkBootstrap(values.length, iterations, confidence);
@@ -100,7 +104,10 @@ function checkBootstrap(n: number, iterations: number, confidence: number): void
 function interval(est: Float64Array, confidence: number): [number, number] {
   const sorted = Float64Array.from(est).sort();
   const alpha = (1 - confidence) / 2;
-  return [sorted[rankIndex(sorted.length, alpha * 100)]!, sorted[rankIndex(sorted.length, (1 - alpha) * 100)]!];
+  return [
+    sorted[rankIndex(sorted.length, alpha * 100)]!,
+    sorted[rankIndex(sorted.length, (1 - alpha) * 100)]!,
+  ];
 }
 
 /** Result of {@link compareStats}. */
@@ -122,7 +129,11 @@ export interface PercentileComparison {
  * true when that interval excludes 0. The separate intervals of A and B (from the same resamples)
  * and whether they overlap are reported too; non-overlap implies `differs`, not the reverse.
  */
-export function compareStats(a: readonly number[], b: readonly number[], opts: BootstrapOptions & { p?: number } = {}): PercentileComparison {
+export function compareStats(
+  a: readonly number[],
+  b: readonly number[],
+  opts: BootstrapOptions & { p?: number } = {},
+): PercentileComparison {
   const p = opts.p ?? 50;
   const iterations = opts.iterations ?? 2000;
   const confidence = opts.confidence ?? 0.95;
@@ -172,7 +183,17 @@ export function erfc(x: number): number {
     Math.exp(
       -z * z -
         1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
 }
@@ -212,9 +233,10 @@ export interface McNemarResult {
  * continuity-corrected statistic.
  */
 export function mcnemar(b: number, c: number, opts: { exactBelow?: number } = {}): McNemarResult {
-  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0) throw new Error('mcnemar needs non-negative integer counts');
+  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0)
+    throw new Error('mcnemar needs non-negative integer counts');
   const n = b + c;
-  const statistic = n === 0 ? 0 : (Math.max(Math.abs(b - c) - 1, 0) ** 2) / n;
+  const statistic = n === 0 ? 0 : Math.max(Math.abs(b - c) - 1, 0) ** 2 / n;
   if (n < (opts.exactBelow ?? 25)) {
     return { b, c, n, statistic, pValue: exactBinomialTwoSided(Math.min(b, c), n), method: 'exact-binomial' };
   }
@@ -240,7 +262,12 @@ function exactBinomialTwoSided(k: number, n: number): number {
 export function pairedAccuracyDiff(b: number, c: number, n: number, confidence = 0.95): ConfidenceInterval {
   if (n <= 0 || b + c > n) throw new Error('pairedAccuracyDiff needs b + c ≤ n and n > 0');
   const diff = (b - c) / n;
-  const se = Math.sqrt(Math.max(b + c - ((b - c) ** 2) / n, 0)) / n;
+  const se = Math.sqrt(Math.max(b + c - (b - c) ** 2 / n, 0)) / n;
   const z = normalQuantile(1 - (1 - confidence) / 2);
-  return { estimate: diff, lower: Math.max(-1, diff - z * se), upper: Math.min(1, diff + z * se), confidence };
+  return {
+    estimate: diff,
+    lower: Math.max(-1, diff - z * se),
+    upper: Math.min(1, diff + z * se),
+    confidence,
+  };
 }

@@ -51,6 +51,20 @@ export class SecondBucket {
     this.itl.record(us);
   }
 
+  recordItlMany(gapsUs: readonly number[]): void {
+    let mn = this.itlMinUs;
+    let mx = this.itlMaxUs;
+    const h = this.itl;
+    for (let i = 0; i < gapsUs.length; i++) {
+      const g = gapsUs[i]!;
+      if (g < mn) mn = g;
+      if (g > mx) mx = g;
+      h.record(g);
+    }
+    this.itlMinUs = mn;
+    this.itlMaxUs = mx;
+  }
+
   merge(o: SecondBucket): void {
     this.completed += o.completed;
     this.errors += o.errors;
@@ -145,8 +159,7 @@ export function addCompletionToBucket(b: SecondBucket, s: RequestSample, succeed
   b.outputTokens += s.outputTokens;
   if (s.firstChunkUs !== undefined) {
     b.recordTtft(s.firstChunkUs - s.sentUs);
-    const gaps = s.chunkGapsUs;
-    for (let i = 0; i < gaps.length; i++) b.recordItl(gaps[i]!);
+    b.recordItlMany(s.chunkGapsUs);
   }
 }
 
