@@ -12,3 +12,4 @@ export * from './http/targets.js';
 export * from './http/experiments.js';
 export * from './http/runs.js';
 export * from './http/agents.js';
+export * from './telemetry.js';
