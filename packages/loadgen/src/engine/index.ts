@@ -1,0 +1,12 @@
+export {
+  runLoadPoint,
+  ERROR_RATE_MIN_REQUESTS,
+  CANCEL_GRACE_US,
+  type RunLoadPointInput,
+  type RunLoadPointDeps,
+  type RunLoadPointResult,
+  type LoadPointEndStatus,
+  type LoadTick,
+} from './run-load-point.js';
+export { outcomeToSample, type SampleContext } from './samples.js';
+export { SelfCheck, SELF_CHECK_LIMITS, type SelfCheckReport } from './self-check.js';
