@@ -1,0 +1,84 @@
+/**
+ * Agent configuration: one small zod schema over the environment, parsed once at boot (STYLE.md F)
+ * and mapped to a nested typed object. Only this file reads environment variables.
+ */
+import os from 'node:os';
+import { z } from 'zod';
+import { DEFAULT_REDIS_PREFIX } from '@inferbench/contracts';
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const positiveMs = (def: number) => z.coerce.number().int().positive().default(def);
+
+/** `k=v,k=v` → record; empty string → {}. */
+const LabelsSchema = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    const out: Record<string, string> = {};
+    for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) {
+        ctx.addIssue({ code: 'custom', message: `label "${part}" is not k=v` });
+        return z.NEVER;
+      }
+      out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    }
+    return out;
+  });
+
+export const AgentEnvSchema = z.object({
+  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:56379'),
+  QUEUE_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  AGENT_POOL: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'pool must be lowercase letters, digits and dashes')
+    .default('default'),
+  AGENT_ID: z.string().min(1).max(200).optional(),
+  AGENT_LABELS: LabelsSchema,
+  AGENT_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  AGENT_TOKENIZER: z.string().min(1).default('o200k_base'),
+  AGENT_CONNECT_TIMEOUT_MS: positiveMs(10_000),
+  AGENT_FIRST_TOKEN_TIMEOUT_MS: positiveMs(120_000),
+  AGENT_IDLE_TIMEOUT_MS: positiveMs(60_000),
+  AGENT_TOTAL_TIMEOUT_MS: positiveMs(600_000),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+/** Typed agent configuration (nested, defaults applied). */
+export interface AgentConfig {
+  redis: { url: string; prefix: string };
+  agent: { id: string; pool: string; labels: Record<string, string>; jobConcurrency: number };
+  tokenizer: string;
+  /** per-request timeouts of the HTTP client, milliseconds */
+  timeouts: { connectMs: number; firstTokenMs: number; idleMs: number; totalMs: number };
+  logLevel: LogLevel;
+}
+
+/** Parse the environment (default: `process.env`) into an {@link AgentConfig}; throws a readable error on bad values. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
+  const parsed = AgentEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid agent configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
+    agent: {
+      id: e.AGENT_ID ?? `${os.hostname()}-${process.pid}`,
+      pool: e.AGENT_POOL,
+      labels: e.AGENT_LABELS,
+      jobConcurrency: e.AGENT_JOB_CONCURRENCY,
+    },
+    tokenizer: e.AGENT_TOKENIZER,
+    timeouts: {
+      connectMs: e.AGENT_CONNECT_TIMEOUT_MS,
+      firstTokenMs: e.AGENT_FIRST_TOKEN_TIMEOUT_MS,
+      idleMs: e.AGENT_IDLE_TIMEOUT_MS,
+      totalMs: e.AGENT_TOTAL_TIMEOUT_MS,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}

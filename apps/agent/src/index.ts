@@ -1,0 +1,2 @@
+export { startAgent, maxConnectionsFor, type RunningAgent, type StartAgentDeps } from './main.js';
+export { loadConfig, type AgentConfig } from './config.js';

@@ -1,0 +1,216 @@
+/**
+ * Composition root of the agent (STYLE.md D): the only file that reads configuration and constructs
+ * adapters (Redis connections, BullMQ queue and worker, HTTP client, clock, tokenizer). Run it with
+ * `tsx src/main.ts`; tests call {@link startAgent} in-process with their own config.
+ */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  agentKey,
+  cancelChannel,
+  cancelKey,
+  INGEST_QUEUE,
+  loadQueueName,
+  type AgentInfo,
+  type LoadPointJob,
+} from '@inferbench/contracts';
+import { createTokenizer, OpenAiCompatibleClient, runLoadPoint, SystemClock, type Tokenizer } from '@inferbench/loadgen';
+import { createLogger, type Logger } from './common/logger.js';
+import { loadConfig, type AgentConfig } from './config.js';
+import { Heartbeat } from './heartbeat/heartbeat.js';
+import { collectHostFacts, listGpus } from './host/host-facts.js';
+import { IngestSink, type IngestQueue } from './ingest/ingest-sink.js';
+import { CancelRegistry } from './worker/cancel-registry.js';
+import { LoadPointProcessor, MalformedJobError, type RunLoadPointFn } from './worker/load-point-processor.js';
+
+const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/** Upper bound on HTTP connections for an open-loop level without `maxConcurrency`. */
+const OPEN_LOOP_MAX_CONNECTIONS = 1024;
+
+/** Optional overrides for tests and embedding. */
+export interface StartAgentDeps {
+  logger?: Logger;
+  /** the load engine (default: loadgen's runLoadPoint) */
+  runLoadPoint?: RunLoadPointFn;
+  /** GPU listing (default: `nvidia-smi -L`) */
+  listGpus?: () => Promise<string[]>;
+  /** heartbeat period, ms (default AGENT_TTL_SEC/5 s) */
+  heartbeatIntervalMs?: number;
+  /** how long `stop()` waits for unsent events before giving up on them, ms (default 30 s) */
+  drainTimeoutMs?: number;
+}
+
+/** A running agent. */
+export interface RunningAgent {
+  id: string;
+  /** Graceful stop: take no more jobs, abort running points, flush events, remove the agent key. */
+  stop(): Promise<void>;
+}
+
+/**
+ * HTTP connections for a job: one per possible in-flight stream of its level (a streaming response holds
+ * its connection for its whole life). Open-loop levels without a cap get OPEN_LOOP_MAX_CONNECTIONS.
+ */
+export function maxConnectionsFor(job: Pick<LoadPointJob, 'load'>): number {
+  const load = job.load;
+  switch (load.kind) {
+    case 'concurrency':
+      return load.concurrency;
+    case 'stages':
+      if (load.mode === 'concurrency') {
+        return Math.max(1, Math.ceil(Math.max(load.startTarget ?? 1, ...load.stages.map((s) => s.target))));
+      }
+      return load.maxConcurrency ?? OPEN_LOOP_MAX_CONNECTIONS;
+    case 'rate':
+    case 'trace':
+      return load.maxConcurrency ?? OPEN_LOOP_MAX_CONNECTIONS;
+  }
+}
+
+/** Start an agent: heartbeat, cancel subscription, BullMQ worker on `load.<pool>`. */
+export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {}): Promise<RunningAgent> {
+  const { prefix, url } = config.redis;
+  const agentId = config.agent.id;
+  const logger = (deps.logger ?? createLogger(config.logLevel)).child({ agentId, pool: config.agent.pool });
+
+  // BullMQ wants maxRetriesPerRequest null on connections it blocks on; with it, commands issued while
+  // Redis is down wait in ioredis' offline queue and run after the reconnect instead of failing.
+  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  const subscriber = new Redis(url, { maxRetriesPerRequest: null });
+  const queueConn = new Redis(url, { maxRetriesPerRequest: null });
+  const workerConn = new Redis(url, { maxRetriesPerRequest: null });
+  for (const [name, conn] of [['redis', redis], ['subscriber', subscriber], ['queue', queueConn], ['worker', workerConn]] as const) {
+    // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process
+    conn.on('error', (err: Error) => logger.debug('redis connection error', { conn: name, err: err.message }));
+  }
+
+  const facts = await collectHostFacts(deps.listGpus ?? listGpus);
+  const startedAt = Date.now();
+  const running = new Map<string, NonNullable<AgentInfo['currentJob']>>();
+  const snapshot = (): AgentInfo => {
+    const current = running.values().next();
+    return {
+      id: agentId,
+      pool: config.agent.pool,
+      host: facts.host,
+      version: AGENT_VERSION,
+      capabilities: { cpus: facts.cpus, memoryMb: facts.memoryMb, gpus: facts.gpus, labels: config.agent.labels },
+      state: running.size > 0 ? 'busy' : 'idle',
+      currentJob: current.done ? null : current.value,
+      startedAt,
+      heartbeatAt: Date.now(),
+    };
+  };
+  const heartbeat = new Heartbeat(redis, {
+    key: agentKey(prefix, agentId),
+    snapshot,
+    logger,
+    ...(deps.heartbeatIntervalMs === undefined ? {} : { intervalMs: deps.heartbeatIntervalMs }),
+  });
+
+  const ingestQueue = new Queue(INGEST_QUEUE, { connection: queueConn, prefix });
+  ingestQueue.on('error', (err: Error) => logger.debug('ingest queue error', { err: err.message }));
+  const sink = new IngestSink(ingestQueue as unknown as IngestQueue, { logger });
+
+  const cancels = new CancelRegistry();
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel !== cancelChannel(prefix)) return;
+    const r = cancels.handleMessage(message);
+    if (r && r.aborted > 0) logger.info('cancel received; aborting load points', r);
+  });
+  await subscriber.subscribe(cancelChannel(prefix));
+
+  const clock = new SystemClock();
+  let tokenizer: Promise<Tokenizer> | undefined;
+  const processor = new LoadPointProcessor({
+    agentId,
+    send: (event, jobId) => sink.send(event, jobId),
+    cancels,
+    isRunCancelled: async (runId) => (await redis.exists(cancelKey(prefix, runId))) > 0,
+    runLoadPoint: deps.runLoadPoint ?? runLoadPoint,
+    createClient: (job) =>
+      new OpenAiCompatibleClient({ clock, maxConnections: maxConnectionsFor(job), timeouts: config.timeouts }),
+    // loaded on first use: a BPE vocabulary costs tens of MB and some seconds to build
+    getTokenizer: () => (tokenizer ??= Promise.resolve(createTokenizer(config.tokenizer))),
+    clock,
+    onJobState: (job, isRunning) => {
+      const key = `${job.loadPointId}/${job.shard.index}`;
+      if (isRunning) running.set(key, { runId: job.runId, loadPointId: job.loadPointId, shardIndex: job.shard.index });
+      else running.delete(key);
+      void heartbeat.beat();
+    },
+    logger,
+  });
+
+  await heartbeat.start();
+
+  const worker = new Worker(
+    loadQueueName(config.agent.pool),
+    async (job) => {
+      try {
+        return await processor.process(job.data);
+      } catch (err) {
+        // bad input never gets better on retry
+        if (err instanceof MalformedJobError) throw new UnrecoverableError(err.message);
+        throw err;
+      }
+    },
+    { connection: workerConn, prefix, concurrency: config.agent.jobConcurrency, autorun: true },
+  );
+  worker.on('error', (err: Error) => logger.warn('worker error', { err: err.message }));
+  worker.on('failed', (job, err) => logger.warn('job failed', { jobId: job?.id, err: err.message }));
+  logger.info('agent started', { queue: loadQueueName(config.agent.pool), prefix, gpus: facts.gpus.length });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info('agent stopping');
+      // close() stops fetching jobs and waits for active ones; aborting them makes that wait short
+      const closed = worker.close();
+      cancels.abortAll();
+      await closed;
+      const drained = await sink.drain(deps.drainTimeoutMs ?? 30_000);
+      if (!drained) logger.error('ingest events still unsent at shutdown', { unsent: sink.pendingCount });
+      sink.close();
+      await heartbeat.stop();
+      await ingestQueue.close();
+      await Promise.all([redis, subscriber, queueConn, workerConn].map((c) => c.quit().catch(() => c.disconnect())));
+      logger.info('agent stopped');
+    })());
+
+  return { id: agentId, stop };
+}
+
+/** Process entry: parse env, start, stop on SIGTERM/SIGINT. */
+async function runMain(): Promise<void> {
+  const config = loadConfig();
+  const agent = await startAgent(config);
+  let signalled = false;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) {
+      process.stderr.write(`second ${sig}: exiting without flushing\n`);
+      process.exit(130);
+    }
+    signalled = true;
+    agent.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`agent stop failed: ${(err as Error)?.stack ?? String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+const isEntrypoint = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isEntrypoint) {
+  runMain().catch((err: unknown) => {
+    process.stderr.write(`agent failed to start: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,304 @@
+import {
+  LoadPointJobSchema,
+  PROTOCOL_VERSION,
+  sampleBatchJobId,
+  type AgentEvent,
+  type LoadPointFinishedEvent,
+  type LoadPointJob,
+  type RequestSample,
+} from '@inferbench/contracts';
+import type {
+  Clock,
+  LlmClient,
+  LoadTick,
+  RunLoadPointDeps,
+  RunLoadPointInput,
+  RunLoadPointResult,
+  Tokenizer,
+} from '@inferbench/loadgen';
+import { LiveWindow } from '@inferbench/metrics';
+import { z } from 'zod';
+import type { Logger } from '../common/logger.js';
+import type { AbortCause, CancelRegistry } from './cancel-registry.js';
+import { SampleBatcher } from './sample-batcher.js';
+
+/** The load engine entry point (loadgen's `runLoadPoint`; tests pass scripted engines). */
+export type RunLoadPointFn = (input: RunLoadPointInput, deps: RunLoadPointDeps) => Promise<RunLoadPointResult>;
+
+/** Sends one event to the ingest queue; resolves when Redis acknowledged it (IngestSink.send). */
+export type SendEvent = (event: AgentEvent, jobId?: string) => Promise<void>;
+
+export interface LoadPointProcessorDeps {
+  agentId: string;
+  send: SendEvent;
+  cancels: CancelRegistry;
+  /** true when `cancelKey(prefix, runId)` exists */
+  isRunCancelled(runId: string): Promise<boolean>;
+  runLoadPoint: RunLoadPointFn;
+  /** a client sized for this job's load (the processor closes it) */
+  createClient(job: LoadPointJob): LlmClient;
+  getTokenizer(): Promise<Tokenizer>;
+  clock: Clock;
+  loadDataset?(source: string): Promise<string>;
+  /** called with the job when it starts and with null when it ends (heartbeat busy/idle) */
+  onJobState(job: Pick<LoadPointJob, 'runId' | 'loadPointId' | 'shard'>, running: boolean): void;
+  logger: Logger;
+  /** epoch ms (event timestamps) */
+  nowEpochMs?: () => number;
+  /** partial-batch flush and cancel-key poll period, ms (default 1000) */
+  flushIntervalMs?: number;
+}
+
+/** Outcome of processing one job, returned as the BullMQ job's return value. */
+export interface LoadPointJobResult {
+  status: LoadPointFinishedEvent['status'];
+  reason?: string;
+  batchCount: number;
+  samples: number;
+}
+
+/** Thrown for a payload that fails LoadPointJobSchema; the worker turns it into an UnrecoverableError. */
+export class MalformedJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedJobError';
+  }
+}
+
+const LooseIdsSchema = z.object({
+  runId: z.string().min(1).max(64),
+  loadPointId: z.string().min(1).max(64),
+  shard: z.object({ index: z.number().int().min(0) }).optional(),
+});
+
+/**
+ * Executes one `loadpoint.execute` job: parse → cancel check → started → engine (samples batched,
+ * progress each second) → wait for every batch to be acknowledged → finished. Per-request failures are
+ * samples; an engine throw becomes `finished` with status failed and the error as reason (never a retry:
+ * re-running a half-done load point would double its load).
+ */
+export class LoadPointProcessor {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: LoadPointProcessorDeps) {
+    this.now = deps.nowEpochMs ?? Date.now;
+  }
+
+  async process(data: unknown): Promise<LoadPointJobResult> {
+    const parsed = LoadPointJobSchema.safeParse(data);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      const reason = `malformed load point job: ${issues}`.slice(0, 2000);
+      const ids = LooseIdsSchema.safeParse(data);
+      if (ids.success) {
+        await this.deps.send(
+          this.finishedEvent(
+            { runId: ids.data.runId, loadPointId: ids.data.loadPointId, shardIndex: ids.data.shard?.index ?? 0 },
+            { status: 'failed', batchCount: 0, reason, warnings: [] },
+          ),
+          finishedJobId(ids.data.loadPointId, ids.data.shard?.index ?? 0),
+        );
+      }
+      this.deps.logger.error('malformed job payload; not retried', { reason, reported: ids.success });
+      throw new MalformedJobError(reason);
+    }
+    return this.run(parsed.data);
+  }
+
+  private async run(job: LoadPointJob): Promise<LoadPointJobResult> {
+    const { deps } = this;
+    const ids = { runId: job.runId, loadPointId: job.loadPointId, shardIndex: job.shard.index };
+    const log = deps.logger.child({ ...ids });
+    const ctl = new AbortController();
+    // register before checking the key so a cancel published in between is not missed
+    const unregister = deps.cancels.register(job.runId, ctl);
+    try {
+      if (await deps.isRunCancelled(job.runId).catch(() => false)) {
+        log.info('run already cancelled; load point skipped');
+        const reason = 'run was cancelled before this load point started';
+        await deps.send(this.finishedEvent(ids, { status: 'cancelled', batchCount: 0, reason, warnings: [] }), finishedJobId(job.loadPointId, job.shard.index));
+        return { status: 'cancelled', reason, batchCount: 0, samples: 0 };
+      }
+      deps.onJobState(job, true);
+      try {
+        return await this.execute(job, ids, ctl, log);
+      } finally {
+        deps.onJobState(job, false);
+      }
+    } finally {
+      unregister();
+    }
+  }
+
+  private async execute(
+    job: LoadPointJob,
+    ids: EventIds,
+    ctl: AbortController,
+    log: Logger,
+  ): Promise<LoadPointJobResult> {
+    const { deps } = this;
+    const acks: Promise<void>[] = [];
+    acks.push(deps.send({ v: PROTOCOL_VERSION, ...ids, agentId: deps.agentId, ts: this.now(), type: 'loadpoint.started' }, startedJobId(job.loadPointId, job.shard.index)));
+
+    const batcher = new SampleBatcher(job.batchSize, (samples, batchSeq) => {
+      acks.push(
+        deps.send(
+          { v: PROTOCOL_VERSION, ...ids, agentId: deps.agentId, ts: this.now(), type: 'sample.batch', batchSeq, samples },
+          sampleBatchJobId(job.loadPointId, job.shard.index, batchSeq),
+        ),
+      );
+    });
+    // seconds are emitted from 0 so the live chart starts at the point's start, empty seconds included
+    const live = new LiveWindow({ startSec: 0 });
+    const onSample = (s: RequestSample): void => {
+      batcher.add(s);
+      live.add(s);
+    };
+    let lastTick: LoadTick | undefined;
+    const onTick = (t: LoadTick): void => {
+      lastTick = t;
+      for (const window of live.advance(t.tSec * 1e6, t.inFlight)) {
+        // progress is best effort for the live view; it is not awaited before `finished`
+        void deps.send({
+          v: PROTOCOL_VERSION,
+          ...ids,
+          agentId: deps.agentId,
+          ts: this.now(),
+          type: 'loadpoint.progress',
+          window,
+          totals: {
+            done: t.done,
+            errors: t.errors,
+            ...(t.planned === undefined ? {} : { planned: t.planned }),
+            elapsedSec: t.tSec,
+          },
+        });
+      }
+    };
+
+    // The cancel channel is the fast path; polling the cancel key each second covers a message
+    // missed while the subscriber was reconnecting.
+    const timer = setInterval(() => {
+      batcher.flush();
+      if (!ctl.signal.aborted) {
+        void deps
+          .isRunCancelled(job.runId)
+          .then((c) => {
+            if (c && !ctl.signal.aborted) ctl.abort({ kind: 'cancelled', runId: job.runId } satisfies AbortCause);
+          })
+          .catch(() => undefined);
+      }
+    }, deps.flushIntervalMs ?? 1000);
+
+    let status: LoadPointFinishedEvent['status'];
+    let reason: string | undefined;
+    let warnings: string[] = [];
+    let client: LlmClient | undefined;
+    try {
+      client = deps.createClient(job);
+      const tokenizer = await deps.getTokenizer();
+      log.info('load point started', { load: job.load, requests: job.requests, durationSec: job.durationSec });
+      const result = await deps.runLoadPoint(
+        {
+          target: job.target,
+          params: job.params,
+          workload: job.workload,
+          load: job.load,
+          ...(job.requests === undefined ? {} : { requests: job.requests }),
+          ...(job.durationSec === undefined ? {} : { durationSec: job.durationSec }),
+          ...(job.warmup === undefined ? {} : { warmup: job.warmup }),
+          limits: job.limits,
+          seed: job.seed,
+          shard: { index: job.shard.index, count: job.shard.count },
+        },
+        {
+          client,
+          clock: deps.clock,
+          tokenizer,
+          signal: ctl.signal,
+          onSample,
+          onTick,
+          ...(deps.loadDataset ? { loadDataset: deps.loadDataset } : {}),
+        },
+      );
+      warnings = result.warnings;
+      ({ status, reason } = mapEngineStatus(result, ctl.signal));
+      log.info('load point ended', { status, reason, sent: result.sent, completed: result.completed, cancelledTail: result.cancelledTail });
+    } catch (err) {
+      status = 'failed';
+      reason = `load engine error: ${(err as Error)?.message ?? String(err)}`;
+      log.error('load engine failed', { err });
+    } finally {
+      clearInterval(timer);
+      await client?.close().catch((err: unknown) => log.warn('closing the HTTP client failed', { err }));
+    }
+
+    batcher.flush();
+    for (const window of live.flush()) {
+      void deps.send({
+        v: PROTOCOL_VERSION,
+        ...ids,
+        agentId: deps.agentId,
+        ts: this.now(),
+        type: 'loadpoint.progress',
+        window,
+        totals: {
+          done: lastTick?.done ?? batcher.sampleCount,
+          errors: lastTick?.errors ?? 0,
+          ...(lastTick?.planned === undefined ? {} : { planned: lastTick.planned }),
+          elapsedSec: window.tSec + 1,
+        },
+      });
+    }
+    // `finished` tells the API how many batches to expect; it must never overtake one of them
+    await Promise.all(acks);
+    const batchCount = batcher.batchCount;
+    await deps.send(
+      this.finishedEvent(ids, { status, batchCount, ...(reason === undefined ? {} : { reason }), warnings }),
+      finishedJobId(job.loadPointId, job.shard.index),
+    );
+    return { status, ...(reason === undefined ? {} : { reason }), batchCount, samples: batcher.sampleCount };
+  }
+
+  private finishedEvent(
+    ids: EventIds,
+    f: Pick<LoadPointFinishedEvent, 'status' | 'batchCount' | 'reason' | 'warnings'>,
+  ): LoadPointFinishedEvent {
+    return {
+      v: PROTOCOL_VERSION,
+      ...ids,
+      agentId: this.deps.agentId,
+      ts: this.now(),
+      type: 'loadpoint.finished',
+      status: f.status,
+      batchCount: f.batchCount,
+      ...(f.reason === undefined ? {} : { reason: f.reason.slice(0, 2000) }),
+      warnings: f.warnings,
+    };
+  }
+}
+
+interface EventIds {
+  runId: string;
+  loadPointId: string;
+  shardIndex: number;
+}
+
+/** Engine status → finished status. A limit abort (e.g. maxErrorRate) did not complete its plan: failed. */
+export function mapEngineStatus(
+  result: Pick<RunLoadPointResult, 'status' | 'reason'>,
+  signal: AbortSignal,
+): { status: LoadPointFinishedEvent['status']; reason?: string } {
+  const cause = signal.aborted ? (signal.reason as AbortCause | undefined) : undefined;
+  if (cause?.kind === 'shutdown') {
+    return { status: 'failed', reason: 'the agent shut down during the load point' };
+  }
+  if (result.status === 'completed') return { status: 'completed', ...(result.reason ? { reason: result.reason } : {}) };
+  if (result.status === 'cancelled') return { status: 'cancelled', reason: result.reason ?? 'run cancelled' };
+  return { status: 'failed', reason: result.reason ?? 'load point aborted by a limit' };
+}
+
+/** BullMQ job id of a shard's `loadpoint.started` event (a re-sent one is dropped while the first is stored). */
+export const startedJobId = (loadPointId: string, shardIndex: number): string => `${loadPointId}-s${shardIndex}-started`;
+/** BullMQ job id of a shard's `loadpoint.finished` event. */
+export const finishedJobId = (loadPointId: string, shardIndex: number): string => `${loadPointId}-s${shardIndex}-finished`;

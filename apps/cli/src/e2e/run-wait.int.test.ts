@@ -1,0 +1,133 @@
+/**
+ * `inferbench run start --wait` end to end: the real API (fresh database, own Redis prefix), an agent
+ * in-process, the simulator as the target, and the CLI as a child process following the run.
+ */
+import { randomBytes } from 'node:crypto';
+import { startAgent, loadConfig as loadAgentConfig, type RunningAgent } from '@inferbench/agent';
+import { loadConfig as loadApiConfig, startApi, type StartedApi } from '@inferbench/api';
+import { ApiClient } from '@inferbench/api-client';
+import { startSim, type SimServer } from '@inferbench/sim';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@inferbench/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runInferbench } from '../testing/run-cli-process.js';
+
+let db: TestDatabase;
+let tr: TestRedis;
+let api: StartedApi;
+let agent: RunningAgent;
+let sim: SimServer;
+let client: ApiClient;
+const pool = `cli${randomBytes(3).toString('hex')}`;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  tr = createTestRedis();
+  sim = await startSim({ port: 0 });
+  api = await startApi(
+    loadApiConfig({
+      DATABASE_URL: db.url,
+      DATABASE_POOL_SIZE: '4',
+      REDIS_URL: tr.url,
+      QUEUE_PREFIX: tr.prefix,
+      API_HOST: '127.0.0.1',
+      API_PORT: '0',
+      SECRET_KEY: 'ab'.repeat(32),
+      SWEEP_INTERVAL_MS: '200',
+      LOG_LEVEL: 'silent',
+    }),
+  );
+  agent = await startAgent(
+    loadAgentConfig({
+      REDIS_URL: tr.url,
+      QUEUE_PREFIX: tr.prefix,
+      AGENT_POOL: pool,
+      AGENT_ID: `cli-e2e-${tr.prefix}`,
+      AGENT_TOKENIZER: 'whitespace',
+      LOG_LEVEL: 'silent',
+    }),
+    { listGpus: async () => [] },
+  );
+  client = new ApiClient({ baseUrl: api.url });
+}, 60_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  await api?.close();
+  await sim?.close();
+  await tr?.cleanup().catch(() => undefined);
+  await db?.drop().catch(() => undefined);
+});
+
+it('starts a run by name, follows it live and prints the summary table (exit 0)', async () => {
+  const target = await client.createTarget({ name: 'sim', baseUrl: sim.url, apiKind: 'chat', model: 'sim-fp16', pool });
+  await client.createExperiment({
+    name: 'cli e2e',
+    description: '',
+    tags: ['e2e'],
+    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 16 }, outputTokens: { kind: 'fixed', value: 8 } },
+    loadPlan: { kind: 'concurrency', levels: [1, 3], requests: 6, seed: 5 },
+    variants: [{ targetId: target.id, label: 'fp16', optimization: { features: {} }, params: { maxTokens: 8, ignoreEos: true } }],
+  });
+
+  const list = await runInferbench(['--api', api.url, 'experiments', 'list']);
+  expect(list.code).toBe(0);
+  expect(list.stdout).toMatch(/cli e2e\s+e2e\s+fp16/);
+
+  const r = await runInferbench(['--api', api.url, 'run', 'start', 'cli e2e', '--wait', '--trigger', 'ci', '--meta', 'gitSha=abc123']);
+  expect(r.stderr).not.toMatch(/inferbench:/);
+  expect(r.code, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toBe(0);
+  expect(r.stdout).toMatch(/status completed\s+trigger ci\s+gitSha=abc123/);
+  const rows = r.stdout.split('\n').filter((l) => l.startsWith('fp16'));
+  expect(rows).toHaveLength(2);
+  for (const row of rows) {
+    const cells = row.trim().split(/\s+/);
+    // variant, level, status, ok, failed, TTFT p50 ...
+    expect(cells[2]).toBe('completed');
+    expect(cells[3]).toBe('6');
+    expect(cells[4]).toBe('0');
+    expect(Number(cells[5])).toBeGreaterThan(0);
+  }
+  expect(rows.map((l) => l.trim().split(/\s+/)[1])).toEqual(['c=1', 'c=3']);
+
+  const runId = /started run (\S+)/.exec(r.stderr)?.[1];
+  expect(runId).toBeDefined();
+  const got = await runInferbench(['--api', api.url, 'run', 'get', runId!, '--json']);
+  expect(JSON.parse(got.stdout)).toMatchObject({ id: runId, status: 'completed', trigger: 'ci' });
+  const agents = await runInferbench(['--api', api.url, 'agents', 'list']);
+  expect(agents.stdout).toContain(agent.id);
+});
+
+it('run cancel stops a followed run: --wait exits 3 with the cancellation', async () => {
+  const target = await client.createTarget({ name: 'sim-long', baseUrl: sim.url, apiKind: 'chat', model: 'sim-fp16', pool });
+  const exp = await client.createExperiment({
+    name: 'cli e2e long',
+    description: '',
+    tags: [],
+    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 16 }, outputTokens: { kind: 'fixed', value: 4000 } },
+    loadPlan: { kind: 'concurrency', levels: [2], durationSec: 60, seed: 5 },
+    variants: [{ targetId: target.id, label: 'long', optimization: { features: {} }, params: { maxTokens: 4000, ignoreEos: true } }],
+  });
+  const waiting = runInferbench(['--api', api.url, 'run', 'start', exp.id, '--wait']);
+  const running = await waitForRunningRun(exp.id);
+  const cancel = await runInferbench(['--api', api.url, 'run', 'cancel', running]);
+  expect(cancel.code).toBe(0);
+  expect(cancel.stdout).toContain(`run ${running}: cancelled`);
+  const r = await waiting;
+  expect(r.code).toBe(3);
+  expect(r.stderr).toContain(`run ${running} was cancelled`);
+});
+
+/** Id of the experiment's newest run once one of its load points is running. */
+async function waitForRunningRun(experimentId: string): Promise<string> {
+  const end = Date.now() + 20_000;
+  while (Date.now() < end) {
+    const e = await client.getExperiment(experimentId);
+    const id = e.recentRuns[0]?.id;
+    if (id) {
+      const run = await client.getRun(id);
+      if (run.loadPoints.some((lp) => lp.status === 'running')) return id;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the run never started running');
+}

@@ -1,0 +1,47 @@
+import { ApiError } from '@inferbench/api-client';
+
+/** Exit codes of the `inferbench` command. */
+export const EXIT = {
+  ok: 0,
+  /** usage error, API error, unreachable API, bench with no successful request */
+  error: 1,
+  /** the run (or bench load point) failed */
+  failed: 2,
+  /** the run was cancelled */
+  cancelled: 3,
+  /** interrupted by Ctrl-C */
+  interrupted: 130,
+} as const;
+
+/** An error the CLI reports as one clear line (no stack) with a chosen exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.error,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/**
+ * One-line (or, for field issues, a short list) message for any error the CLI meets, with a hint where
+ * the fix is obvious. `apiUrl` names the API the command talked to.
+ */
+export function describeError(err: unknown, apiUrl: string): string {
+  if (err instanceof CliError) return err.message;
+  if (err instanceof ApiError) {
+    if (err.code === 'NETWORK') {
+      return `cannot reach the inferbench API at ${apiUrl}. Start it (pnpm --filter @inferbench/api start, or pnpm demo) or point the CLI at it with --api <url> / INFERBENCH_API_URL.`;
+    }
+    if (err.code === 'VALIDATION_FAILED') {
+      const issues = err.details?.issues ?? [];
+      const lines = issues.map((i) => `  ${i.path}: ${i.message}`);
+      return [`the API rejected the request: ${err.message}`, ...lines].join('\n');
+    }
+    if (err.code === 'BAD_RESPONSE') return `unexpected answer from the API at ${apiUrl}: ${err.message}`;
+    return `API error ${err.status} ${err.code}: ${err.message}`;
+  }
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
