@@ -167,27 +167,43 @@ export class ApiClient {
       signal,
     });
     if (!res.ok || !res.body) throw new ApiError(res.status, 'BAD_RESPONSE', `cannot follow run ${runId}: ${res.status}`);
+    const reader = res.body.getReader();
+    // Cancel the reader on abort: an abort raised from inside onEvent must end the loop at once.
+    const onAbort = () => void reader.cancel().catch(() => undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
     const decoder = new TextDecoder();
     let buf = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buf += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, '\n');
-      let sep: number;
-      while ((sep = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, sep);
-        buf = buf.slice(sep + 2);
-        const data = block
-          .split('\n')
-          .filter((l) => l.startsWith('data:'))
-          .map((l) => l.slice(5).replace(/^ /, ''))
-          .join('\n');
-        if (!data) continue;
-        try {
-          const parsed = RunStreamEventSchema.safeParse(JSON.parse(data));
+    try {
+      while (!signal?.aborted) {
+        const { done, value } = await reader.read().catch((err: unknown) => {
+          if (signal?.aborted) return { done: true as const, value: undefined };
+          throw err;
+        });
+        if (done) break;
+        buf += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+        let sep: number;
+        while ((sep = buf.indexOf('\n\n')) >= 0 && !signal?.aborted) {
+          const block = buf.slice(0, sep);
+          buf = buf.slice(sep + 2);
+          const data = block
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).replace(/^ /, ''))
+            .join('\n');
+          if (!data) continue;
+          let json: unknown;
+          try {
+            json = JSON.parse(data);
+          } catch {
+            continue; // a malformed event is skipped; the next status poll corrects any gap
+          }
+          const parsed = RunStreamEventSchema.safeParse(json);
           if (parsed.success) onEvent(parsed.data);
-        } catch {
-          // a malformed event is skipped; the next status poll corrects any gap
         }
       }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await reader.cancel().catch(() => undefined);
     }
   }
 }
