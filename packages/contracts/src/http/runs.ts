@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, IsoDateSchema, LoadPointStatusSchema, RunStatusSchema, RunTriggerSchema } from '../common.js';
+import { IdSchema, IsoDateSchema, LoadPointStatusSchema, PageQuerySchema, pageOf, RunStatusSchema, RunTriggerSchema } from '../common.js';
 import { LoadLevelSchema } from '../specs/load-plan.js';
 import { LoadPointSummarySchema } from '../summary.js';
 
@@ -44,3 +44,20 @@ export const RunSchema = z.object({
   loadPoints: z.array(LoadPointSchema),
 });
 export type Run = z.infer<typeof RunSchema>;
+
+/** `GET /runs` query: newest first, optionally one experiment's runs and/or one status. */
+export const RunListQuerySchema = PageQuerySchema.extend({
+  experimentId: IdSchema.optional(),
+  status: RunStatusSchema.optional(),
+});
+export type RunListQuery = z.infer<typeof RunListQuerySchema>;
+
+/** A run in a list: everything but the frozen spec and the load points. */
+export const RunListItemSchema = RunSchema.omit({ spec: true, loadPoints: true }).extend({
+  /** load points in the run and how many reached a terminal state */
+  loadPointCount: z.number().int(),
+  loadPointsDone: z.number().int(),
+});
+export type RunListItem = z.infer<typeof RunListItemSchema>;
+export const RunListSchema = pageOf(RunListItemSchema);
+export type RunList = z.infer<typeof RunListSchema>;

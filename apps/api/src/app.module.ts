@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { AppConfig } from './config.js';
+import type { Logger } from './common/logging/logger.js';
+import { InfraModule } from './infra/infra.module.js';
+import { AgentsModule } from './modules/agents/agents.module.js';
+import { ExperimentsModule } from './modules/experiments/experiments.module.js';
+import { HealthModule } from './modules/health/health.module.js';
+import { IngestModule } from './modules/ingest/ingest.module.js';
+import { RunsModule } from './modules/runs/runs.module.js';
+import { TargetsModule } from './modules/targets/targets.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        InfraModule.forRoot(config, logger),
+        HealthModule,
+        TargetsModule,
+        ExperimentsModule,
+        AgentsModule,
+        RunsModule,
+        IngestModule,
+      ],
+    };
+  }
+}

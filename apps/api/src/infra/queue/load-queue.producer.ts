@@ -1,0 +1,71 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { JOBS, loadPointJobId, loadQueueName, LoadPointJobSchema, type LoadPointJob } from '@inferbench/contracts';
+import { RedisService } from '../redis/redis.service.js';
+import { LOGGER, type Logger } from '../../common/logging/logger.js';
+
+/** A day: long enough that a re-add of the same jobId (sweeper, duplicate advance) is still deduplicated. */
+const KEEP_FINISHED_JOBS_SEC = 24 * 3600;
+
+/**
+ * Typed producer of `loadpoint.execute` jobs on `load.<pool>` (one BullMQ queue per agent pool, created
+ * lazily, all under the configured prefix). Job ids are `loadPointJobId(lp, shard)`, so enqueuing the same
+ * shard twice is a no-op while BullMQ still holds the job (finished jobs are kept a day for that reason).
+ */
+@Injectable()
+export class LoadQueueProducer implements OnModuleDestroy {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(
+    @Inject(RedisService) private readonly redis: RedisService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** The BullMQ queue of an agent pool. */
+  queue(pool: string): Queue {
+    let q = this.queues.get(pool);
+    if (!q) {
+      q = new Queue(loadQueueName(pool), { connection: this.redis.bullmq, prefix: this.redis.prefix });
+      q.on('error', (err) => this.logger.warn({ err: err.message, pool }, 'load queue error'));
+      this.queues.set(pool, q);
+    }
+    return q;
+  }
+
+  /** Enqueue one shard of a load point (payload validated against the contract first). */
+  async enqueue(pool: string, payload: LoadPointJob): Promise<string> {
+    const data = LoadPointJobSchema.parse(payload);
+    const jobId = loadPointJobId(data.loadPointId, data.shard.index);
+    await this.queue(pool).add('loadpoint.execute', data, {
+      jobId,
+      attempts: JOBS['loadpoint.execute'].attempts,
+      removeOnComplete: { age: KEEP_FINISHED_JOBS_SEC },
+      removeOnFail: { age: KEEP_FINISHED_JOBS_SEC },
+    });
+    return jobId;
+  }
+
+  /**
+   * Remove jobs that no agent has picked up yet. An active (locked) job cannot be removed; the agent
+   * running it stops on the cancel broadcast instead. Returns how many were removed.
+   */
+  async removeWaiting(pool: string, jobIds: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const id of jobIds) {
+      const state = await this.queue(pool).getJobState(id);
+      if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized' && state !== 'waiting-children') continue;
+      try {
+        removed += (await this.queue(pool).remove(id)) ? 1 : 0;
+      } catch (err) {
+        // the job became active between the state check and the removal
+        this.logger.debug({ err, jobId: id }, 'could not remove job');
+      }
+    }
+    return removed;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

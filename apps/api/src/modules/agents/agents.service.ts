@@ -1,0 +1,83 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { agentKeyPattern, AgentInfoSchema, type AgentInfo, type AgentListSchema } from '@inferbench/contracts';
+import type { z } from 'zod';
+import { LOGGER, type Logger } from '../../common/logging/logger.js';
+import { RedisService } from '../../infra/redis/redis.service.js';
+import { toAgentView } from './agents.mapper.js';
+import { AgentsRepository } from './agents.repository.js';
+
+/**
+ * Agents announce themselves with a JSON AgentInfo under `agentKey(prefix, id)` with a short TTL. This
+ * service scans those keys (the sweeper calls {@link refresh} every tick, and `GET /agents` does before
+ * answering), mirrors them into the Agent table (only the API touches the database) and reports an agent
+ * whose key has expired as offline.
+ */
+@Injectable()
+export class AgentsService {
+  private live = new Map<string, AgentInfo>();
+  private inFlight: Promise<Map<string, AgentInfo>> | undefined;
+
+  constructor(
+    @Inject(AgentsRepository) private readonly repo: AgentsRepository,
+    @Inject(RedisService) private readonly redis: RedisService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Scan live agent keys and upsert them; concurrent callers share one scan. */
+  refresh(): Promise<Map<string, AgentInfo>> {
+    this.inFlight ??= this.scan().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async scan(): Promise<Map<string, AgentInfo>> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.command.scan(cursor, 'MATCH', agentKeyPattern(this.redis.prefix), 'COUNT', 500);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    const values = keys.length ? await this.redis.command.mget(...keys) : [];
+    const live = new Map<string, AgentInfo>();
+    values.forEach((raw, i) => {
+      if (raw === null) return; // expired between SCAN and MGET
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        json = undefined;
+      }
+      const parsed = AgentInfoSchema.safeParse(json);
+      if (!parsed.success) {
+        this.logger.warn({ key: keys[i] }, 'ignoring an agent key that does not match AgentInfo');
+        return;
+      }
+      live.set(parsed.data.id, parsed.data);
+    });
+    for (const info of live.values()) await this.repo.upsert(info);
+    for (const id of this.live.keys()) {
+      if (!live.has(id)) this.logger.warn({ agentId: id }, 'agent went offline (heartbeat key expired)');
+    }
+    this.live = live;
+    return live;
+  }
+
+  /** Pools with at least one live agent (as of the last scan). */
+  livePools(): Set<string> {
+    return new Set([...this.live.values()].map((a) => a.pool));
+  }
+
+  lastHeartbeatByPool(): Promise<Map<string, Date>> {
+    return this.repo.lastHeartbeatByPool();
+  }
+
+  async listAgents(): Promise<z.infer<typeof AgentListSchema>> {
+    // a scan already in flight may have started before a key changed: wait for it, then scan afresh
+    await this.inFlight?.catch(() => undefined);
+    const live = await this.refresh();
+    const rows = await this.repo.list();
+    return { items: rows.map((r) => toAgentView(r, live.get(r.id))) };
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TargetsModule } from '../targets/targets.module.js';
+import { ExperimentsController } from './experiments.controller.js';
+import { ExperimentsRepository } from './experiments.repository.js';
+import { ExperimentsService } from './experiments.service.js';
+
+@Module({
+  imports: [TargetsModule],
+  controllers: [ExperimentsController],
+  providers: [ExperimentsRepository, ExperimentsService],
+  exports: [ExperimentsService],
+})
+export class ExperimentsModule {}

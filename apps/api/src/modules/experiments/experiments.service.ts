@@ -1,0 +1,133 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type {
+  CreateExperimentRequest,
+  Experiment,
+  ExperimentList,
+  ExperimentListQuery,
+  FieldIssue,
+  UpdateExperimentRequest,
+  VariantInput,
+} from '@inferbench/contracts';
+import { asJson } from '../../common/json.js';
+import { AppError, withPrismaErrors } from '../../common/errors/app-error.js';
+import { PrismaService, type Db, type Tx } from '../../infra/prisma/prisma.service.js';
+import { TargetsService } from '../targets/targets.service.js';
+import { toExperiment, toExperimentListItem } from './experiments.mapper.js';
+import { ExperimentsRepository, type ExperimentRow, type VariantWrite } from './experiments.repository.js';
+
+function toVariantWrite(v: VariantInput, position: number): VariantWrite {
+  return { targetId: v.targetId, label: v.label, position, optimization: asJson(v.optimization), params: asJson(v.params) };
+}
+
+/** Experiment use cases. Every write runs in one transaction: a rejected request leaves nothing behind. */
+@Injectable()
+export class ExperimentsService {
+  constructor(
+    @Inject(ExperimentsRepository) private readonly repo: ExperimentsRepository,
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(TargetsService) private readonly targets: TargetsService,
+  ) {}
+
+  async listExperiments(query: ExperimentListQuery): Promise<ExperimentList> {
+    const { rows, total } = await this.repo.list(query);
+    return { items: rows.map(toExperimentListItem), total };
+  }
+
+  async getExperiment(id: string): Promise<Experiment> {
+    return toExperiment(await this.getRow(id));
+  }
+
+  /** The experiment row (variants included), or 404; used by the runs module to freeze a run's spec. */
+  async getRow(id: string, db?: Db): Promise<ExperimentRow> {
+    const row = await this.repo.find(id, db);
+    if (!row) throw AppError.notFound('experiment', id);
+    return row;
+  }
+
+  async createExperiment(body: CreateExperimentRequest): Promise<Experiment> {
+    const id = await this.prisma.transaction(async (tx) => {
+      await this.checkTargets(body.variants, tx);
+      return withPrismaErrors('experiment', () =>
+        this.repo.create(
+          {
+            name: body.name,
+            description: body.description,
+            tags: body.tags,
+            workload: asJson(body.workload),
+            loadPlan: asJson(body.loadPlan),
+            ...(body.slo ? { slo: asJson(body.slo) } : {}),
+          },
+          body.variants.map(toVariantWrite),
+          tx,
+        ),
+      );
+    });
+    return this.getExperiment(id);
+  }
+
+  /** PATCH: top-level fields replace; `variants` replaces the list (rows with a known `id` are kept and updated). */
+  async updateExperiment(id: string, body: UpdateExperimentRequest): Promise<Experiment> {
+    await this.prisma.transaction(async (tx) => {
+      const current = await this.getRow(id, tx);
+      if (body.variants) await this.replaceVariants(current, body.variants, tx);
+      await withPrismaErrors('experiment', () =>
+        this.repo.update(
+          id,
+          {
+            ...(body.name !== undefined ? { name: body.name } : {}),
+            ...(body.description !== undefined ? { description: body.description } : {}),
+            ...(body.tags !== undefined ? { tags: body.tags } : {}),
+            ...(body.workload !== undefined ? { workload: asJson(body.workload) } : {}),
+            ...(body.loadPlan !== undefined ? { loadPlan: asJson(body.loadPlan) } : {}),
+            ...(body.slo !== undefined ? { slo: body.slo === null ? null : asJson(body.slo) } : {}),
+          },
+          tx,
+        ),
+      );
+    });
+    return this.getExperiment(id);
+  }
+
+  /** 409 CONFLICT while a run of the experiment is queued or running. */
+  async deleteExperiment(id: string): Promise<void> {
+    await this.prisma.transaction(async (tx) => {
+      await this.getRow(id, tx);
+      const active = await this.repo.countActiveRuns(id, tx);
+      if (active > 0) throw AppError.conflict(`experiment '${id}' has ${active} active run(s); cancel them first`);
+      await this.repo.delete(id, tx);
+    });
+  }
+
+  private async replaceVariants(current: ExperimentRow, variants: VariantInput[], tx: Tx): Promise<void> {
+    const issues: FieldIssue[] = [];
+    const known = new Set(current.variants.map((v) => v.id));
+    const labels = new Set<string>();
+    variants.forEach((v, i) => {
+      if (v.id !== undefined && !known.has(v.id)) {
+        issues.push({ path: `variants.${i}.id`, message: `variant '${v.id}' is not part of this experiment` });
+      }
+      if (labels.has(v.label)) issues.push({ path: `variants.${i}.label`, message: 'variant labels must be unique within an experiment' });
+      labels.add(v.label);
+    });
+    if (issues.length) throw AppError.validation(issues);
+    await this.checkTargets(variants, tx);
+    const keep = variants.flatMap((v) => (v.id !== undefined ? [v.id] : []));
+    await this.repo.deleteVariants(current.id, keep, tx);
+    // labels are unique per experiment: park kept rows under temporary labels first so swaps do not collide
+    for (const id of keep) await withPrismaErrors('variant', () => this.repo.renameVariant(id, `~tmp~${id}`, tx));
+    for (const [i, v] of variants.entries()) {
+      const data = toVariantWrite(v, i);
+      if (v.id !== undefined) await withPrismaErrors('variant', () => this.repo.updateVariant(v.id!, data, tx));
+      else await withPrismaErrors('variant', () => this.repo.createVariant(current.id, data, tx));
+    }
+  }
+
+  /** Every referenced target must exist: 400 naming `variants.<i>.targetId` otherwise. */
+  private async checkTargets(variants: VariantInput[], tx: Tx): Promise<void> {
+    const existing = await this.targets.findExistingIds(variants.map((v) => v.targetId), tx);
+    const issues: FieldIssue[] = variants.flatMap((v, i) =>
+      existing.has(v.targetId) ? [] : [{ path: `variants.${i}.targetId`, message: `target '${v.targetId}' not found` }],
+    );
+    if (issues.length) throw AppError.validation(issues);
+  }
+}

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AgentEvent, LoadPointFinishedEvent, LoadPointSummary, ProgressEvent, SampleBatchEvent } from '@inferbench/contracts';
+import { summarizeSamples } from '@inferbench/metrics';
+import { LOGGER, type Logger } from '../../common/logging/logger.js';
+import { PrismaService } from '../../infra/prisma/prisma.service.js';
+import { RunEventsPublisher } from '../runs/run-events.publisher.js';
+import { RunLifecycleService, type PointSamplesPort } from '../runs/run-lifecycle.service.js';
+import type { RunSpec } from '../runs/run-spec.js';
+import { SamplesRepository } from './samples.repository.js';
+
+type Handlers = { [K in AgentEvent['type']]: (event: Extract<AgentEvent, { type: K }>) => Promise<void> };
+
+/**
+ * Handles agent events from the ingest queue (already parsed with AgentEventSchema). Sample batches are
+ * stored exactly once per (loadPoint, shard, batchSeq); `finished` records the shard's end; after either,
+ * the point is finalized once every shard has finished and every announced batch is stored.
+ */
+@Injectable()
+export class IngestService implements PointSamplesPort {
+  /** every event type has a handler: a missing one is a compile error */
+  private readonly handlers: Handlers = {
+    'loadpoint.started': (e) => this.lifecycle.pointStarted(e.runId, e.loadPointId),
+    'sample.batch': async (e) => void (await this.storeBatch(e)),
+    'loadpoint.progress': (e) => this.relayProgress(e),
+    'loadpoint.finished': (e) => this.shardFinished(e),
+  };
+
+  constructor(
+    @Inject(SamplesRepository) private readonly samples: SamplesRepository,
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
+    @Inject(RunEventsPublisher) private readonly events: RunEventsPublisher,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async handle(event: AgentEvent): Promise<void> {
+    const runId = await this.lifecycle.findPointRun(event.loadPointId);
+    if (runId === null || runId !== event.runId) {
+      this.logger.warn({ type: event.type, loadPointId: event.loadPointId, runId: event.runId }, 'dropping an event for an unknown load point');
+      return;
+    }
+    await (this.handlers[event.type] as (e: AgentEvent) => Promise<void>)(event);
+  }
+
+  /**
+   * Store one batch in one transaction: claim its id in the ledger; only when the claim is new, bulk-insert
+   * the samples and count them. A batch delivered twice is stored once.
+   * @returns whether the batch was new
+   */
+  async storeBatch(e: SampleBatchEvent): Promise<boolean> {
+    this.lifecycle.touch(e.loadPointId);
+    const stored = await this.prisma.transaction(async (tx) => {
+      if (!(await this.samples.claimBatch(e.loadPointId, e.shardIndex, e.batchSeq, e.samples.length, tx))) return null;
+      const n = await this.samples.insertSamples(e.loadPointId, e.shardIndex, e.samples, tx);
+      if (n > 0) await this.lifecycle.addStoredSamples(e.loadPointId, n, tx);
+      return n;
+    });
+    if (stored === null) {
+      this.logger.debug({ loadPointId: e.loadPointId, shard: e.shardIndex, batchSeq: e.batchSeq }, 'duplicate sample batch ignored');
+      return false;
+    }
+    // batches may arrive after the shard's finished event
+    await this.lifecycle.tryFinalizePoint(e.loadPointId, this);
+    return true;
+  }
+
+  private async relayProgress(e: ProgressEvent): Promise<void> {
+    this.lifecycle.touch(e.loadPointId);
+    await this.events.progress(e);
+  }
+
+  private async shardFinished(e: LoadPointFinishedEvent): Promise<void> {
+    await this.lifecycle.recordShardFinished(e.loadPointId, e.shardIndex, {
+      status: e.status,
+      batchCount: e.batchCount,
+      ...(e.reason !== undefined ? { reason: e.reason } : {}),
+      warnings: e.warnings,
+    });
+    await this.lifecycle.tryFinalizePoint(e.loadPointId, this);
+  }
+
+  batchCounts(loadPointId: string): Promise<Map<number, number>> {
+    return this.samples.batchCounts(loadPointId);
+  }
+
+  /** The point's summary from its stored samples (the same metrics code the agent and CLI use). */
+  async summarize(loadPointId: string, opts: { slo?: RunSpec['slo']; warnings: string[] }): Promise<LoadPointSummary> {
+    const rows = await this.samples.loadAll(loadPointId);
+    return summarizeSamples(rows, {
+      ...(opts.slo ? { slo: opts.slo } : {}),
+      warnings: opts.warnings,
+      includeTimeSeries: true,
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Worker, type Job } from 'bullmq';
+import { AgentEventSchema, INGEST_QUEUE } from '@inferbench/contracts';
+import { CONFIG, type AppConfig } from '../../config.js';
+import { LOGGER, type Logger } from '../../common/logging/logger.js';
+import { RedisService } from '../../infra/redis/redis.service.js';
+import { IngestService } from './ingest.service.js';
+
+/**
+ * BullMQ consumer of the `ingest` queue. Never trusts Redis: every job is parsed with AgentEventSchema;
+ * an invalid one is logged and dropped (the job completes, so it is not retried). Handler errors (e.g. the
+ * database is down) fail the job, and BullMQ retries it as the agent's job options allow.
+ */
+@Injectable()
+export class IngestWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private worker: Worker | undefined;
+
+  constructor(
+    @Inject(IngestService) private readonly ingest: IngestService,
+    @Inject(RedisService) private readonly redis: RedisService,
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.worker = new Worker(INGEST_QUEUE, (job) => this.process(job), {
+      connection: this.redis.bullmq,
+      prefix: this.redis.prefix,
+      concurrency: this.config.ingest.concurrency,
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 5000 },
+    });
+    this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'ingest worker error'));
+    this.worker.on('failed', (job, err) => this.logger.error({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'ingest job failed'));
+  }
+
+  /** Exposed for tests: process one job's data as the worker would. */
+  async process(job: Pick<Job, 'id' | 'data'>): Promise<void> {
+    const parsed = AgentEventSchema.safeParse(job.data);
+    if (!parsed.success) {
+      this.logger.error({ jobId: job.id, issues: parsed.error.issues.slice(0, 5) }, 'dropping an ingest job that is not a valid AgentEvent');
+      return;
+    }
+    await this.ingest.handle(parsed.data);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.worker?.close();
+  }
+}

@@ -1,0 +1,51 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { CONFIG, type AppConfig } from '../../config.js';
+import { LOGGER, type Logger } from '../../common/logging/logger.js';
+import { AgentsService } from '../agents/agents.service.js';
+import { RunLifecycleService } from './run-lifecycle.service.js';
+
+/** A queued run without `enqueuedAt` is considered stuck after this long (the enqueue normally takes ms). */
+export const STUCK_QUEUED_AFTER_MS = 3_000;
+
+/**
+ * Periodic repairs, every SWEEP_INTERVAL_MS: refresh the agent registry (marks expired agents offline),
+ * re-enqueue runs that were committed but never enqueued, fail running points whose agent went silent,
+ * and fail runs that wait on a pool with no live agent. Ticks never overlap.
+ */
+@Injectable()
+export class RunSweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
+    @Inject(AgentsService) private readonly agents: AgentsService,
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.sweep()
+        .catch((err: unknown) => this.logger.error({ err }, 'sweep failed'))
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, this.config.runs.sweepIntervalMs);
+    this.timer.unref();
+  }
+
+  /** One pass of every repair (also called directly by tests). */
+  async sweep(): Promise<void> {
+    await this.agents.refresh();
+    await this.lifecycle.reenqueueStuckRuns(STUCK_QUEUED_AFTER_MS);
+    await this.lifecycle.failStalledPoints();
+    await this.lifecycle.failRunsWithoutAgents(this.agents.livePools(), await this.agents.lastHeartbeatByPool());
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,78 @@
+import {
+  TERMINAL_RUN_STATUSES,
+  type LoadLevel,
+  type LoadPoint,
+  type LoadPointSummary,
+  type Run,
+  type RunListItem,
+  type RunStatus,
+  type RunTrigger,
+} from '@inferbench/contracts';
+import type { RunSpec } from './run-spec.js';
+import type { PointRow, RunListRow, RunWithPointsRow } from './runs.repository.js';
+
+const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
+
+function toMetadata(json: unknown): Record<string, string> {
+  if (typeof json !== 'object' || json === null) return {};
+  return Object.fromEntries(Object.entries(json).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+export function toLoadPoint(p: PointRow, spec: RunSpec): LoadPoint {
+  // the variant row may have been deleted since (variantId SetNull); the frozen spec still knows its id
+  const variantId = p.variantId ?? spec.variants.find((v) => v.label === p.variantLabel)?.id ?? 'deleted';
+  return {
+    id: p.id,
+    variantId,
+    variantLabel: p.variantLabel,
+    ordinal: p.ordinal,
+    level: p.level as LoadLevel,
+    levelLabel: p.levelLabel,
+    status: p.status as RunStatus,
+    shards: p.shards,
+    samplesStored: p.samplesStored,
+    startedAt: iso(p.startedAt),
+    finishedAt: iso(p.finishedAt),
+    error: p.error,
+    summary: (p.summary as LoadPointSummary | null) ?? null,
+  };
+}
+
+export function toRun(r: RunWithPointsRow): Run {
+  const spec = r.spec as unknown as RunSpec;
+  return {
+    id: r.id,
+    experimentId: r.experimentId,
+    experimentName: r.experiment.name,
+    status: r.status as RunStatus,
+    trigger: r.trigger as RunTrigger,
+    metadata: toMetadata(r.metadata),
+    spec: spec as unknown as Record<string, unknown>,
+    error: r.error,
+    createdAt: r.createdAt.toISOString(),
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    loadPoints: r.loadPoints.map((p) => toLoadPoint(p, spec)),
+  };
+}
+
+export function toRunListItem(r: RunListRow): RunListItem {
+  return {
+    id: r.id,
+    experimentId: r.experimentId,
+    experimentName: r.experiment.name,
+    status: r.status as RunStatus,
+    trigger: r.trigger as RunTrigger,
+    metadata: toMetadata(r.metadata),
+    error: r.error,
+    createdAt: r.createdAt.toISOString(),
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    loadPointCount: r.pointStatuses.length,
+    loadPointsDone: r.pointStatuses.filter((s) => isTerminal(s)).length,
+  };
+}
+
+export function isTerminal(status: string): boolean {
+  return (TERMINAL_RUN_STATUSES as readonly string[]).includes(status);
+}

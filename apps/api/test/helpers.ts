@@ -1,0 +1,241 @@
+/**
+ * Fixtures for the API's integration tests: a real API listening on a free port over a fresh database
+ * and a unique Redis prefix, a typed client, a Prisma client for checking what was written, and a fake
+ * agent that speaks the queue protocol (load jobs in, agent events out).
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { z } from 'zod';
+import {
+  AGENT_TTL_SEC,
+  agentKey,
+  INGEST_QUEUE,
+  loadQueueName,
+  LoadPointJobSchema,
+  type AgentEvent,
+  type AgentInfo,
+  CreateExperimentRequestSchema,
+  type CreateExperimentRequest,
+  type LoadPointJob,
+  type RequestSample,
+} from '@inferbench/contracts';
+import { ApiClient } from '@inferbench/api-client';
+import { createPrismaClient, type PrismaClient } from '@inferbench/db';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@inferbench/testing';
+import { startApi, type StartedApi } from '../src/app.js';
+import { loadConfig, type AppConfig } from '../src/config.js';
+
+export const TEST_SECRET_KEY = 'aa'.repeat(32);
+
+export interface TestApi {
+  api: StartedApi;
+  url: string;
+  client: ApiClient;
+  config: AppConfig;
+  prisma: PrismaClient;
+  redis: Redis;
+  db: TestDatabase;
+  testRedis: TestRedis;
+  prefix: string;
+  /** a BullMQ queue handle under the test prefix (closed by `close`) */
+  queue(name: string): Queue;
+  close(): Promise<void>;
+}
+
+/** Start the API on a free port over a fresh database and Redis prefix. `env` overrides config values. */
+export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+  const db = await createTestDatabase();
+  const testRedis = createTestRedis();
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '5',
+    REDIS_URL: testRedis.url,
+    QUEUE_PREFIX: testRedis.prefix,
+    API_HOST: '127.0.0.1',
+    API_PORT: '0',
+    SECRET_KEY: TEST_SECRET_KEY,
+    SWEEP_INTERVAL_MS: '200',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const api = await startApi(config);
+  const prisma = createPrismaClient({ url: db.url, poolSize: 2 });
+  const redis = new Redis(testRedis.url, { maxRetriesPerRequest: null });
+  const queues = new Map<string, Queue>();
+  return {
+    api,
+    url: api.url,
+    client: new ApiClient({ baseUrl: api.url }),
+    config,
+    prisma,
+    redis,
+    db,
+    testRedis,
+    prefix: testRedis.prefix,
+    queue(name) {
+      let q = queues.get(name);
+      if (!q) {
+        q = new Queue(name, { connection: redis, prefix: testRedis.prefix });
+        queues.set(name, q);
+      }
+      return q;
+    },
+    async close() {
+      // tolerate an app a test already closed
+      await api.close().catch(() => undefined);
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      await prisma.$disconnect();
+      redis.disconnect();
+      await testRedis.cleanup().catch(() => undefined);
+      await db.drop().catch(() => undefined);
+    },
+  };
+}
+
+/** Poll `check` until it returns a truthy value (no fixed sleeps); fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+export function targetBody(name: string, extra: Record<string, unknown> = {}) {
+  return { name, baseUrl: 'http://127.0.0.1:9/v1', apiKind: 'chat' as const, model: 'm1', ...extra };
+}
+
+export function experimentBody(targetIds: string[], extra: Partial<z.input<typeof CreateExperimentRequestSchema>> = {}): CreateExperimentRequest {
+  return {
+    name: 'exp',
+    description: 'test experiment',
+    tags: ['t1'],
+    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 32 }, outputTokens: { kind: 'fixed', value: 8 } },
+    loadPlan: { kind: 'concurrency', levels: [1, 4], requests: 10, seed: 7 },
+    variants: targetIds.map((targetId, i) => ({
+      targetId,
+      label: `v${i}`,
+      optimization: { features: {} },
+      params: { maxTokens: 8 },
+    })),
+    ...extra,
+  } as CreateExperimentRequest;
+}
+
+/** `n` plausible successful samples starting at request index `from` (times in µs). */
+export function makeSamples(n: number, from = 0): RequestSample[] {
+  return Array.from({ length: n }, (_, k) => {
+    const idx = from + k;
+    const sentUs = idx * 10_000;
+    const firstChunkUs = sentUs + 20_000 + (idx % 5) * 1_000;
+    const gaps = Array.from({ length: 7 }, () => 5_000);
+    return {
+      idx,
+      warmup: false,
+      sentUs,
+      firstChunkUs,
+      firstContentUs: firstChunkUs,
+      endUs: firstChunkUs + 35_000,
+      chunkGapsUs: gaps,
+      inputTokens: 32,
+      outputTokens: 8,
+      reasoningTokens: 0,
+      tokenSource: 'server' as const,
+      httpStatus: 200,
+    };
+  });
+}
+
+const base = (job: Pick<LoadPointJob, 'runId' | 'loadPointId' | 'shard'>, agentId = 'fake-agent') => ({
+  v: 1 as const,
+  runId: job.runId,
+  loadPointId: job.loadPointId,
+  shardIndex: job.shard.index,
+  agentId,
+  ts: Date.now(),
+});
+
+/** Agent events for one job, as a real agent would send them. */
+export const agentEvents = {
+  started: (job: LoadPointJob): AgentEvent => ({ ...base(job), type: 'loadpoint.started' }),
+  batch: (job: LoadPointJob, batchSeq: number, samples: RequestSample[]): AgentEvent => ({ ...base(job), type: 'sample.batch', batchSeq, samples }),
+  progress: (job: LoadPointJob, done: number): AgentEvent => ({
+    ...base(job),
+    type: 'loadpoint.progress',
+    window: { tSec: 0, completed: done, errors: 0, outputTokens: done * 8 },
+    totals: { done, errors: 0, elapsedSec: 1 },
+  }),
+  finished: (job: LoadPointJob, batchCount: number, status: 'completed' | 'failed' | 'cancelled' = 'completed', reason?: string): AgentEvent => ({
+    ...base(job),
+    type: 'loadpoint.finished',
+    status,
+    batchCount,
+    ...(reason ? { reason } : {}),
+    warnings: [],
+  }),
+};
+
+/** Send agent events to the API's ingest queue (each its own job, in order). */
+export async function sendEvents(t: TestApi, events: AgentEvent[]): Promise<void> {
+  for (const e of events) await t.queue(INGEST_QUEUE).add(e.type, e, { removeOnComplete: true });
+}
+
+/** Keep an agent heartbeat key alive under the test prefix (as apps/agent does). */
+export async function announceAgent(t: TestApi, id: string, pool = 'default', state: AgentInfo['state'] = 'idle'): Promise<AgentInfo> {
+  const info: AgentInfo = {
+    id,
+    pool,
+    host: 'test-host',
+    version: '0.0.0-test',
+    capabilities: { cpus: 2, memoryMb: 1024, gpus: [], labels: {} },
+    state,
+    currentJob: null,
+    startedAt: Date.now() - 1000,
+    heartbeatAt: Date.now(),
+  };
+  await t.redis.set(agentKey(t.prefix, id), JSON.stringify(info), 'EX', AGENT_TTL_SEC);
+  return info;
+}
+
+/**
+ * A fake agent: a real BullMQ worker on `load.<pool>` that, for every job, sends started → batches →
+ * progress → finished to the ingest queue. `onJob` may customize what it sends.
+ */
+export function startFakeAgent(
+  t: TestApi,
+  opts: { pool?: string; samplesPerPoint?: number; batchSize?: number; concurrency?: number; onJob?: (job: LoadPointJob) => Promise<void> } = {},
+): { worker: Worker; jobs: LoadPointJob[]; close(): Promise<void> } {
+  const jobs: LoadPointJob[] = [];
+  const connection = new Redis(t.testRedis.url, { maxRetriesPerRequest: null });
+  const worker = new Worker(
+    loadQueueName(opts.pool ?? 'default'),
+    async (job: Job) => {
+      const data = LoadPointJobSchema.parse(job.data);
+      jobs.push(data);
+      if (opts.onJob) return opts.onJob(data);
+      const n = opts.samplesPerPoint ?? 12;
+      const size = opts.batchSize ?? 5;
+      const events: AgentEvent[] = [agentEvents.started(data)];
+      let seq = 0;
+      for (let i = 0; i < n; i += size) events.push(agentEvents.batch(data, seq++, makeSamples(Math.min(size, n - i), i)));
+      events.push(agentEvents.progress(data, n), agentEvents.finished(data, seq));
+      await sendEvents(t, events);
+    },
+    { connection, prefix: t.prefix, concurrency: opts.concurrency ?? 1 },
+  );
+  return {
+    worker,
+    jobs,
+    async close() {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
