@@ -15,3 +15,10 @@ export function getApi(): ApiClient {
   browserApi ??= new ApiClient({ baseUrl: BROWSER_API_BASE });
   return browserApi;
 }
+
+const linkApi = new ApiClient({ baseUrl: BROWSER_API_BASE });
+
+/** Download link for a load point's raw samples, through the proxy (same on server and browser render). */
+export function samplesDownloadUrl(loadPointId: string, format: 'jsonl' | 'csv'): string {
+  return linkApi.samplesUrl(loadPointId, format);
+}

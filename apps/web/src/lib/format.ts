@@ -46,7 +46,11 @@ export function formatDurationSec(durationSec: number | undefined | null): strin
 }
 
 /** Duration between two ISO timestamps (end defaults to now for live items). */
-export function formatSpan(startIso: string | null | undefined, endIso: string | null | undefined, nowMs = Date.now()): string {
+export function formatSpan(
+  startIso: string | null | undefined,
+  endIso: string | null | undefined,
+  nowMs = Date.now(),
+): string {
   if (!startIso) return '—';
   const startMs = new Date(startIso).getTime();
   const endMs = endIso ? new Date(endIso).getTime() : nowMs;
@@ -71,4 +75,10 @@ export function formatDelta(a: number | undefined, b: number | undefined): strin
   const pct = ((b - a) / Math.abs(a)) * 100;
   const sign = pct > 0 ? '+' : '';
   return `${sign}${pct.toFixed(1)}%`;
+}
+
+/** Axis tick: integers without decimals, otherwise like the tables. */
+export function formatTick(value: number): string {
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
 }

@@ -10,11 +10,14 @@ export function makeQueryClient(): QueryClient {
     defaultOptions: {
       queries: {
         staleTime: 10_000,
-        retry: (failureCount, error) => failureCount < 2 && !isClientError(error),
+        // One quick retry for transient failures; an API that is down should say so within a second or two.
+        retry: (failureCount, error) => failureCount < 1 && !isClientError(error),
+        retryDelay: 500,
         refetchOnWindowFocus: true,
       },
       dehydrate: {
-        shouldDehydrateQuery: (query) => defaultShouldDehydrateQuery(query) || query.state.status === 'pending',
+        shouldDehydrateQuery: (query) =>
+          defaultShouldDehydrateQuery(query) || query.state.status === 'pending',
       },
     },
   });

@@ -72,11 +72,20 @@ export interface PointProgress {
   elapsedSec: number;
 }
 
-export function aggregatePointProgress(shards: Record<number, ShardProgress> | undefined): PointProgress | undefined {
+export function aggregatePointProgress(
+  shards: Record<number, ShardProgress> | undefined,
+): PointProgress | undefined {
   const list = Object.values(shards ?? {});
   if (!list.length) return undefined;
   let plannedKnown = true;
-  const agg: PointProgress = { done: 0, errors: 0, planned: 0, outputTokensPerSec: 0, requestsPerSec: 0, elapsedSec: 0 };
+  const agg: PointProgress = {
+    done: 0,
+    errors: 0,
+    planned: 0,
+    outputTokensPerSec: 0,
+    requestsPerSec: 0,
+    elapsedSec: 0,
+  };
   for (const s of list) {
     agg.done += s.done;
     agg.errors += s.errors;

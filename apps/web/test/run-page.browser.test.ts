@@ -1,0 +1,154 @@
+/**
+ * The run page in a real browser over the real stack: API + agent + simulator (child processes over the
+ * local PostgreSQL and Redis), the BUILT dashboard under `next start`, and Debian's Chromium driven by
+ * playwright-core. The run is started by clicking "Start run", so the proxy's POST, the navigation, the live
+ * refresh (SSE or polling) and the summary rendering are all exercised.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ApiClient } from '@inferbench/api-client';
+import { freePort } from '@inferbench/testing';
+import { startStack, type Stack } from '@inferbench/testing/stack';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, startWeb, WEB_DIR, type WebServer } from './web-server';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const ARTIFACTS = path.join(WEB_DIR, 'test-artifacts');
+
+// `sim-fixed`: first token 50 ms after arrival, then one token every 10 ms (see tests/e2e).
+const SIM_TTFT_MS = 50;
+const SIM_TPOT_MS = 10;
+const TTFT_SLACK_MS = 25;
+const TPOT_SLACK_MS = 3;
+
+describe('run page', () => {
+  let stack: Stack | undefined;
+  let web: WebServer | undefined;
+  let context: BrowserContext | undefined;
+  let userDataDir: string | undefined;
+  let page: Page;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    stack = await startStack({ agents: 1 });
+    web = await startWeb({ port: await freePort(), apiUrl: stack.apiUrl, timeoutMs: 60_000 });
+    userDataDir = await mkdtemp(path.join(os.tmpdir(), 'inferbench-chromium-'));
+    // A fresh profile per run: launchPersistentContext is how playwright takes --user-data-dir.
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1366, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await web?.stop();
+    await stack?.stop();
+    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  });
+
+  it('starts a run from the experiment page and shows the completed summary', async () => {
+    const api = new ApiClient({ baseUrl: stack!.apiUrl });
+    const target = await api.createTarget({
+      name: 'sim fixed',
+      baseUrl: `${stack!.simUrl}/v1`,
+      apiKind: 'chat',
+      model: 'sim-fixed',
+    });
+    const outputTokens = 16;
+    const exp = await api.createExperiment({
+      name: 'browser test experiment',
+      description: 'Two concurrency levels against the fixed-latency simulator.',
+      tags: ['browser'],
+      workload: {
+        kind: 'synthetic',
+        inputTokens: { kind: 'fixed', value: 32 },
+        outputTokens: { kind: 'fixed', value: outputTokens },
+      },
+      loadPlan: { kind: 'concurrency', levels: [1, 4], requests: 16, warmup: { requests: 1 }, seed: 7 },
+      slo: { ttftMs: 500, percentile: 99 },
+      variants: [
+        { targetId: target.id, label: 'fixed', params: { maxTokens: outputTokens, ignoreEos: true } },
+      ],
+    });
+
+    // The list shows the experiment (server-rendered through API_URL).
+    await page.goto(`${web!.url}/experiments`);
+    await expect.poll(() => page.getByRole('link', { name: 'browser test experiment' }).count()).toBe(1);
+
+    await page.goto(`${web!.url}/experiments/${exp.id}`);
+    await page.getByRole('heading', { name: 'browser test experiment' }).waitFor();
+    expect(await page.getByText('Closed loop at concurrency 1, 4').count()).toBe(1);
+    // The live run page must open the SSE stream through the proxy (status and content type as the API sent them).
+    const eventStream = page.waitForResponse(
+      (r) => /\/api\/runs\/[^/]+\/events$/.test(new URL(r.url()).pathname),
+      {
+        timeout: 30_000,
+      },
+    );
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/\/runs\/[^/]+$/, { timeout: 30_000 });
+    const runId = new URL(page.url()).pathname.split('/').pop()!;
+    const sse = await eventStream;
+    expect(new URL(sse.url()).pathname).toBe(`/api/runs/${runId}/events`);
+    expect(sse.status()).toBe(200);
+    expect(sse.headers()['content-type']).toContain('text/event-stream');
+
+    // No reload from here on: the page must notice completion by itself (SSE, or the 2 s polling fallback).
+    const status = page.getByTestId('run-status');
+    try {
+      await expect.poll(() => status.textContent(), { timeout: 100_000, interval: 500 }).toBe('completed');
+    } catch (err) {
+      await page
+        .screenshot({ path: path.join(ARTIFACTS, 'run-page-timeout.png'), fullPage: true })
+        .catch(() => undefined);
+      throw new Error(
+        `run ${runId} did not show completed: ${String(err)}\n${stack!.dumpLogs()}\n--- web ---\n${web!.logs.join('\n')}`,
+      );
+    }
+
+    const summaries = page.getByTestId('point-summary');
+    await expect.poll(() => summaries.count()).toBe(2);
+    const run = await api.getRun(runId);
+    expect(run.status).toBe('completed');
+    expect(run.trigger).toBe('web');
+
+    // TTFT and TPOT rows of the first summary show the simulator's delays in ms.
+    const first = summaries.first();
+    const cells = async (figure: string) =>
+      (await first.locator(`tr[data-figure="${figure}"] td`).allTextContents()).map((t) => t.trim());
+    const ttftRow = await cells('ttftMs');
+    const tpotRow = await cells('tpotMs');
+    expect(ttftRow[0]).toBe('TTFT');
+    expect(tpotRow[0]).toBe('TPOT');
+    const ttftP50Ms = Number(ttftRow[2]);
+    const tpotP50Ms = Number(tpotRow[2]);
+    expect(ttftP50Ms).toBeGreaterThanOrEqual(SIM_TTFT_MS - 1);
+    expect(ttftP50Ms).toBeLessThan(SIM_TTFT_MS + TTFT_SLACK_MS);
+    expect(tpotP50Ms).toBeGreaterThan(SIM_TPOT_MS - TPOT_SLACK_MS);
+    expect(tpotP50Ms).toBeLessThan(SIM_TPOT_MS + TPOT_SLACK_MS);
+    // The page shows the same p50 the API computed (formatted to the page's precision).
+    const apiTtftP50 = run.loadPoints[0]!.summary!.latency.ttftMs!.p50;
+    expect(Math.abs(ttftP50Ms - apiTtftP50)).toBeLessThan(0.1);
+    expect(await first.getByText(/req\/s/).count()).toBeGreaterThan(0);
+    expect(await first.getByText(/tok\/s/).count()).toBeGreaterThan(0);
+
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'run-page.png'), fullPage: true });
+  });
+});
