@@ -188,7 +188,8 @@ const LLAMA_8B_H100: Partial<BatchedProfile> = {
 /** Built-in profiles, by served model name. */
 export const PROFILE_REGISTRY: Readonly<Record<string, SimProfileInput>> = {
   'sim-fp16': {
-    description: 'generic 8B-class fp16 model, slowed so behaviour is visible: ~45 ms TTFT for 256 tokens, ~18 ms/token',
+    description:
+      'generic 8B-class fp16 model, slowed so behaviour is visible: ~45 ms TTFT for 256 tokens, ~18 ms/token',
     stepBaseMs: 18,
     decodePerSeqMs: 0.05,
     decodePerKvTokenMs: 0.00004,
@@ -251,16 +252,17 @@ export const PROFILE_REGISTRY: Readonly<Record<string, SimProfileInput>> = {
     extends: 'llama-3.1-8b-h100',
     description: 'Llama 3.1 8B AWQ int4 on 1x H100 SXM (quantization factors are assumptions)',
     quantization: 'int4',
-    // 4-bit weights free ~12 GB more for KV (see README)
-    kvCapacityTokens: 490_000,
+    // 4-bit weights free ~10 GB more for KV (see README)
+    kvCapacityTokens: 480_000,
   },
   'llama-3.1-70b-h100-tp4': {
-    description: 'Llama 3.1 70B bf16 on 4x H100 SXM, tensor parallel 4 (derived from published specs, see README)',
+    description:
+      'Llama 3.1 70B bf16 on 4x H100 SXM, tensor parallel 4 (derived from published specs, see README)',
     stepBaseMs: 15,
     decodePerSeqMs: 0.08,
     decodePerKvTokenMs: 0.000035,
     prefillPerTokenMs: 0.08,
-    kvCapacityTokens: 450_000,
+    kvCapacityTokens: 400_000,
     maxNumSeqs: 256,
     maxBatchedTokens: 8192,
     maxModelLen: 131072,
@@ -295,7 +297,8 @@ export function resolveProfiles(
     if (parentName !== undefined) parent = resolve(parentName);
     else parent = input.kind === 'fixed' ? FIXED_DEFAULTS : BATCHED_DEFAULTS;
     const kind = input.kind ?? parent.kind;
-    if (kind !== parent.kind) throw new Error(`profile "${name}" (${kind}) cannot extend a ${parent.kind} profile`);
+    if (kind !== parent.kind)
+      throw new Error(`profile "${name}" (${kind}) cannot extend a ${parent.kind} profile`);
     const merged = { ...parent, ...stripUndefined(fields), kind } as SimProfile;
     validateProfile(name, merged);
     resolving.delete(name);
@@ -326,8 +329,10 @@ function validateProfile(name: string, p: SimProfile): void {
   } else {
     nonNeg.push(p.ttftMs, p.tpotMs);
   }
-  if (positive.some((v) => !(Number.isFinite(v) && v > 0))) throw new Error(`profile "${name}": size limits must be > 0`);
-  if (nonNeg.some((v) => !(Number.isFinite(v) && v >= 0))) throw new Error(`profile "${name}": costs must be >= 0`);
+  if (positive.some((v) => !(Number.isFinite(v) && v > 0)))
+    throw new Error(`profile "${name}": size limits must be > 0`);
+  if (nonNeg.some((v) => !(Number.isFinite(v) && v >= 0)))
+    throw new Error(`profile "${name}": costs must be >= 0`);
   if (p.jitterFrac >= 1) throw new Error(`profile "${name}": jitterFrac must be < 1`);
 }
 

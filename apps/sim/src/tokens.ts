@@ -9,6 +9,7 @@
  */
 
 /** Output vocabulary: each streamed token is one of these, with a leading space. ASCII only, <= 4 chars. */
+// prettier-ignore
 export const VOCAB: readonly string[] = [
   'the', 'a', 'of', 'to', 'and', 'in', 'is', 'it', 'that', 'for', 'on', 'with', 'as', 'was', 'at', 'by',
   'this', 'from', 'or', 'be', 'are', 'not', 'but', 'have', 'one', 'all', 'can', 'her', 'his', 'they', 'we', 'an',

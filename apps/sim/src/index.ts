@@ -1,0 +1,19 @@
+/**
+ * @inferbench/sim — an OpenAI-compatible inference-server simulator (vLLM-like continuous
+ * batching on a cost model, real sockets, real wall time). See README.md.
+ */
+export { startSim, DEFAULT_MAX_TOKENS } from './server.js';
+export type { SimOptions, SimServer, SimStats, SimModelStats } from './server.js';
+export { PROFILE_REGISTRY, QUANT_FACTORS, resolveProfiles, expectedSpecTokensPerStep } from './profiles.js';
+export type {
+  SimProfile,
+  SimProfileInput,
+  BatchedProfile,
+  FixedProfile,
+  FaultSpec,
+  Quantization,
+  DisaggregationOptions,
+  SpeculativeOptions,
+} from './profiles.js';
+export { countTextTokens, VOCAB } from './tokens.js';
+export type { LagStats } from './engine.js';
