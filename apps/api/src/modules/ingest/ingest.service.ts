@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AgentEvent, LoadPointFinishedEvent, LoadPointSummary, ProgressEvent, SampleBatchEvent } from '@inferbench/contracts';
-import { summarizeSamples } from '@inferbench/metrics';
+import { LoadPointAccumulator } from '@inferbench/metrics';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { PrismaService } from '../../infra/prisma/prisma.service.js';
 import { RunEventsPublisher } from '../runs/run-events.publisher.js';
@@ -83,13 +83,17 @@ export class IngestService implements PointSamplesPort {
     return this.samples.batchCounts(loadPointId);
   }
 
-  /** The point's summary from its stored samples (the same metrics code the agent and CLI use). */
-  async summarize(loadPointId: string, opts: { slo?: RunSpec['slo']; warnings: string[] }): Promise<LoadPointSummary> {
+  /**
+   * The point's summary from its stored samples (the same metrics code the agent and CLI use), and the
+   * encoded accumulator, stored so distributions and cross-run statistics never rescan samples.
+   */
+  async summarize(
+    loadPointId: string,
+    opts: { slo?: RunSpec['slo']; warnings: string[] },
+  ): Promise<{ summary: LoadPointSummary; histograms: string }> {
     const rows = await this.samples.loadAll(loadPointId);
-    return summarizeSamples(rows, {
-      ...(opts.slo ? { slo: opts.slo } : {}),
-      warnings: opts.warnings,
-      includeTimeSeries: true,
-    });
+    const acc = new LoadPointAccumulator(opts.slo ? { slo: opts.slo } : {}).addAll(rows);
+    const summary = acc.summary({ ...(opts.slo ? { slo: opts.slo } : {}), warnings: opts.warnings, includeTimeSeries: true });
+    return { summary, histograms: acc.encode() };
   }
 }

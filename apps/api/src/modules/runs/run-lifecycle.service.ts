@@ -37,7 +37,11 @@ export interface ShardState {
 export interface PointSamplesPort {
   /** stored batches per shard index */
   batchCounts(loadPointId: string): Promise<Map<number, number>>;
-  summarize(loadPointId: string, opts: { slo?: RunSpec['slo']; warnings: string[] }): Promise<LoadPointSummary>;
+  /** summary plus the encoded merged accumulator (exact histograms, kept for distributions and comparisons) */
+  summarize(
+    loadPointId: string,
+    opts: { slo?: RunSpec['slo']; warnings: string[] },
+  ): Promise<{ summary: LoadPointSummary; histograms: string }>;
 }
 
 function parseShardStates(json: unknown): Map<number, ShardState> {
@@ -131,8 +135,8 @@ export class RunLifecycleService {
       const status: RunStatus = failed.length ? 'failed' : all.some((s) => s.status === 'cancelled') ? 'cancelled' : 'completed';
       const error = failed.length ? failed.map((s) => s.reason ?? 'agent reported a failure').join('; ') : null;
       const warnings = [...new Set(all.flatMap((s) => s.warnings))];
-      const summary = await samples.summarize(loadPointId, { slo: spec.slo, warnings });
-      const res = await this.repo.finalizePoint(loadPointId, { status, error, summary });
+      const { summary, histograms } = await samples.summarize(loadPointId, { slo: spec.slo, warnings });
+      const res = await this.repo.finalizePoint(loadPointId, { status, error, summary, histograms });
       this.lastSeenMs.delete(loadPointId);
       if (res.statusChanged) {
         await this.events.pointStatus(point.runId, loadPointId, status);

@@ -152,16 +152,20 @@ export class RunsRepository {
    */
   async finalizePoint(
     id: string,
-    outcome: { status: RunStatus; error: string | null; summary: LoadPointSummary },
+    outcome: { status: RunStatus; error: string | null; summary: LoadPointSummary; histograms: string },
     db: Db = this.prisma.client,
   ): Promise<{ statusChanged: boolean; summaryStored: boolean }> {
     const summary = asJson(outcome.summary);
+    const { histograms } = outcome;
     const active = await db.loadPoint.updateMany({
       where: { id, status: { in: NON_TERMINAL } },
-      data: { status: outcome.status, error: outcome.error, summary, finishedAt: new Date() },
+      data: { status: outcome.status, error: outcome.error, summary, histograms, finishedAt: new Date() },
     });
     if (active.count === 1) return { statusChanged: true, summaryStored: true };
-    const late = await db.loadPoint.updateMany({ where: { id, summary: { equals: Prisma.DbNull } }, data: { summary } });
+    const late = await db.loadPoint.updateMany({
+      where: { id, summary: { equals: Prisma.DbNull } },
+      data: { summary, histograms },
+    });
     return { statusChanged: false, summaryStored: late.count === 1 };
   }
 
