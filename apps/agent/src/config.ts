@@ -28,6 +28,19 @@ const LabelsSchema = z
     return out;
   });
 
+/** An env var set to the empty string counts as unset (shell templates often write `X=`). */
+const emptyAsUnset = (v: unknown): unknown => (v === '' ? undefined : v);
+
+/** `0,1,3` → [0, 1, 3]. */
+const GpuIndicesSchema = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, 'GPU indices must be a comma-separated list of integers, e.g. 0,1')
+    .transform((s) => s.split(',').map((p) => Number(p.trim())))
+    .optional(),
+);
+
 export const AgentEnvSchema = z.object({
   REDIS_URL: z.string().min(1).default('redis://127.0.0.1:56379'),
   QUEUE_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
@@ -44,6 +57,11 @@ export const AgentEnvSchema = z.object({
   AGENT_IDLE_TIMEOUT_MS: positiveMs(60_000),
   AGENT_TOTAL_TIMEOUT_MS: positiveMs(600_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  // stringbool, not coerce.boolean: the latter reads "false" as true (STYLE.md C)
+  AGENT_GPU_TELEMETRY: z.preprocess(emptyAsUnset, z.stringbool().default(true)),
+  AGENT_GPU_INDICES: GpuIndicesSchema,
+  AGENT_DCGM_URL: z.preprocess(emptyAsUnset, z.url().optional()),
+  AGENT_TELEMETRY_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
 });
 
 /** Typed agent configuration (nested, defaults applied). */
@@ -54,6 +72,17 @@ export interface AgentConfig {
   /** per-request timeouts of the HTTP client, milliseconds */
   timeouts: { connectMs: number; firstTokenMs: number; idleMs: number; totalMs: number };
   logLevel: LogLevel;
+  /** server (Prometheus) and GPU telemetry collected while a load point runs */
+  telemetry: {
+    /** sample the host's GPUs during each point (a job can turn it off, never on) */
+    gpu: boolean;
+    /** GPUs to keep (nvidia-smi index); undefined = all of the host */
+    gpuIndices?: number[];
+    /** read this DCGM exporter instead of running nvidia-smi */
+    dcgmUrl?: string;
+    /** period of metrics scrapes and GPU samples, ms */
+    intervalMs: number;
+  };
 }
 
 /** Parse the environment (default: `process.env`) into an {@link AgentConfig}; throws a readable error on bad values. */
@@ -80,5 +109,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       totalMs: e.AGENT_TOTAL_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
+    telemetry: {
+      gpu: e.AGENT_GPU_TELEMETRY,
+      ...(e.AGENT_GPU_INDICES === undefined ? {} : { gpuIndices: e.AGENT_GPU_INDICES }),
+      ...(e.AGENT_DCGM_URL === undefined ? {} : { dcgmUrl: e.AGENT_DCGM_URL }),
+      intervalMs: e.AGENT_TELEMETRY_INTERVAL_MS,
+    },
   };
 }

@@ -22,6 +22,7 @@ import { loadConfig, type AgentConfig } from './config.js';
 import { Heartbeat } from './heartbeat/heartbeat.js';
 import { collectHostFacts, listGpus } from './host/host-facts.js';
 import { IngestSink, type IngestQueue } from './ingest/ingest-sink.js';
+import { createPointTelemetryStarter, type PointTelemetryDeps } from './telemetry/point-telemetry.js';
 import { CancelRegistry } from './worker/cancel-registry.js';
 import { LoadPointProcessor, MalformedJobError, type RunLoadPointFn } from './worker/load-point-processor.js';
 
@@ -41,6 +42,8 @@ export interface StartAgentDeps {
   heartbeatIntervalMs?: number;
   /** how long `stop()` waits for unsent events before giving up on them, ms (default 30 s) */
   drainTimeoutMs?: number;
+  /** telemetry constructors (default: `@inferbench/telemetry`'s scraper and nvidia-smi/DCGM sampler) */
+  telemetry?: PointTelemetryDeps;
 }
 
 /** A running agent. */
@@ -136,6 +139,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
     // loaded on first use: a BPE vocabulary costs tens of MB and some seconds to build
     getTokenizer: () => (tokenizer ??= Promise.resolve(createTokenizer(config.tokenizer))),
     clock,
+    startTelemetry: createPointTelemetryStarter(config.telemetry, deps.telemetry),
     onJobState: (job, isRunning) => {
       const key = `${job.loadPointId}/${job.shard.index}`;
       if (isRunning) running.set(key, { runId: job.runId, loadPointId: job.loadPointId, shardIndex: job.shard.index });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IdSchema } from './common.js';
 import { RequestSampleSchema } from './samples.js';
 import { TimeSeriesPointSchema } from './summary.js';
+import { GpuTelemetrySchema, ServerTelemetrySchema } from './telemetry.js';
 
 const base = {
   v: z.literal(1),
@@ -41,6 +42,18 @@ export const ProgressEventSchema = z.object({
   }),
 });
 
+/**
+ * What the agent measured next to the server while the shard ran: the target's Prometheus endpoint
+ * (when the target has a `metricsUrl`) and the agent host's GPUs (unless disabled). Either part is
+ * absent when it was not collected; `available: false` with a `reason` when collection was attempted
+ * but yielded nothing (no `nvidia-smi`, endpoint down).
+ */
+export const LoadPointTelemetrySchema = z.object({
+  server: ServerTelemetrySchema.optional(),
+  gpu: GpuTelemetrySchema.optional(),
+});
+export type LoadPointTelemetry = z.infer<typeof LoadPointTelemetrySchema>;
+
 /** The shard ended. `batchCount` lets the API wait until every batch is stored before completing. */
 export const LoadPointFinishedEventSchema = z.object({
   ...base,
@@ -51,6 +64,8 @@ export const LoadPointFinishedEventSchema = z.object({
   reason: z.string().optional(),
   /** plain-language self-check warnings from the client (e.g. fell behind schedule) */
   warnings: z.array(z.string()).default([]),
+  /** server and GPU telemetry of the shard; absent from older agents and from points that never started */
+  telemetry: LoadPointTelemetrySchema.optional(),
 });
 
 /** Everything an agent sends to the API on the `ingest` queue. */

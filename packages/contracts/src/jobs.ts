@@ -48,6 +48,20 @@ export const TargetConnSchema = z.object({
 });
 export type TargetConn = z.infer<typeof TargetConnSchema>;
 
+/**
+ * Per-job telemetry settings (all optional; the agent's own config supplies the defaults). They
+ * override the agent's `AGENT_GPU_*` / `AGENT_DCGM_URL` settings for this job only.
+ */
+export const JobTelemetrySchema = z.object({
+  /** sample the agent host's GPUs during the point; default true (an agent with GPU telemetry off never samples) */
+  gpu: z.boolean().optional(),
+  /** GPU indices the target server uses (nvidia-smi `index`); default all GPUs of the host */
+  gpuIndices: z.array(z.number().int().min(0)).optional(),
+  /** read this DCGM exporter (`/metrics` URL) instead of running nvidia-smi */
+  dcgmUrl: z.url().optional(),
+});
+export type JobTelemetry = z.infer<typeof JobTelemetrySchema>;
+
 /** Job `loadpoint.execute` on `load.<pool>`: run one shard of one load point. */
 export const LoadPointJobSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
@@ -67,6 +81,8 @@ export const LoadPointJobSchema = z.object({
   seed: z.number().int(),
   /** samples per batch sent back; a partial batch is flushed at least every second */
   batchSize: z.number().int().min(1).max(10_000).default(500),
+  /** telemetry settings for this job; absent = the agent's defaults */
+  telemetry: JobTelemetrySchema.optional(),
 });
 export type LoadPointJob = z.infer<typeof LoadPointJobSchema>;
 

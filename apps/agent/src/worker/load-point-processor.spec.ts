@@ -1,4 +1,10 @@
-import { AgentEventSchema, type AgentEvent, type LoadPointJob, type RequestSample } from '@inferbench/contracts';
+import {
+  AgentEventSchema,
+  type AgentEvent,
+  type LoadPointJob,
+  type LoadPointTelemetry,
+  type RequestSample,
+} from '@inferbench/contracts';
 import { FakeClock, type LlmClient, type Tokenizer } from '@inferbench/loadgen';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.js';
@@ -45,7 +51,10 @@ const client: LlmClient = {
 };
 const tokenizer = { name: 'fake' } as Tokenizer;
 
-function harness(engine: RunLoadPointFn, opts: { cancelled?: boolean; ackDelayMs?: number } = {}) {
+function harness(
+  engine: RunLoadPointFn,
+  opts: { cancelled?: boolean; ackDelayMs?: number; startTelemetry?: LoadPointProcessorDeps['startTelemetry'] } = {},
+) {
   const events: { event: AgentEvent; jobId?: string; ackedAt?: number }[] = [];
   let order = 0;
   const deps: LoadPointProcessorDeps = {
@@ -66,6 +75,7 @@ function harness(engine: RunLoadPointFn, opts: { cancelled?: boolean; ackDelayMs
     onJobState: () => undefined,
     logger: createLogger('silent'),
     flushIntervalMs: 20,
+    ...(opts.startTelemetry ? { startTelemetry: opts.startTelemetry } : {}),
   };
   return { processor: new LoadPointProcessor(deps), events, deps };
 }
@@ -184,5 +194,78 @@ describe('LoadPointProcessor', () => {
 
     await expect(processor.process({ nonsense: true })).rejects.toBeInstanceOf(MalformedJobError);
     expect(events).toHaveLength(1);
+  });
+
+  describe('telemetry', () => {
+    const TELEMETRY: LoadPointTelemetry = {
+      gpu: { available: false, reason: 'nvidia-smi not found', samples: 0, sampleErrors: 0, gpus: [], energyJ: 0, energyMethod: 'none' },
+    };
+
+    it('runs telemetry around the engine, passes measured successful output tokens and reports it in finished', async () => {
+      const log: string[] = [];
+      const stops: { outputTokens: number }[] = [];
+      const engine: RunLoadPointFn = async (_i, d) => {
+        log.push('engine');
+        d.onSample(sample(0, 10_000)); // 4 tokens
+        d.onSample(sample(1, 20_000)); // 4 tokens
+        d.onSample({ ...sample(2, 30_000), outputTokens: 9 });
+        // not measured or not successful: excluded from the energy denominator
+        d.onSample({ ...sample(3, 40_000), warmup: true });
+        d.onSample({ ...sample(4, 50_000), outputTokens: 2, errorClass: 'truncated' });
+        d.onSample({ ...sample(5, 60_000), outputTokens: 3, errorClass: 'cancelled' });
+        d.onSample({ ...sample(6, 70_000), outputTokens: 5, httpStatus: 500 });
+        return okResult;
+      };
+      const { processor, events } = harness(engine, {
+        startTelemetry: (j) => {
+          log.push(`start ${j.loadPointId}`);
+          return {
+            stop: async (o) => {
+              log.push('stop');
+              stops.push(o);
+              return TELEMETRY;
+            },
+          };
+        },
+      });
+      expect((await processor.process(JOB)).status).toBe('completed');
+      expect(log).toEqual(['start lp1', 'engine', 'stop']);
+      expect(stops).toEqual([{ outputTokens: 17 }]);
+      const finished = events.at(-1)!.event;
+      expect(finished).toMatchObject({ type: 'loadpoint.finished', status: 'completed', telemetry: TELEMETRY });
+      expect(AgentEventSchema.parse(finished)).toEqual(finished);
+    });
+
+    it('still stops telemetry and reports it when the engine throws', async () => {
+      let stopped = 0;
+      const engine: RunLoadPointFn = async () => {
+        throw new Error('boom');
+      };
+      const { processor, events } = harness(engine, {
+        startTelemetry: () => ({ stop: async () => (stopped++, TELEMETRY) }),
+      });
+      expect((await processor.process(JOB)).status).toBe('failed');
+      expect(stopped).toBe(1);
+      expect(events.at(-1)!.event).toMatchObject({ status: 'failed', telemetry: TELEMETRY });
+    });
+
+    it('never fails the point: a throwing starter or a rejecting stop only loses the telemetry', async () => {
+      const engine: RunLoadPointFn = async (_i, d) => {
+        d.onSample(sample(0, 10_000));
+        return okResult;
+      };
+      const throwing = harness(engine, {
+        startTelemetry: () => {
+          throw new Error('cannot start');
+        },
+      });
+      expect(await throwing.processor.process(JOB)).toMatchObject({ status: 'completed', samples: 1 });
+      expect(throwing.events.at(-1)!.event).toMatchObject({ type: 'loadpoint.finished', status: 'completed' });
+      expect('telemetry' in throwing.events.at(-1)!.event).toBe(false);
+
+      const rejecting = harness(engine, { startTelemetry: () => ({ stop: () => Promise.reject(new Error('lost')) }) });
+      expect(await rejecting.processor.process(JOB)).toMatchObject({ status: 'completed', samples: 1 });
+      expect('telemetry' in rejecting.events.at(-1)!.event).toBe(false);
+    });
   });
 });

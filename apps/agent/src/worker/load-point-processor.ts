@@ -5,6 +5,7 @@ import {
   type AgentEvent,
   type LoadPointFinishedEvent,
   type LoadPointJob,
+  type LoadPointTelemetry,
   type RequestSample,
 } from '@inferbench/contracts';
 import type {
@@ -16,9 +17,10 @@ import type {
   RunLoadPointResult,
   Tokenizer,
 } from '@inferbench/loadgen';
-import { LiveWindow } from '@inferbench/metrics';
+import { isSucceeded, LiveWindow } from '@inferbench/metrics';
 import { z } from 'zod';
 import type { Logger } from '../common/logger.js';
+import type { PointTelemetrySession, StartPointTelemetry } from '../telemetry/point-telemetry.js';
 import type { AbortCause, CancelRegistry } from './cancel-registry.js';
 import { SampleBatcher } from './sample-batcher.js';
 
@@ -47,6 +49,11 @@ export interface LoadPointProcessorDeps {
   nowEpochMs?: () => number;
   /** partial-batch flush and cancel-key poll period, ms (default 1000) */
   flushIntervalMs?: number;
+  /**
+   * Starts server/GPU telemetry when the load begins (createPointTelemetryStarter); its result goes
+   * into `loadpoint.finished`. Absent: no telemetry.
+   */
+  startTelemetry?: StartPointTelemetry;
 }
 
 /** Outcome of processing one job, returned as the BullMQ job's return value. */
@@ -150,9 +157,12 @@ export class LoadPointProcessor {
     });
     // seconds are emitted from 0 so the live chart starts at the point's start, empty seconds included
     const live = new LiveWindow({ startSec: 0 });
+    // output tokens of measured successful requests: the denominator of GPU energy per output token
+    let measuredOutputTokens = 0;
     const onSample = (s: RequestSample): void => {
       batcher.add(s);
       live.add(s);
+      if (!s.warmup && isSucceeded(s)) measuredOutputTokens += s.outputTokens;
     };
     let lastTick: LoadTick | undefined;
     const onTick = (t: LoadTick): void => {
@@ -194,9 +204,18 @@ export class LoadPointProcessor {
     let reason: string | undefined;
     let warnings: string[] = [];
     let client: LlmClient | undefined;
+    let telemetry: PointTelemetrySession | undefined;
+    let telemetryResult: Promise<LoadPointTelemetry | undefined> = Promise.resolve(undefined);
     try {
       client = deps.createClient(job);
       const tokenizer = await deps.getTokenizer();
+      // started after the tokenizer is ready (building one can take seconds) so the telemetry window
+      // matches the load; a starter that throws despite its contract costs the telemetry, not the point
+      try {
+        telemetry = deps.startTelemetry?.(job, log);
+      } catch (err) {
+        log.warn('telemetry did not start', { err });
+      }
       log.info('load point started', { load: job.load, requests: job.requests, durationSec: job.durationSec });
       const result = await deps.runLoadPoint(
         {
@@ -230,6 +249,16 @@ export class LoadPointProcessor {
       log.error('load engine failed', { err });
     } finally {
       clearInterval(timer);
+      // stopped as soon as the load ends, so the final scrape/sample closes the window there
+      if (telemetry) {
+        const session = telemetry;
+        telemetryResult = Promise.resolve()
+          .then(() => session.stop({ outputTokens: measuredOutputTokens }))
+          .catch((err: unknown) => {
+            log.warn('telemetry stop failed', { err });
+            return undefined;
+          });
+      }
       await client?.close().catch((err: unknown) => log.warn('closing the HTTP client failed', { err }));
     }
 
@@ -251,10 +280,16 @@ export class LoadPointProcessor {
       });
     }
     // `finished` tells the API how many batches to expect; it must never overtake one of them
-    await Promise.all(acks);
+    const [pointTelemetry] = await Promise.all([telemetryResult, Promise.all(acks)]);
     const batchCount = batcher.batchCount;
     await deps.send(
-      this.finishedEvent(ids, { status, batchCount, ...(reason === undefined ? {} : { reason }), warnings }),
+      this.finishedEvent(ids, {
+        status,
+        batchCount,
+        ...(reason === undefined ? {} : { reason }),
+        warnings,
+        ...(pointTelemetry === undefined ? {} : { telemetry: pointTelemetry }),
+      }),
       finishedJobId(job.loadPointId, job.shard.index),
     );
     return { status, ...(reason === undefined ? {} : { reason }), batchCount, samples: batcher.sampleCount };
@@ -262,7 +297,7 @@ export class LoadPointProcessor {
 
   private finishedEvent(
     ids: EventIds,
-    f: Pick<LoadPointFinishedEvent, 'status' | 'batchCount' | 'reason' | 'warnings'>,
+    f: Pick<LoadPointFinishedEvent, 'status' | 'batchCount' | 'reason' | 'warnings' | 'telemetry'>,
   ): LoadPointFinishedEvent {
     return {
       v: PROTOCOL_VERSION,
@@ -274,6 +309,7 @@ export class LoadPointProcessor {
       batchCount: f.batchCount,
       ...(f.reason === undefined ? {} : { reason: f.reason.slice(0, 2000) }),
       warnings: f.warnings,
+      ...(f.telemetry === undefined ? {} : { telemetry: f.telemetry }),
     };
   }
 }
