@@ -43,7 +43,9 @@ export class SseParser {
 
   /** Feed the next bytes of the stream. Events complete in these bytes are dispatched synchronously. */
   push(chunk: Uint8Array): void {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const len = buf.length;
     let pos = 0;
     if (this.skipLeadingLf && len > 0) {
@@ -115,7 +117,14 @@ export class SseParser {
     const c0 = b[s];
     if (c0 === COLON) return; // comment / keep-alive
     // fast path: "data:"
-    if (c0 === 100 && e - s >= 5 && b[s + 1] === 97 && b[s + 2] === 116 && b[s + 3] === 97 && b[s + 4] === COLON) {
+    if (
+      c0 === 100 &&
+      e - s >= 5 &&
+      b[s + 1] === 97 &&
+      b[s + 2] === 116 &&
+      b[s + 3] === 97 &&
+      b[s + 4] === COLON
+    ) {
       let vs = s + 5;
       if (vs < e && b[vs] === SPACE) vs++;
       this.appendData(b.toString('utf8', vs, e));
@@ -165,7 +174,11 @@ export class SseParser {
       this.eventType = '';
       return;
     }
-    const event: SseEvent = { type: this.eventType || 'message', data: this.data, lastEventId: this.lastEventId };
+    const event: SseEvent = {
+      type: this.eventType || 'message',
+      data: this.data,
+      lastEventId: this.lastEventId,
+    };
     this.data = '';
     this.hasData = false;
     this.eventType = '';

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../ports.js';
 
 /**
@@ -14,6 +15,8 @@ const SPIN_WINDOW_US = 2_000;
  * On abort the promise RESOLVES early (never rejects); callers check `signal.aborted` afterwards.
  */
 export class SystemClock implements Clock {
+  private readonly sharedSignals = new WeakSet<AbortSignal>();
+
   nowUs(): number {
     return performance.now() * 1000;
   }
@@ -42,7 +45,14 @@ export class SystemClock implements Clock {
         if (leftUs > SPIN_WINDOW_US) timer = setTimeout(step, Math.floor((leftUs - SPIN_WINDOW_US) / 1000));
         else spin();
       };
-      signal?.addEventListener('abort', finish, { once: true });
+      if (signal) {
+        if (!this.sharedSignals.has(signal)) {
+          // one run-wide signal shared by thousands of sleepers is expected: silence Node's leak warning
+          this.sharedSignals.add(signal);
+          setMaxListeners(0, signal);
+        }
+        signal.addEventListener('abort', finish, { once: true });
+      }
       step();
     });
   }

@@ -1,0 +1,1 @@
+export { createTokenizer, WhitespaceTokenizer, BUILTIN_TOKENIZERS } from './create-tokenizer.js';
