@@ -8,6 +8,8 @@ cd "$INFERBENCH_ROOT"
 started=$(date +%s)
 
 bash infra/setup.sh
+services_were_up=0
+if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then services_were_up=1; fi
 bash infra/services.sh up
 log "migrating the database"
 pnpm --filter @inferbench/db migrate | tail -1
@@ -27,7 +29,8 @@ cleanup() {
   log "stopping the demo stack"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  bash infra/services.sh down
+  # PostgreSQL and Redis keep running when they were already up before the demo (someone else uses them).
+  if [[ $services_were_up == 0 ]]; then bash infra/services.sh down; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
