@@ -22,14 +22,14 @@ pg_up() {
   local bin data logf
   bin=$(pg_bin_dir) || die "PostgreSQL binaries not found (run: infra/services.sh deps)"
   data="$(data_dir)/pg"; logf="$(data_dir)/pg.log"
-  if [[ ! -s "$data/PG_VERSION" ]]; then
+  if [[ ! -s "$data/PG_VERSION" ]] && ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
     log "initdb $data"
     mkdir -p "$data"; chown postgres "$data"; chmod 700 "$data"
     runuser -u postgres -- "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   touch "$logf"; chown postgres "$logf"
   mkdir -p "$(data_dir)/sock"; chown postgres "$(data_dir)/sock"
-  if runuser -u postgres -- "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  if "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
     log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
   else
     local opts="-p $PG_PORT -c listen_addresses=127.0.0.1 -k $(data_dir)/sock -c max_connections=300 -c shared_buffers=256MB"
