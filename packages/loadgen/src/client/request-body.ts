@@ -15,7 +15,7 @@ export interface BuiltRequest {
 export function endpointUrl(baseUrl: string, apiKind: 'chat' | 'completions'): URL {
   const url = new URL(baseUrl);
   let basePath = url.pathname.replace(/\/+$/, '');
-  if (!/\/v1$/.test(basePath)) basePath += '/v1';
+  if (!basePath.endsWith('/v1')) basePath += '/v1';
   url.pathname = `${basePath}/${apiKind === 'chat' ? 'chat/completions' : 'completions'}`;
   return url;
 }
