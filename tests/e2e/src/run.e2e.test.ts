@@ -69,7 +69,8 @@ describe('a run end to end', () => {
       const ttft = s.latency.ttftMs!;
       const tpot = s.latency.tpotMs!;
       expect(ttft.count).toBe(requests);
-      expect(ttft.min).toBeGreaterThanOrEqual(SIM_TTFT_MS - 1);
+      // the simulator schedules on a 1 ms timer and may emit up to ~1 ms before its nominal time
+      expect(ttft.min).toBeGreaterThanOrEqual(SIM_TTFT_MS - 2);
       expect(ttft.p50).toBeLessThan(SIM_TTFT_MS + TTFT_SLACK_MS);
       expect(tpot.p50).toBeGreaterThan(SIM_TPOT_MS - TPOT_SLACK_MS);
       expect(tpot.p50).toBeLessThan(SIM_TPOT_MS + TPOT_SLACK_MS);

@@ -1,138 +1,109 @@
 import { writeFile } from 'node:fs/promises';
-import { describeLoadLevel } from '@inferbench/contracts';
+import type { LoadPointSummary } from '@inferbench/contracts';
 import { CliError, EXIT } from '../errors.js';
-import { fmtNum } from '../format/numbers.js';
+import { fmtMs, fmtNum, NONE } from '../format/numbers.js';
 import { LATENCY_HEADERS, latencyRows } from '../format/summary.js';
 import { renderTable } from '../format/table.js';
 import type { CliIo } from '../io.js';
+import { formatPresetList, parseBenchOptions, type BenchCliOptions } from './bench-options.js';
 import { comparisonJson, formatComparison, readBenchResult } from './compare.js';
-import type { BenchConfig, BenchResult } from './result.js';
-import { runBench } from './run-bench.js';
+import { describePlan, describeWorkload } from './describe.js';
+import { formatSlo } from './parse-values.js';
+import type { BenchPoint, BenchResultV2 } from './result.js';
+import { runBenchPlan } from './run-bench.js';
 
-/** Raw commander options of `inferbench bench` (strings as typed, parsed here). */
-export interface BenchCliOptions {
-  baseUrl?: string;
-  model?: string;
-  api?: string;
-  concurrency?: string;
-  rate?: string;
-  arrival?: string;
-  burstiness?: string;
-  maxConcurrency?: string;
-  requests?: string;
-  duration?: string;
-  inputTokens: string;
-  outputTokens: string;
-  warmup: string;
-  seed: string;
-  tokenizer: string;
-  maxDuration: string;
-  ignoreEos?: boolean;
-  temperature?: string;
-  out?: string;
-  outRequests?: string;
-  apiKey?: string;
-  compare?: string[];
-}
+export { parseBenchOptions, type BenchCliOptions } from './bench-options.js';
 
-function num(name: string, v: string, opts: { int?: boolean; min?: number; positive?: boolean } = {}): number {
-  const x = Number(v);
-  const bad =
-    v.trim() === '' ||
-    !Number.isFinite(x) ||
-    (opts.int && !Number.isInteger(x)) ||
-    (opts.min !== undefined && x < opts.min) ||
-    (opts.positive && x <= 0);
-  if (bad) {
-    const what = `${opts.int ? 'an integer' : 'a number'}${opts.positive ? ' > 0' : opts.min !== undefined ? ` >= ${opts.min}` : ''}`;
-    throw new CliError(`--${name} must be ${what}, got "${v}"`);
-  }
-  return x;
-}
-
-/** Validate and convert the command-line options into a {@link BenchConfig}. */
-export function parseBenchOptions(o: BenchCliOptions, env: Record<string, string | undefined>): { config: BenchConfig; apiKey?: string } {
-  if (!o.baseUrl) throw new CliError('--base-url is required (e.g. --base-url http://127.0.0.1:8000)');
-  try {
-    const u = new URL(o.baseUrl);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-  } catch {
-    throw new CliError(`--base-url must be an http(s) URL, got "${o.baseUrl}"`);
-  }
-  if (!o.model) throw new CliError('--model is required (the model name the server serves)');
-  const apiKind = o.api ?? 'chat';
-  if (apiKind !== 'chat' && apiKind !== 'completions') throw new CliError(`--api must be chat or completions, got "${apiKind}"`);
-  if (o.concurrency !== undefined && o.rate !== undefined) throw new CliError('give either --concurrency or --rate, not both');
-
-  let load: BenchConfig['load'];
-  if (o.rate !== undefined) {
-    const arrival = o.arrival ?? 'poisson';
-    if (arrival !== 'poisson' && arrival !== 'constant' && arrival !== 'gamma') {
-      throw new CliError(`--arrival must be poisson, constant or gamma, got "${arrival}"`);
-    }
-    load = {
-      kind: 'rate',
-      rate: num('rate', o.rate, { positive: true }),
-      arrival,
-      ...(o.burstiness === undefined ? {} : { burstiness: num('burstiness', o.burstiness, { positive: true }) }),
-      ...(o.maxConcurrency === undefined ? {} : { maxConcurrency: num('max-concurrency', o.maxConcurrency, { int: true, min: 1 }) }),
-    };
-  } else {
-    if (o.arrival !== undefined) throw new CliError('--arrival only applies with --rate');
-    load = { kind: 'concurrency', concurrency: o.concurrency === undefined ? 1 : num('concurrency', o.concurrency, { int: true, min: 1 }) };
-  }
-  const durationSec = o.duration === undefined ? undefined : num('duration', o.duration, { positive: true });
-  // neither given: a short, bounded default run
-  const requests =
-    o.requests !== undefined ? num('requests', o.requests, { int: true, min: 1 }) : durationSec === undefined ? 100 : undefined;
-  const apiKey = o.apiKey ?? env.INFERBENCH_BENCH_API_KEY ?? env.OPENAI_API_KEY;
-  const config: BenchConfig = {
-    baseUrl: o.baseUrl,
-    model: o.model,
-    apiKind,
-    load,
-    ...(requests === undefined ? {} : { requests }),
-    ...(durationSec === undefined ? {} : { durationSec }),
-    warmupRequests: num('warmup', o.warmup, { int: true, min: 0 }),
-    inputTokens: num('input-tokens', o.inputTokens, { int: true, min: 1 }),
-    outputTokens: num('output-tokens', o.outputTokens, { int: true, min: 1 }),
-    ignoreEos: o.ignoreEos === true,
-    ...(o.temperature === undefined ? {} : { temperature: num('temperature', o.temperature, { min: 0 }) }),
-    seed: num('seed', o.seed, { int: true }),
-    tokenizer: o.tokenizer,
-    maxDurationSec: num('max-duration', o.maxDuration, { positive: true }),
-    hasApiKey: Boolean(apiKey),
-  };
-  return { config, ...(apiKey ? { apiKey } : {}) };
-}
-
-/** The human summary printed at the end of `bench`. */
-export function formatBenchSummary(r: BenchResult): string {
-  const s = r.summary;
-  const c = r.config;
-  const lines: string[] = [];
-  lines.push(
-    `${c.model} @ ${c.baseUrl} (${c.apiKind})  ${describeLoadLevel(c.load)}${c.load.kind === 'rate' ? ` ${c.load.arrival}` : ''}  in/out ${c.inputTokens}/${c.outputTokens} tokens  status ${r.status}${r.reason ? ` (${r.reason})` : ''}`,
-  );
+function requestLine(s: LoadPointSummary): string {
   const errs = Object.entries(s.errorsByClass)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
-  lines.push(
-    `requests: ${s.requests.succeeded} ok, ${s.requests.failed} failed${errs ? ` (${errs})` : ''}, ${s.requests.cancelled} cancelled, ${s.requests.warmup} warm-up`,
-  );
-  lines.push(
-    `duration ${fmtNum(s.durationSec, 2)} s  ${fmtNum(s.requestThroughput, 3)} req/s  ${fmtNum(s.outputTokenThroughput, 1)} output tok/s  ${fmtNum(s.totalTokenThroughput, 1)} total tok/s  concurrency ${fmtNum(s.achievedConcurrency, 2)}  ${fmtNum(s.tokens.tokensPerChunk, 2)} tokens/chunk`,
-  );
-  lines.push('');
-  const rows = latencyRows(s);
-  const table = rows.length ? renderTable(LATENCY_HEADERS, rows) : 'no successful request: no latency figures\n';
-  const warnings = s.warnings.map((w) => `! ${w}`);
-  return `${lines.join('\n')}\n${table}${warnings.length ? `${warnings.join('\n')}\n` : ''}`;
+  return `requests: ${s.requests.succeeded} ok, ${s.requests.failed} failed${errs ? ` (${errs})` : ''}, ${s.requests.cancelled} cancelled, ${s.requests.warmup} warm-up`;
 }
 
-/** `inferbench bench ...` and `inferbench bench --compare a.json b.json`. */
+/** The detailed view of one point: counts, throughput and the vertical latency table. */
+function formatPointDetail(p: BenchPoint): string {
+  const s = p.summary;
+  const lines = [
+    requestLine(s),
+    `duration ${fmtNum(s.durationSec, 2)} s  ${fmtNum(s.requestThroughput, 3)} req/s  ${fmtNum(s.outputTokenThroughput, 1)} output tok/s  ${fmtNum(s.totalTokenThroughput, 1)} total tok/s  concurrency ${fmtNum(s.achievedConcurrency, 2)}  ${fmtNum(s.tokens.tokensPerChunk, 2)} tokens/chunk`,
+  ];
+  if (s.goodput !== undefined) {
+    lines.push(`goodput ${fmtNum(s.goodput, 3)} req/s  ${fmtNum(s.tokenGoodput, 1)} tok/s  SLO attainment ${fmtNum(s.sloAttainmentPct, 1)}%`);
+  }
+  const rows = latencyRows(s);
+  const table = rows.length ? renderTable(LATENCY_HEADERS, rows) : 'no successful request: no latency figures\n';
+  return `${lines.join('\n')}\n\n${table}`;
+}
+
+const lat = (s: LoadPointSummary, fig: string, q: 'p50' | 'p99'): string => {
+  const st = s.latency[fig];
+  return st && st.count > 0 ? fmtMs(st[q]) : NONE;
+};
+
+/** One row per point: level, status, counts, latency percentiles (ms), throughput, goodput and SLO verdict. */
+export function formatPointsTable(r: BenchResultV2): string {
+  const withSlo = r.config.slo !== undefined;
+  const headers = [
+    '#', 'level', 'status', 'ok', 'failed', 'TTFT p50', 'TTFT p99', 'TPOT p50', 'TPOT p99', 'ITL p99', 'E2E p99', 'req/s', 'out tok/s',
+    ...(withSlo ? ['goodput/s', 'SLO'] : []),
+  ];
+  const rows = r.points.map((p) => {
+    const s = p.summary;
+    return [
+      String(p.index + 1),
+      p.label,
+      p.status,
+      String(s.requests.succeeded),
+      String(s.requests.failed),
+      lat(s, 'ttftMs', 'p50'),
+      lat(s, 'ttftMs', 'p99'),
+      lat(s, 'tpotMs', 'p50'),
+      lat(s, 'tpotMs', 'p99'),
+      lat(s, 'itlMs', 'p99'),
+      lat(s, 'e2eMs', 'p99'),
+      fmtNum(s.requestThroughput, 2),
+      fmtNum(s.outputTokenThroughput, 1),
+      ...(withSlo ? [fmtNum(s.goodput, 2), p.sloPass === undefined ? NONE : p.sloPass ? 'met' : 'missed'] : []),
+    ];
+  });
+  return renderTable(headers, rows, { align: headers.map((_, i) => (i >= 1 && i <= 2 ? 'left' : 'right')) });
+}
+
+/** The human summary printed at the end of `bench`: one point in detail, or one row per point, then warnings. */
+export function formatBenchSummary(r: BenchResultV2): string {
+  const c = r.config;
+  const out: string[] = [
+    `${c.model} @ ${c.baseUrl} (${c.apiKind})  ${describePlan(c.plan)}  ${describeWorkload(c.workload)}  status ${r.status}${r.reason ? ` (${r.reason})` : ''}`,
+  ];
+  if (c.slo) out.push(`SLO: ${formatSlo(c.slo)}`);
+  const single = r.points.length === 1 && c.plan.kind !== 'sla' && c.plan.kind !== 'sweep';
+  if (r.points.length === 0) out.push('no load point ran');
+  else if (single) out.push(`${r.points[0]!.label}: ${r.points[0]!.status}${r.points[0]!.reason ? ` (${r.points[0]!.reason})` : ''}`, formatPointDetail(r.points[0]!));
+  else out.push('', formatPointsTable(r));
+  for (const p of r.points) {
+    for (const w of p.summary.warnings) out.push(`! ${single ? '' : `[${p.label}] `}${w}`);
+    if (!single && p.reason) out.push(`! [${p.label}] ${p.status}: ${p.reason}`);
+    if (p.sloPass === false && p.sloViolations?.length) out.push(`  [${p.label}] SLO missed: ${p.sloViolations.join('; ')}`);
+  }
+  for (const n of r.notes ?? []) out.push(n);
+  if (r.sla) {
+    out.push(
+      r.sla.bestLabel
+        ? `SLA search: highest level meeting the SLO is ${r.sla.bestLabel}${r.sla.lowestFailing !== null ? ` (lowest failing: ${r.sla.lowestFailing})` : ' (no tried level failed; raise --sla-max to search higher)'}`
+        : `SLA search: no level met the SLO${r.sla.lowestFailing !== null ? ` (even ${r.sla.lowestFailing} failed)` : ''}`,
+    );
+  }
+  return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+/** `inferbench bench ...`, `--compare a.json b.json` and `--list-presets`. */
 export async function benchCommand(o: BenchCliOptions, json: boolean, io: CliIo, signal: AbortSignal): Promise<number> {
+  if (o.listPresets) {
+    io.stdout.write(formatPresetList());
+    return EXIT.ok;
+  }
   if (o.compare) {
     if (o.compare.length !== 2) throw new CliError('--compare takes exactly two result files: --compare a.json b.json');
     const [pa, pb] = o.compare as [string, string];
@@ -140,12 +111,9 @@ export async function benchCommand(o: BenchCliOptions, json: boolean, io: CliIo,
     io.stdout.write(json ? `${JSON.stringify(comparisonJson(a, b), null, 2)}\n` : formatComparison(a, b, [pa, pb]));
     return EXIT.ok;
   }
-  const { config, apiKey } = parseBenchOptions(o, io.env);
-  if (!json) {
-    const extent = config.requests !== undefined ? `${config.requests} requests` : `${config.durationSec} s`;
-    io.stderr.write(`bench ${config.model} @ ${config.baseUrl}: ${describeLoadLevel(config.load)}, ${extent}\n`);
-  }
-  const result = await runBench({
+  const { config, apiKey } = await parseBenchOptions(o, io.env);
+  if (!json) io.stderr.write(`bench ${config.model} @ ${config.baseUrl}: ${describePlan(config.plan)}; ${describeWorkload(config.workload)}\n`);
+  const result = await runBenchPlan({
     config,
     ...(apiKey ? { apiKey } : {}),
     ...(o.outRequests ? { outRequestsPath: o.outRequests } : {}),
@@ -156,13 +124,13 @@ export async function benchCommand(o: BenchCliOptions, json: boolean, io: CliIo,
   io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : formatBenchSummary(result));
   if (o.out && !json) io.stderr.write(`result written to ${o.out}\n`);
 
-  if (signal.aborted) return EXIT.interrupted;
+  if (signal.aborted || result.status === 'cancelled') return EXIT.interrupted;
   if (result.status === 'failed' || result.status === 'aborted') {
     io.stderr.write(`bench ${result.status}: ${result.reason ?? 'no reason given'}\n`);
     return EXIT.failed;
   }
-  if (result.summary.requests.succeeded === 0) {
-    const first = Object.keys(result.summary.errorsByClass)[0];
+  if (!result.points.some((p) => p.summary.requests.succeeded > 0)) {
+    const first = Object.keys(result.points[0]?.summary.errorsByClass ?? {})[0];
     io.stderr.write(`no request succeeded${first ? ` (errors: ${first})` : ''}; is ${config.baseUrl} serving model "${config.model}"?\n`);
     return EXIT.error;
   }

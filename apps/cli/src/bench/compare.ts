@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { describeLoadLevel } from '@inferbench/contracts';
+import { describeLoadLevel, type LoadPointSummary } from '@inferbench/contracts';
 import { CliError } from '../errors.js';
 import { fmtDelta, fmtMs, fmtPctChange, NONE } from '../format/numbers.js';
 import { renderTable } from '../format/table.js';
+import { describePlan, describeWorkload } from './describe.js';
 import { BenchResultSchema, type BenchResult } from './result.js';
 
 /** Read and validate a result written by `inferbench bench --out`. */
@@ -19,6 +20,9 @@ export async function readBenchResult(path: string): Promise<BenchResult> {
   } catch {
     throw new CliError(`${path} is not JSON`);
   }
+  if ((json as { kind?: unknown } | null)?.kind !== 'inferbench.bench-result') {
+    throw new CliError(`${path} is not an inferbench bench result (no "kind": "inferbench.bench-result")`);
+  }
   const parsed = BenchResultSchema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -33,25 +37,25 @@ type Better = 'lower' | 'higher' | 'none';
 
 interface Row {
   label: string;
-  pick(r: BenchResult): number | undefined;
+  pick(s: LoadPointSummary): number | undefined;
   fmt(x: number): string;
   better: Better;
 }
 
-const stat = (fig: string, q: 'mean' | 'p50' | 'p90' | 'p99') => (r: BenchResult) => {
-  const s = r.summary.latency[fig];
-  return s && s.count > 0 ? s[q] : undefined;
+const stat = (fig: string, q: 'mean' | 'p50' | 'p90' | 'p99') => (s: LoadPointSummary) => {
+  const st = s.latency[fig];
+  return st && st.count > 0 ? st[q] : undefined;
 };
 const int = (x: number): string => x.toFixed(0);
 
 const ROWS: Row[] = [
-  { label: 'requests ok', pick: (r) => r.summary.requests.succeeded, fmt: int, better: 'none' },
-  { label: 'requests failed', pick: (r) => r.summary.requests.failed, fmt: int, better: 'lower' },
-  { label: 'error rate %', pick: (r) => r.summary.errorRate * 100, fmt: (x) => x.toFixed(2), better: 'lower' },
-  { label: 'duration s', pick: (r) => r.summary.durationSec, fmt: (x) => x.toFixed(2), better: 'none' },
-  { label: 'req/s', pick: (r) => r.summary.requestThroughput, fmt: (x) => x.toFixed(3), better: 'higher' },
-  { label: 'output tok/s', pick: (r) => r.summary.outputTokenThroughput, fmt: (x) => x.toFixed(1), better: 'higher' },
-  { label: 'total tok/s', pick: (r) => r.summary.totalTokenThroughput, fmt: (x) => x.toFixed(1), better: 'higher' },
+  { label: 'requests ok', pick: (s) => s.requests.succeeded, fmt: int, better: 'none' },
+  { label: 'requests failed', pick: (s) => s.requests.failed, fmt: int, better: 'lower' },
+  { label: 'error rate %', pick: (s) => s.errorRate * 100, fmt: (x) => x.toFixed(2), better: 'lower' },
+  { label: 'duration s', pick: (s) => s.durationSec, fmt: (x) => x.toFixed(2), better: 'none' },
+  { label: 'req/s', pick: (s) => s.requestThroughput, fmt: (x) => x.toFixed(3), better: 'higher' },
+  { label: 'output tok/s', pick: (s) => s.outputTokenThroughput, fmt: (x) => x.toFixed(1), better: 'higher' },
+  { label: 'total tok/s', pick: (s) => s.totalTokenThroughput, fmt: (x) => x.toFixed(1), better: 'higher' },
   { label: 'TTFT mean ms', pick: stat('ttftMs', 'mean'), fmt: fmtMs, better: 'lower' },
   { label: 'TTFT p50 ms', pick: stat('ttftMs', 'p50'), fmt: fmtMs, better: 'lower' },
   { label: 'TTFT p90 ms', pick: stat('ttftMs', 'p90'), fmt: fmtMs, better: 'lower' },
@@ -63,8 +67,8 @@ const ROWS: Row[] = [
   { label: 'E2E p50 ms', pick: stat('e2eMs', 'p50'), fmt: fmtMs, better: 'lower' },
   { label: 'E2E p99 ms', pick: stat('e2eMs', 'p99'), fmt: fmtMs, better: 'lower' },
   { label: 'NTPOT p50 ms', pick: stat('ntpotMs', 'p50'), fmt: fmtMs, better: 'lower' },
-  { label: 'achieved concurrency', pick: (r) => r.summary.achievedConcurrency, fmt: (x) => x.toFixed(2), better: 'none' },
-  { label: 'tokens/chunk', pick: (r) => r.summary.tokens.tokensPerChunk, fmt: (x) => x.toFixed(2), better: 'none' },
+  { label: 'achieved concurrency', pick: (s) => s.achievedConcurrency, fmt: (x) => x.toFixed(2), better: 'none' },
+  { label: 'tokens/chunk', pick: (s) => s.tokens.tokensPerChunk, fmt: (x) => x.toFixed(2), better: 'none' },
 ];
 
 function verdict(better: Better, a: number | undefined, b: number | undefined): string {
@@ -73,18 +77,41 @@ function verdict(better: Better, a: number | undefined, b: number | undefined): 
   return improved ? 'better' : 'worse';
 }
 
-function describe(r: BenchResult): string {
-  const c = r.config;
-  const extent = c.requests !== undefined ? `${c.requests} requests` : `${c.durationSec}s`;
-  return `${c.model} @ ${c.baseUrl} (${c.apiKind}), ${describeLoadLevel(c.load)}, ${extent}, in/out ${c.inputTokens}/${c.outputTokens} tokens, ${r.status}, ${r.createdAt}`;
+/** One load point as the comparison needs it. */
+interface ComparedPoint {
+  label: string;
+  status: string;
+  summary: LoadPointSummary;
 }
 
-/**
- * Side-by-side text of two bench results: each figure for A and B, the absolute change B − A, the
- * relative change and whether B is better or worse where the direction is clear. Differences are not
- * tested for significance here (one run each); treat small changes as noise.
- */
-export function formatComparison(a: BenchResult, b: BenchResult, labels: [string, string]): string {
+/** A result file of either version, reduced to a description line and its points. */
+interface Compared {
+  describe: string;
+  points: ComparedPoint[];
+  /** SLA search answer, when the file holds one */
+  sla?: string;
+}
+
+function normalize(r: BenchResult): Compared {
+  if (r.v === 1) {
+    const c = r.config;
+    const extent = c.requests !== undefined ? `${c.requests} requests` : `${c.durationSec}s`;
+    return {
+      describe: `${c.model} @ ${c.baseUrl} (${c.apiKind}), ${describeLoadLevel(c.load)}, ${extent}, in/out ${c.inputTokens}/${c.outputTokens} tokens, ${r.status}, ${r.createdAt}`,
+      points: [{ label: describeLoadLevel(c.load), status: r.status, summary: r.summary }],
+    };
+  }
+  const c = r.config;
+  return {
+    describe: `${c.model} @ ${c.baseUrl} (${c.apiKind}), ${describePlan(c.plan)}, ${describeWorkload(c.workload)}, ${r.points.length} point(s), ${r.status}, ${r.createdAt}`,
+    points: r.points.map((p) => ({ label: p.label, status: p.status, summary: p.summary })),
+    ...(r.sla
+      ? { sla: r.sla.bestLabel ? `SLO met up to ${r.sla.bestLabel}${r.sla.lowestFailing !== null ? ` (missed at ${r.sla.lowestFailing})` : ''}` : 'SLO met at no level' }
+      : {}),
+  };
+}
+
+function figureTable(a: LoadPointSummary, b: LoadPointSummary): string {
   const rows = ROWS.map((row) => {
     const va = row.pick(a);
     const vb = row.pick(b);
@@ -97,20 +124,67 @@ export function formatComparison(a: BenchResult, b: BenchResult, labels: [string
       verdict(row.better, va, vb),
     ];
   });
-  const head = [`A: ${labels[0]}`, `   ${describe(a)}`, `B: ${labels[1]}`, `   ${describe(b)}`, ''].join('\n');
-  const table = renderTable(['figure', 'A', 'B', 'delta', 'delta %', ''], rows, {
+  return renderTable(['figure', 'A', 'B', 'delta', 'delta %', ''], rows, {
     align: ['left', 'right', 'right', 'right', 'right', 'left'],
   });
-  const warn = [
-    ...a.summary.warnings.map((w) => `! A: ${w}`),
-    ...b.summary.warnings.map((w) => `! B: ${w}`),
-  ];
-  return `${head}\n${table}${warn.length ? `${warn.join('\n')}\n` : ''}`;
 }
 
-/** The same comparison as JSON (for --json). */
-export function comparisonJson(a: BenchResult, b: BenchResult): Record<string, { a?: number; b?: number; delta?: number; deltaPct?: number }> {
-  const out: Record<string, { a?: number; b?: number; delta?: number; deltaPct?: number }> = {};
+/**
+ * The pairs of points to compare: the single points of two one-point results whatever their levels (A/B of one
+ * setting against another), else the points whose level labels match (`c=8` with `c=8`), in A's order.
+ */
+function pairPoints(a: Compared, b: Compared): { pairs: [ComparedPoint, ComparedPoint][]; onlyA: string[]; onlyB: string[] } {
+  if (a.points.length === 1 && b.points.length === 1) return { pairs: [[a.points[0]!, b.points[0]!]], onlyA: [], onlyB: [] };
+  const byLabel = new Map(b.points.map((p) => [p.label, p]));
+  const pairs: [ComparedPoint, ComparedPoint][] = [];
+  const onlyA: string[] = [];
+  for (const p of a.points) {
+    const q = byLabel.get(p.label);
+    if (q) {
+      pairs.push([p, q]);
+      byLabel.delete(p.label);
+    } else onlyA.push(p.label);
+  }
+  return { pairs, onlyA, onlyB: [...byLabel.keys()] };
+}
+
+/**
+ * Side-by-side text of two bench results (version 1 or 2 files): for each pair of load points (matched by
+ * level; two single-point results are compared directly), each figure for A and B, the absolute change B − A,
+ * the relative change and whether B is better or worse where the direction is clear. Differences are not
+ * tested for significance here (one run each); treat small changes as noise.
+ */
+export function formatComparison(ra: BenchResult, rb: BenchResult, labels: [string, string]): string {
+  const a = normalize(ra);
+  const b = normalize(rb);
+  const head = [
+    `A: ${labels[0]}`,
+    `   ${a.describe}`,
+    ...(a.sla ? [`   ${a.sla}`] : []),
+    `B: ${labels[1]}`,
+    `   ${b.describe}`,
+    ...(b.sla ? [`   ${b.sla}`] : []),
+    '',
+  ].join('\n');
+  const { pairs, onlyA, onlyB } = pairPoints(a, b);
+  const sections: string[] = [];
+  for (const [pa, pb] of pairs) {
+    const title = pairs.length > 1 || pa.label !== pb.label ? `== ${pa.label === pb.label ? pa.label : `${pa.label} vs ${pb.label}`} ==\n` : '';
+    const warn = [...pa.summary.warnings.map((w) => `! A: ${w}`), ...pb.summary.warnings.map((w) => `! B: ${w}`)];
+    sections.push(`${title}${figureTable(pa.summary, pb.summary)}${warn.length ? `${warn.join('\n')}\n` : ''}`);
+  }
+  if (pairs.length === 0) sections.push('no load level in common: nothing to compare point by point\n');
+  const unmatched = [
+    ...(onlyA.length ? [`only in A: ${onlyA.join(', ')}`] : []),
+    ...(onlyB.length ? [`only in B: ${onlyB.join(', ')}`] : []),
+  ];
+  return `${head}\n${sections.join('\n')}${unmatched.length ? `${unmatched.join('\n')}\n` : ''}`;
+}
+
+type FigureDeltas = Record<string, { a?: number; b?: number; delta?: number; deltaPct?: number }>;
+
+function figureJson(a: LoadPointSummary, b: LoadPointSummary): FigureDeltas {
+  const out: FigureDeltas = {};
   for (const row of ROWS) {
     const va = row.pick(a);
     const vb = row.pick(b);
@@ -122,4 +196,23 @@ export function comparisonJson(a: BenchResult, b: BenchResult): Record<string, {
     };
   }
   return out;
+}
+
+/**
+ * The same comparison as JSON (for --json). Two single-point results: `{ figure: { a, b, delta, deltaPct } }`
+ * (the version-1 shape); otherwise `{ points: [{ level, a, b, figures }], onlyInA, onlyInB }`.
+ */
+export function comparisonJson(
+  ra: BenchResult,
+  rb: BenchResult,
+): FigureDeltas | { points: { level: string; a: string; b: string; figures: FigureDeltas }[]; onlyInA: string[]; onlyInB: string[] } {
+  const a = normalize(ra);
+  const b = normalize(rb);
+  const { pairs, onlyA, onlyB } = pairPoints(a, b);
+  if (a.points.length === 1 && b.points.length === 1) return figureJson(pairs[0]![0].summary, pairs[0]![1].summary);
+  return {
+    points: pairs.map(([pa, pb]) => ({ level: pa.label, a: pa.status, b: pb.status, figures: figureJson(pa.summary, pb.summary) })),
+    onlyInA: onlyA,
+    onlyInB: onlyB,
+  };
 }

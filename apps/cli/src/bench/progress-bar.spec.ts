@@ -21,4 +21,11 @@ describe('ProgressBar', () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/^\[#{14}\.{10}\] 18 req  100 tok\/s/);
   });
+
+  it('starts with the point it belongs to', () => {
+    const out = { text: '', isTTY: false, write: (s: string) => (out.text += s) };
+    const bar = new ProgressBar(out, 8, undefined, 5, 'point 2/3 c=4 ');
+    bar.update({ tSec: 1, done: 4, errors: 1, inFlight: 4, outputTokens: 40 });
+    expect(out.text).toBe('point 2/3 c=4 [############............] 4/8 req  40 tok/s  1 errors  4 in flight  1.0s\n');
+  });
 });

@@ -29,6 +29,8 @@ export class ProgressBar {
     private readonly totalRequests: number | undefined,
     private readonly durationSec: number | undefined,
     private readonly plainEverySec = 5,
+    /** shown before the bar, e.g. `point 2/3 c=4 ` (which load point of a plan is running) */
+    private readonly prefix = '',
   ) {}
 
   update(t: ProgressTick): void {
@@ -59,6 +61,6 @@ export class ProgressBar {
     const bar =
       frac === undefined ? '' : `[${'#'.repeat(Math.round(frac * BAR_WIDTH)).padEnd(BAR_WIDTH, '.')}] `;
     const count = total !== undefined ? `${t.done}/${total}` : `${t.done}`;
-    return `${bar}${count} req  ${fmtNum(tokPerSec, 0)} tok/s  ${t.errors} errors  ${t.inFlight} in flight  ${fmtDuration(t.tSec)}`;
+    return `${this.prefix}${bar}${count} req  ${fmtNum(tokPerSec, 0)} tok/s  ${t.errors} errors  ${t.inFlight} in flight  ${fmtDuration(t.tSec)}`;
   }
 }

@@ -1,26 +1,49 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import type { RequestSample, TargetConn } from '@inferbench/contracts';
-import { createTokenizer, OpenAiCompatibleClient, runLoadPoint, SystemClock } from '@inferbench/loadgen';
+import {
+  type LoadLevel,
+  type LoadPlanSpec,
+  type RequestSample,
+  type SloSpec,
+  type TargetConn,
+} from '@inferbench/contracts';
+import {
+  createTokenizer,
+  expandLoadPlan,
+  isAdaptivePlan,
+  isOverSaturated,
+  nextAdaptiveLevel,
+  OpenAiCompatibleClient,
+  runLoadPoint,
+  slaSearchResult,
+  sloViolations,
+  SystemClock,
+  type AdaptiveHistoryEntry,
+  type Tokenizer,
+} from '@inferbench/loadgen';
 import { annotateSummary, LoadPointAccumulator } from '@inferbench/metrics';
 import type { CliStream } from '../io.js';
+import { DEFAULT_MAX_DURATION_SEC } from './bench-options.js';
+import { pointLabel } from './describe.js';
 import { ProgressBar } from './progress-bar.js';
-import type { BenchConfig, BenchEnvironment, BenchResult } from './result.js';
+import type { BenchEngineStats, BenchEnvironment, BenchPlanConfig, BenchPoint, BenchResultV2, BenchStatus } from './result.js';
 
 const CLI_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Upper bound on connections for an open-loop run without --max-concurrency. */
 const OPEN_LOOP_MAX_CONNECTIONS = 1024;
 
+/** What one `runBenchPlan` call needs. */
 export interface RunBenchOptions {
-  config: BenchConfig;
+  config: BenchPlanConfig;
   /** never written to the result */
   apiKey?: string;
-  /** write one RequestSample JSON per line here */
+  /** write one RequestSample JSON per line here, each with its point's `point` index and `level` label */
   outRequestsPath?: string;
-  /** progress bar destination (stderr) */
+  /** progress bar and per-point lines (stderr) */
   progress: CliStream;
+  /** stop the plan: the current point ends with a cancelled tail and no later point starts */
   signal: AbortSignal;
 }
 
@@ -39,61 +62,81 @@ export function benchEnvironment(): BenchEnvironment {
   };
 }
 
-/**
- * Run one load point locally with the real engine (no API, no Redis) and summarize it with the metrics
- * accumulator, exactly as the API would summarize the same samples.
- */
-export async function runBench(opts: RunBenchOptions): Promise<BenchResult> {
-  const { config } = opts;
-  const clock = new SystemClock();
-  const maxConnections =
-    config.load.kind === 'concurrency' ? config.load.concurrency : (config.load.maxConcurrency ?? OPEN_LOOP_MAX_CONNECTIONS);
-  const client = new OpenAiCompatibleClient({ clock, maxConnections });
-  const tokenizer = await createTokenizer(config.tokenizer);
-  const target: TargetConn = {
-    baseUrl: config.baseUrl,
-    apiKind: config.apiKind,
-    model: config.model,
-    headers: {},
-    ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
-  };
-  const acc = new LoadPointAccumulator({ timeSeries: true });
-  let requestsOut: WriteStream | undefined;
-  if (opts.outRequestsPath) requestsOut = createWriteStream(opts.outRequestsPath, { encoding: 'utf8' });
-  const bar = new ProgressBar(opts.progress, config.requests, config.durationSec);
+/** Connections the client may open for a level: its concurrency, its cap, or a generous bound for open loops. */
+function maxConnectionsFor(level: LoadLevel): number {
+  switch (level.kind) {
+    case 'concurrency':
+      return level.concurrency;
+    case 'stages':
+      return level.mode === 'concurrency'
+        ? Math.max(1, Math.ceil(Math.max(level.startTarget ?? 1, ...level.stages.map((s) => s.target))))
+        : (level.maxConcurrency ?? OPEN_LOOP_MAX_CONNECTIONS);
+    default:
+      return level.maxConcurrency ?? OPEN_LOOP_MAX_CONNECTIONS;
+  }
+}
 
-  let status: BenchResult['status'];
+/** Whether a finished point meets the SLO the way the SLA search judges it (for the per-point verdict). */
+function judgeSlo(plan: LoadPlanSpec, slo: SloSpec, entry: AdaptiveHistoryEntry): { violations: string[]; pass: boolean } {
+  const violations = entry.summary.requests.succeeded === 0 ? ['no successful request'] : sloViolations(entry.summary, slo);
+  const tolerances =
+    plan.kind === 'sla' || plan.kind === 'sweep'
+      ? { saturationTolerance: plan.saturationTolerance, maxErrorRate: plan.maxErrorRate }
+      : { saturationTolerance: 0.1, maxErrorRate: plan.limits?.maxErrorRate ?? 0.01 };
+  if (isOverSaturated(entry, tolerances)) {
+    violations.push(
+      entry.summary.errorRate > tolerances.maxErrorRate
+        ? `error rate ${(entry.summary.errorRate * 100).toFixed(1)}% > ${(tolerances.maxErrorRate * 100).toFixed(1)}%`
+        : 'over-saturated (achieved rate below the offered rate)',
+    );
+  }
+  return { violations, pass: violations.length === 0 };
+}
+
+interface PointContext {
+  opts: RunBenchOptions;
+  clock: SystemClock;
+  tokenizer: Tokenizer;
+  target: TargetConn;
+  requestsOut: WriteStream | undefined;
+  /** `point 2/3` or `adaptive point 4` */
+  title: string;
+  index: number;
+}
+
+/** Runs one load point of the plan with the real engine and summarizes it exactly as the API would. */
+async function runPoint(level: LoadLevel, ctx: PointContext): Promise<BenchPoint> {
+  const { config } = ctx.opts;
+  const plan = config.plan;
+  const label = pointLabel(level);
+  const client = new OpenAiCompatibleClient({ clock: ctx.clock, maxConnections: maxConnectionsFor(level) });
+  const acc = new LoadPointAccumulator({ timeSeries: true, ...(config.slo ? { slo: config.slo } : {}) });
+  const bar = new ProgressBar(ctx.opts.progress, plan.requests, plan.durationSec, 5, `${ctx.title} ${label} `);
+  let status: BenchStatus;
   let reason: string | undefined;
-  let engine: BenchResult['engine'] = { sent: 0, completed: 0, cancelledTail: 0, warmup: 0, startedAtEpochMs: Date.now() };
+  let engine: BenchEngineStats = { sent: 0, completed: 0, cancelledTail: 0, warmup: 0, startedAtEpochMs: Date.now() };
   let warnings: string[] = [];
   try {
     const result = await runLoadPoint(
       {
-        target,
-        params: {
-          ...(config.ignoreEos ? { ignoreEos: true } : {}),
-          ...(config.temperature === undefined ? {} : { temperature: config.temperature }),
-        },
-        workload: {
-          kind: 'synthetic',
-          inputTokens: { kind: 'fixed', value: config.inputTokens },
-          outputTokens: { kind: 'fixed', value: config.outputTokens },
-        },
-        load: config.load,
-        ...(config.requests === undefined ? {} : { requests: config.requests }),
-        ...(config.durationSec === undefined ? {} : { durationSec: config.durationSec }),
-        ...(config.warmupRequests > 0 ? { warmup: { requests: config.warmupRequests } } : {}),
-        limits: { maxDurationSec: config.maxDurationSec },
-        seed: config.seed,
+        target: ctx.target,
+        params: config.params,
+        workload: config.workload,
+        load: level,
+        ...(plan.requests === undefined ? {} : { requests: plan.requests }),
+        ...(plan.durationSec === undefined ? {} : { durationSec: plan.durationSec }),
+        ...(plan.warmup === undefined ? {} : { warmup: plan.warmup }),
+        limits: plan.limits ?? { maxDurationSec: DEFAULT_MAX_DURATION_SEC },
+        seed: plan.seed,
       },
       {
         client,
-        clock,
-        tokenizer,
-        signal: opts.signal,
+        clock: ctx.clock,
+        tokenizer: ctx.tokenizer,
+        signal: ctx.opts.signal,
         onSample: (s: RequestSample) => {
           acc.add(s);
-          requestsOut?.write(`${JSON.stringify(s)}\n`);
+          ctx.requestsOut?.write(`${JSON.stringify({ ...s, point: ctx.index, level: label })}\n`);
         },
         onTick: (t) => bar.update(t),
       },
@@ -114,21 +157,134 @@ export async function runBench(opts: RunBenchOptions): Promise<BenchResult> {
   } finally {
     bar.finish();
     await client.close().catch(() => undefined);
+  }
+  const summary = annotateSummary(acc.summary({ warnings, includeTimeSeries: true })) as BenchPoint['summary'];
+  const point: BenchPoint = {
+    index: ctx.index,
+    label,
+    level,
+    status,
+    ...(reason === undefined ? {} : { reason }),
+    summary,
+    engine,
+  };
+  if (config.slo) {
+    const { violations, pass } = judgeSlo(plan, config.slo, { level, summary });
+    point.sloViolations = violations;
+    point.sloPass = pass;
+  }
+  return point;
+}
+
+/** One line per finished point on stderr, so a log shows the plan's progress point by point. */
+function pointLine(title: string, p: BenchPoint): string {
+  const s = p.summary;
+  const ttft = s.latency.ttftMs;
+  const slo = p.sloPass === undefined ? '' : p.sloPass ? '  SLO met' : `  SLO missed (${p.sloViolations?.join('; ')})`;
+  return `${title} ${p.label}: ${p.status}${p.reason ? ` (${p.reason})` : ''}, ${s.requests.succeeded} ok, ${s.requests.failed} failed, ${s.requestThroughput.toFixed(2)} req/s, ${s.outputTokenThroughput.toFixed(1)} tok/s, TTFT p99 ${ttft && ttft.count > 0 ? `${ttft.p99.toFixed(1)} ms` : '-'}${slo}\n`;
+}
+
+/**
+ * Runs every load point of the plan locally (no API, no Redis), one after another. Static plans walk their
+ * expanded levels; adaptive plans (sweep, SLA search) ask `nextAdaptiveLevel(plan, history)` after each point
+ * until it returns null. A point aborted by a limit is kept and the plan goes on (an adaptive plan judges it);
+ * an engine failure or the signal stops the plan.
+ */
+export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2> {
+  const { config } = opts;
+  const plan = config.plan;
+  const clock = new SystemClock();
+  const tokenizer = await createTokenizer(config.tokenizer);
+  const target: TargetConn = {
+    baseUrl: config.baseUrl,
+    apiKind: config.apiKind,
+    model: config.model,
+    headers: {},
+    ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+  };
+  const adaptive = isAdaptivePlan(plan);
+  const staticCount = adaptive ? undefined : expandLoadPlan(plan).length;
+  let requestsOut: WriteStream | undefined;
+  if (opts.outRequestsPath) requestsOut = createWriteStream(opts.outRequestsPath, { encoding: 'utf8' });
+
+  const points: BenchPoint[] = [];
+  const history: AdaptiveHistoryEntry[] = [];
+  try {
+    for (;;) {
+      if (opts.signal.aborted) break;
+      const level = nextAdaptiveLevel(plan, history);
+      if (level === null) break;
+      const k = points.length + 1;
+      const title = staticCount === undefined ? `adaptive point ${k}` : `point ${k}/${staticCount}`;
+      const point = await runPoint(level, { opts, clock, tokenizer, target, requestsOut, title, index: points.length });
+      points.push(point);
+      history.push({ level, summary: point.summary });
+      opts.progress.write(pointLine(title, point));
+      if (point.status === 'failed' || point.status === 'cancelled') break;
+    }
+  } finally {
     if (requestsOut) {
       const stream = requestsOut;
       await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
     }
   }
-  const summary = annotateSummary(acc.summary({ warnings, includeTimeSeries: true }));
+
+  let status: BenchStatus = 'completed';
+  let reason: string | undefined;
+  const failed = points.find((p) => p.status === 'failed');
+  const aborted = points.find((p) => p.status === 'aborted');
+  if (opts.signal.aborted || points.some((p) => p.status === 'cancelled')) {
+    status = 'cancelled';
+    reason = `interrupted after ${points.length} point(s)`;
+  } else if (failed) {
+    status = 'failed';
+    reason = `${failed.label}: ${failed.reason ?? 'failed'}`;
+  } else if (aborted && !adaptive) {
+    // an adaptive plan judges aborted points itself (they count as failing or saturated); a static plan reports them
+    status = 'aborted';
+    reason = `${aborted.label}: ${aborted.reason ?? 'aborted by a limit'}`;
+  }
+
+  const notes: string[] = [];
+  const last = points[points.length - 1];
+  if (plan.kind === 'sweep' && last && status === 'completed' && points.length < plan.points) {
+    const entry = history[history.length - 1]!;
+    if (entry.summary.errorRate > plan.maxErrorRate) {
+      notes.push(`sweep stopped early: error rate ${(entry.summary.errorRate * 100).toFixed(1)}% at ${last.label} is above ${(plan.maxErrorRate * 100).toFixed(1)}%`);
+    } else if (entry.level.kind === 'rate' && isOverSaturated(entry, plan)) {
+      notes.push(
+        `sweep stopped early: ${last.label} is over-saturated (achieved ${entry.summary.requestThroughput.toFixed(2)} req/s < ${((1 - plan.saturationTolerance) * 100).toFixed(0)}% of the offered rate)`,
+      );
+    } else {
+      notes.push(`sweep stopped after ${points.length} of ${plan.points} points (throughput stopped growing, or no headroom between one stream and saturation)`);
+    }
+  }
+
+  let headline: number | null = points.length ? points.length - 1 : null;
+  let sla: BenchResultV2['sla'];
+  if (plan.kind === 'sla') {
+    const r = slaSearchResult(plan, history);
+    const bestIdx = r.best === null ? -1 : history.findIndex((h) => h.level === r.best);
+    if (bestIdx >= 0) headline = bestIdx;
+    sla = {
+      bestLabel: r.best ? pointLabel(r.best) : null,
+      bestValue: r.bestValue,
+      lowestFailing: r.lowestFailing,
+    };
+  }
+  const head = headline === null ? undefined : points[headline];
   return {
     kind: 'inferbench.bench-result',
-    v: 1,
+    v: 2,
     createdAt: new Date().toISOString(),
     status,
     ...(reason === undefined ? {} : { reason }),
     config,
-    summary: summary as BenchResult['summary'],
-    engine,
+    points,
+    headline,
+    ...(head ? { level: head.level, summary: head.summary } : {}),
+    ...(sla ? { sla } : {}),
+    ...(notes.length ? { notes } : {}),
     environment: benchEnvironment(),
   };
 }

@@ -45,6 +45,8 @@ function experiment(id: string, name: string): ExperimentListItem {
     updatedAt: NOW,
     recentRuns: [],
     lastRun: { id: 'old-run', status: 'completed', trigger: 'ci', createdAt: NOW, finishedAt: NOW },
+    baselineRunId: null,
+    archivedAt: null,
   };
 }
 
@@ -63,6 +65,9 @@ function loadPoint(runId: string, ordinal: number, status: RunStatus, withSummar
     finishedAt: withSummary ? NOW : null,
     error: null,
     summary: withSummary ? SUMMARY : null,
+    shardHealth: [],
+    startSkewMs: null,
+    telemetry: null,
   };
 }
 
@@ -81,6 +86,7 @@ function run(id: string, status: RunStatus, error: string | null = null): Run {
     startedAt: NOW,
     finishedAt: done ? NOW : null,
     loadPoints: [loadPoint(id, 0, done ? (status === 'completed' ? 'completed' : status) : 'queued', done), loadPoint(id, 1, done ? status : 'queued', done)],
+    hints: [],
   };
 }
 

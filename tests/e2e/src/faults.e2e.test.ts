@@ -1,0 +1,199 @@
+/**
+ * Faults, each really done to real processes (simulator, API and agents started by startStack over the real
+ * PostgreSQL and Redis): an agent killed with SIGKILL mid-point (retry on the other agent, or fail per the
+ * plan's onAgentLoss), the API killed and restarted mid-run, a cancel of a two-shard point, and a malformed job.
+ */
+import { ApiClient } from '@inferbench/api-client';
+import { loadQueueName, type Run } from '@inferbench/contracts';
+import { startStack, type Stack, type StackProcess } from '@inferbench/testing/stack';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// sim-fixed: TTFT 50 ms + 10 ms per further token, so a 40-token request takes ~0.44 s
+const OUTPUT_TOKENS = 40;
+const TERMINAL = ['completed', 'failed', 'cancelled'];
+
+let stack: Stack;
+let api: ApiClient;
+let db: pg.Client;
+let targetId: string;
+
+beforeAll(async () => {
+  stack = await startStack({ agents: 2, apiEnv: { SWEEP_INTERVAL_MS: '300' } });
+  api = new ApiClient({ baseUrl: stack.apiUrl });
+  db = new pg.Client({ connectionString: stack.db.url });
+  await db.connect();
+  const target = await api.createTarget({ name: 'sim fixed', baseUrl: `${stack.simUrl}/v1`, apiKind: 'chat', model: 'sim-fixed' });
+  targetId = target.id;
+});
+afterAll(async () => {
+  await db?.end();
+  await stack?.stop();
+});
+
+async function startRun(name: string, loadPlan: Record<string, unknown>): Promise<Run> {
+  const exp = await api.createExperiment({
+    name,
+    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 32 }, outputTokens: { kind: 'fixed', value: OUTPUT_TOKENS } },
+    loadPlan: loadPlan as never,
+    variants: [{ targetId, label: 'fixed', params: { maxTokens: OUTPUT_TOKENS, ignoreEos: true } }],
+  });
+  return api.startRun(exp.id);
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = await check().catch(() => null);
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}\n${stack.dumpLogs().slice(-8000)}`);
+}
+
+const waitEnded = (id: string, timeoutMs = 90_000): Promise<Run> =>
+  waitFor(`run ${id} to end`, async () => {
+    const r = await api.getRun(id);
+    return TERMINAL.includes(r.status) ? r : null;
+  }, timeoutMs);
+
+async function storedSamples(loadPointId: string): Promise<number> {
+  const r = await db.query<{ n: number }>(`select count(*)::int as n from "RequestSample" where "loadPointId" = $1`, [loadPointId]);
+  return r.rows[0]!.n;
+}
+
+/** The agent process running a shard of the point, once one reports it in its heartbeat. */
+async function agentRunning(loadPointId: string): Promise<StackProcess> {
+  const id = await waitFor('an agent busy with the point', async () => {
+    const agents = await api.listAgents();
+    return agents.items.find((a) => a.state === 'busy' && a.currentJob?.loadPointId === loadPointId)?.id;
+  }, 30_000);
+  const p = stack.processes.find((x) => x.name === id && x.child.exitCode === null && x.child.signalCode === null);
+  if (!p) throw new Error(`no live process for agent ${id}`);
+  return p;
+}
+
+describe('faults', () => {
+  it('kill -9 of the agent mid-point: the shard is retried on the other agent (attempt 1); nothing duplicated, the dead attempt stays stored', async () => {
+    const requests = 24;
+    const run = await startRun('kill retry', { kind: 'concurrency', levels: [2], requests, seed: 1 });
+    const lp = run.loadPoints[0]!.id;
+    const victim = await agentRunning(lp);
+    await waitFor('some samples stored', async () => (await storedSamples(lp)) >= 4, 30_000);
+    await stack.kill(victim, 'SIGKILL');
+
+    const done = await waitEnded(run.id);
+    if (done.status !== 'completed') throw new Error(`run ${done.status}: ${done.error}\n${stack.dumpLogs().slice(-8000)}`);
+    const point = done.loadPoints[0]!;
+    expect(point.shardHealth).toMatchObject([{ index: 0, attempt: 1, status: 'completed' }]);
+    expect(point.shardHealth[0]!.agentId).not.toBe(victim.name);
+    expect(point.summary!.requests.succeeded).toBe(requests);
+    const rows = await db.query<{ attempt: number; n: number; dup: number }>(
+      `select attempt, count(*)::int as n, count(*)::int - count(distinct ("loadPointId", "shardIndex", attempt, idx))::int as dup
+         from "RequestSample" where "loadPointId" = $1 group by attempt order by attempt`,
+      [lp],
+    );
+    expect(rows.rows.map((r) => r.attempt)).toEqual([0, 1]);
+    expect(rows.rows.every((r) => r.dup === 0)).toBe(true);
+    // what the dead agent stored before it died stays; attempt 1 ran the whole shard again
+    expect(rows.rows[0]!.n).toBeGreaterThanOrEqual(4);
+    expect(rows.rows[1]!.n).toBe(requests);
+    const sp = await db.query<{ shardAttempts: Record<string, number> }>(`select "shardAttempts" from "LoadPoint" where id = $1`, [lp]);
+    expect(sp.rows[0]!.shardAttempts).toEqual({ '0': 1 });
+  });
+
+  it("kill -9 with onAgentLoss 'fail': the point fails naming the agent and the shard; stored samples stay", async () => {
+    await stack.startAgent();
+    const run = await startRun('kill fail', { kind: 'concurrency', levels: [2], requests: 40, seed: 2, onAgentLoss: 'fail' });
+    const lp = run.loadPoints[0]!.id;
+    const victim = await agentRunning(lp);
+    await waitFor('some samples stored', async () => (await storedSamples(lp)) >= 2, 30_000);
+    await stack.kill(victim, 'SIGKILL');
+    const done = await waitEnded(run.id);
+    expect(done.status).toBe('failed');
+    expect(done.loadPoints[0]!.error).toBe(`agent ${victim.name} stopped (no heartbeat) during shard 0`);
+    expect(done.error).toContain(`agent ${victim.name} stopped (no heartbeat) during shard 0`);
+    expect(await storedSamples(lp)).toBeGreaterThanOrEqual(2);
+    expect(done.loadPoints[0]!.summary!.requests.succeeded).toBeGreaterThanOrEqual(2);
+  });
+
+  it('API killed and restarted mid-run: batches wait in Redis, the run completes, and every planned sample is stored once', async () => {
+    const requests = 30;
+    const run = await startRun('api restart', { kind: 'concurrency', levels: [3], requests, warmup: { requests: 0 }, seed: 3 });
+    const lp = run.loadPoints[0]!.id;
+    await agentRunning(lp);
+    await waitFor('some samples stored', async () => (await storedSamples(lp)) >= 3, 30_000);
+    const apiProc = stack.processes.find((p) => p.name === 'api' && p.child.exitCode === null && p.child.signalCode === null)!;
+    await stack.kill(apiProc, 'SIGKILL');
+    // the agent keeps measuring and queueing events while the API is gone
+    await new Promise((r) => setTimeout(r, 2_000));
+    await stack.startApi();
+    const done = await waitEnded(run.id);
+    if (done.status !== 'completed') throw new Error(`run ${done.status}: ${done.error}\n${stack.dumpLogs().slice(-8000)}`);
+    expect(await storedSamples(lp)).toBe(requests);
+    expect(done.loadPoints[0]!.samplesStored).toBe(requests);
+    expect(done.loadPoints[0]!.summary!.requests.succeeded).toBe(requests);
+  });
+
+  it('cancel of a two-shard point: both shards stop within 2 s, the partial summary is kept and labelled cancelled', async () => {
+    const run = await startRun('cancel shards', { kind: 'concurrency', levels: [4], durationSec: 60, seed: 4, shards: 2 });
+    const lp = run.loadPoints[0]!.id;
+    expect(run.loadPoints[0]!.shards).toBe(2);
+    await waitFor('both shards busy', async () => {
+      const agents = await api.listAgents();
+      return agents.items.filter((a) => a.state === 'busy' && a.currentJob?.loadPointId === lp).length === 2;
+    }, 45_000);
+    await waitFor('samples stored', async () => (await storedSamples(lp)) >= 6, 30_000);
+    const cancelAt = Date.now();
+    await api.cancelRun(run.id);
+    const point = await waitFor('a partial summary', async () => {
+      const r = await api.getRun(run.id);
+      const p = r.loadPoints[0]!;
+      return p.summary && p.shardHealth.length === 2 ? p : null;
+    }, 30_000);
+    expect(point.status).toBe('cancelled');
+    expect(point.shardHealth.map((h) => h.status)).toEqual(['cancelled', 'cancelled']);
+    expect(point.startSkewMs).not.toBeNull();
+    expect(point.summary!.requests.succeeded).toBeGreaterThan(0);
+    // every request of both shards ended (finished or cut off) within 2 s of the cancel
+    const ends = await db.query<{ shard: number; lastEndUs: number }>(
+      `select "shardIndex" as shard, max("endUs") as "lastEndUs" from "RequestSample" where "loadPointId" = $1 group by "shardIndex" order by 1`,
+      [lp],
+    );
+    expect(ends.rows).toHaveLength(2);
+    for (const row of ends.rows) {
+      const started = point.shardHealth[row.shard]!.startedAtEpochMs!;
+      expect(started + row.lastEndUs / 1000).toBeLessThan(cancelAt + 2_000);
+    }
+  });
+
+  it('a malformed job is not retried and fails its point and run with a clear message', async () => {
+    const run = await startRun('malformed', { kind: 'concurrency', levels: [1], requests: 3, seed: 5 });
+    const lp = run.loadPoints[0]!.id;
+    const first = await waitEnded(run.id);
+    expect(first.status).toBe('completed');
+    // a second run whose job payload is broken: the real point id, a bad load level
+    const run2 = await startRun('malformed 2', { kind: 'concurrency', levels: [1], requests: 3, seed: 5 });
+    const lp2 = run2.loadPoints[0]!.id;
+    const redis = new Redis(stack.redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue(loadQueueName('default'), { connection: redis, prefix: stack.redis.prefix });
+    try {
+      // the API already enqueued a valid job for lp2; take it back before an agent runs it and add a broken one
+      await queue.remove(`${lp2}-s0-a0`).catch(() => 0);
+      await queue.add('loadpoint.execute', { v: 1, runId: run2.id, loadPointId: lp2, shard: { index: 0, count: 1 }, load: { kind: 'warp' } }, { jobId: `${lp2}-broken`, attempts: 3 });
+      const done = await waitEnded(run2.id, 60_000);
+      if (done.loadPoints[0]!.status === 'completed') return; // the valid job won the race: nothing to judge
+      expect(done.status).toBe('failed');
+      expect(done.loadPoints[0]!.error).toMatch(/^malformed load point job: /);
+      const job = await queue.getJob(`${lp2}-broken`);
+      expect(job?.attemptsMade).toBe(1);
+      expect(await job?.getState()).toBe('failed');
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+    expect(lp).not.toBe(lp2);
+  });
+});
