@@ -37,43 +37,58 @@ export function countTextTokens(text: string): number {
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
+/** Second lane: a different basis and an odd multiplier (murmur2's), so the lanes fail independently. */
+const LANE_B_OFFSET = 0x9e3779b9;
+const LANE_B_PRIME = 0x5bd1e995;
 
 /**
- * Incremental block hasher for prefix caching. Feeds "pieces" (pseudo tokens); after every
- * `blockSize` pieces it records the running hash, which covers the whole prefix up to and
- * including that block (a chained hash, like vLLM's block hash that includes the parent's).
+ * Incremental block hasher for prefix caching. Feeds "pieces" (pseudo tokens); after every `blockSize` pieces it
+ * records the running hash, which covers the whole prefix up to and including that block (a chained hash, like
+ * vLLM's block hash that includes the parent's). A cache hit must mean "same content", so:
+ * - the hash covers every character, whitespace included (`a b` and `ab`, or `a b` and `a\nb`, differ);
+ * - it runs two independent 32-bit lanes and keeps 53 bits of them (an exact JS number), so a false hit between
+ *   different prefixes needs a 53-bit collision (~1e-16 per lookup) rather than a 32-bit one.
  */
 export class BlockHasher {
   readonly blockHashes: number[] = [];
-  private hash = FNV_OFFSET;
+  private a = FNV_OFFSET;
+  private b = LANE_B_OFFSET;
   private inBlock = 0;
 
   constructor(private readonly blockSize: number) {}
 
-  /** Feeds one pseudo token given as characters text[start, end). */
+  private mix(v: number): void {
+    this.a = Math.imul(this.a ^ v, FNV_PRIME);
+    const b = Math.imul(this.b ^ v, LANE_B_PRIME);
+    this.b = b ^ (b >>> 15);
+  }
+
+  /** Feeds one pseudo token: characters text[start, end). */
   pieceChars(text: string, start: number, end: number): void {
-    let h = this.hash;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
-    this.hash = Math.imul(h ^ 0x1f, FNV_PRIME);
+    for (let i = start; i < end; i++) this.mix(text.charCodeAt(i));
+    this.mix(0x1f0000);
     this.endPiece();
   }
 
   /** Feeds one token id. */
   pieceId(id: number): void {
-    let h = this.hash;
-    h = Math.imul(h ^ (id & 0xffff), FNV_PRIME);
-    h = Math.imul(h ^ (id >>> 16), FNV_PRIME);
-    this.hash = Math.imul(h ^ 0x1e, FNV_PRIME);
+    this.mix(id & 0xffff);
+    this.mix(id >>> 16);
+    this.mix(0x1e0000);
     this.endPiece();
   }
 
   /** Feeds a separator (e.g. between chat messages); not a token. */
   separator(tag: number): void {
-    this.hash = Math.imul(this.hash ^ (0x100 + tag), FNV_PRIME);
+    this.mix(0x100000 + tag);
   }
 
-  /** Feeds text, split into pieces exactly like countTextTokens counts them. */
+  /**
+   * Feeds text, split into pieces exactly like countTextTokens counts them. The whitespace before a word is hashed
+   * into the word's first piece; whitespace after the last word is hashed without making a piece.
+   */
   text(text: string): void {
+    let wsStart = 0;
     let runStart = -1;
     for (let i = 0; i <= text.length; i++) {
       const c = i < text.length ? text.charCodeAt(i) : 32;
@@ -83,16 +98,22 @@ export class BlockHasher {
         continue;
       }
       if (runStart >= 0) {
-        for (let s = runStart; s < i; s += 4) this.pieceChars(text, s, Math.min(s + 4, i));
+        for (let s = runStart; s < i; s += 4) {
+          if (s === runStart) for (let w = wsStart; w < runStart; w++) this.mix(text.charCodeAt(w));
+          this.pieceChars(text, s, Math.min(s + 4, i));
+        }
         runStart = -1;
+        wsStart = i;
       }
     }
+    for (let w = wsStart; w < text.length; w++) this.mix(text.charCodeAt(w));
   }
 
   private endPiece(): void {
     this.inBlock++;
     if (this.inBlock === this.blockSize) {
-      this.blockHashes.push(this.hash >>> 0);
+      // 32 bits of lane A and 21 of lane B: at most 2^53 - 1, exact as a Map key
+      this.blockHashes.push((this.a >>> 0) * 0x200000 + (this.b >>> 11));
       this.inBlock = 0;
     }
   }

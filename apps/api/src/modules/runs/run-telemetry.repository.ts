@@ -1,0 +1,39 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Prisma } from '@inferbench/db';
+import type { BottleneckHint, LoadPointTelemetry } from '@inferbench/contracts';
+import { asJson } from '../../common/json.js';
+import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
+
+/** A load point as the hint computation reads it. */
+export interface HintPointRow {
+  variantLabel: string;
+  status: string;
+  level: unknown;
+  summary: unknown;
+  telemetry: unknown;
+}
+
+/** The only code that reads or writes `LoadPoint.telemetry` and `Run.hints`. */
+@Injectable()
+export class RunTelemetryRepository {
+  constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
+
+  async setPointTelemetry(loadPointId: string, telemetry: LoadPointTelemetry | null, db: Db = this.prisma.client): Promise<void> {
+    await db.loadPoint.update({
+      where: { id: loadPointId },
+      data: { telemetry: telemetry === null ? Prisma.DbNull : asJson(telemetry) },
+    });
+  }
+
+  async findHintPoints(runId: string, db: Db = this.prisma.client): Promise<HintPointRow[]> {
+    return db.loadPoint.findMany({
+      where: { runId },
+      select: { variantLabel: true, status: true, level: true, summary: true, telemetry: true },
+      orderBy: { ordinal: 'asc' },
+    });
+  }
+
+  async setRunHints(runId: string, hints: BottleneckHint[], db: Db = this.prisma.client): Promise<void> {
+    await db.run.update({ where: { id: runId }, data: { hints: asJson(hints) } });
+  }
+}
