@@ -398,3 +398,16 @@ describe('runLoadPoint: sharding', () => {
     expect(b.result.warnings[0]).toMatch(/no load/);
   });
 });
+
+describe('prompts across load points', () => {
+  const prompts = (r: { h: { client: ScriptedClient } }) => r.h.client.calls.map((c) => JSON.stringify(c.req.prompt));
+
+  it('gives every level of a sweep its own prompts, and the same level the same prompts', async () => {
+    const c1 = await run({ kind: 'concurrency', concurrency: 1 }, { requests: 6 });
+    const c2 = await run({ kind: 'concurrency', concurrency: 2 }, { requests: 6 });
+    const c1Again = await run({ kind: 'concurrency', concurrency: 1 }, { requests: 6 });
+    // a server with prefix caching would answer repeated prompts from cache and flatter the later point
+    expect(prompts(c1).filter((p) => prompts(c2).includes(p))).toEqual([]);
+    expect(prompts(c1Again)).toEqual(prompts(c1));
+  });
+});

@@ -110,7 +110,10 @@ export async function runLoadPoint(input: RunLoadPointInput, deps: RunLoadPointD
   if (!(shard.count >= 1 && shard.index >= 0 && shard.index < shard.count)) {
     throw new RangeError(`bad shard ${shard.index}/${shard.count}`);
   }
-  const seed = deriveSeed(input.seed, 'shard', shard.index, shard.count);
+  // The load level is part of the seed: each point of a sweep gets its own prompts. With one seed for all
+  // points, every point after the first would resend the first one's prompts, and a server with prefix
+  // caching (vLLM's default) would answer them from cache and look faster than it is.
+  const seed = deriveSeed(input.seed, 'shard', shard.index, shard.count, 'level', JSON.stringify(input.load));
   const warnings: string[] = [];
   const load = shardLoadLevel(input.load, shard);
   const requests = input.requests !== undefined ? splitCount(input.requests, shard) : undefined;

@@ -1,7 +1,10 @@
 import type { Rng } from '../ports.js';
 
-// Plain English words so every tokenizer sees ordinary text (token counts per word stay realistic: ~1.3 for BPE).
-const WORDS = (
+/**
+ * Plain English words so every tokenizer sees ordinary text (token counts per word stay realistic: ~1.3 for BPE).
+ * 277 distinct lowercase words.
+ */
+export const WORDS: readonly string[] = (
   'the of and to in is that for it as was with be by on not he this are or his from at which but have an ' +
   'they you were her she there been one all we their has would when if so no what up out who them some could ' +
   'time more these two may first then do any like my now over such our man me even most made after also did ' +
