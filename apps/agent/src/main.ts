@@ -25,6 +25,7 @@ import { IngestSink, type IngestQueue } from './ingest/ingest-sink.js';
 import { createPointTelemetryStarter, type PointTelemetryDeps } from './telemetry/point-telemetry.js';
 import { CancelRegistry } from './worker/cancel-registry.js';
 import { LoadPointProcessor, MalformedJobError, type RunLoadPointFn } from './worker/load-point-processor.js';
+import { waitForCommonStart } from './worker/start-sync.js';
 
 const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -140,10 +141,14 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
     getTokenizer: () => (tokenizer ??= Promise.resolve(createTokenizer(config.tokenizer))),
     clock,
     startTelemetry: createPointTelemetryStarter(config.telemetry, deps.telemetry),
+    waitForStart: (sync, shardIndex, signal) => waitForCommonStart(redis, sync, shardIndex, signal, { prefix }),
     onJobState: (job, isRunning) => {
       const key = `${job.loadPointId}/${job.shard.index}`;
-      if (isRunning) running.set(key, { runId: job.runId, loadPointId: job.loadPointId, shardIndex: job.shard.index });
-      else running.delete(key);
+      if (isRunning) {
+        running.set(key, { runId: job.runId, loadPointId: job.loadPointId, shardIndex: job.shard.index, attempt: job.attempt ?? 0 });
+      } else {
+        running.delete(key);
+      }
       void heartbeat.beat();
     },
     logger,
@@ -162,7 +167,15 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
         throw err;
       }
     },
-    { connection: workerConn, prefix, concurrency: config.agent.jobConcurrency, autorun: true },
+    {
+      connection: workerConn,
+      prefix,
+      concurrency: config.agent.jobConcurrency,
+      autorun: true,
+      // a job whose agent died must not be re-run under the same attempt (its samples would mix with the dead
+      // run's): BullMQ fails it instead, and the API re-enqueues the shard as attempt + 1 (onAgentLoss)
+      maxStalledCount: 0,
+    },
   );
   worker.on('error', (err: Error) => logger.warn('worker error', { err: err.message }));
   worker.on('failed', (job, err) => logger.warn('job failed', { jobId: job?.id, err: err.message }));

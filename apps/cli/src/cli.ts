@@ -128,7 +128,7 @@ export function buildProgram(io: CliIo, state: { exitCode: number; apiUrl: strin
     .option('--requests <n>', 'measured requests per point (default 100 when no --duration and the plan has none)')
     .option('--duration <d>', 'measured duration per point (30, 30s, 2m); with --requests whichever ends first')
     .option('--warmup <n>', 'warm-up requests per point, sent first and excluded from every figure')
-    .option('--seed <s>', 'seed for arrivals and prompts (same seed, same schedule; default 1)')
+    .option('--seed <s>', 'seed for arrivals and prompts (same seed, same schedule and prompts; default: a fresh random seed, recorded in --out)')
     .option('--max-duration <d>', 'hard stop per point (default 3600 s)')
     .option('--max-requests <n>', 'hard cap on requests per point')
     .option('--max-error-rate <x>', 'abort a point once its error rate (0..1) exceeds this; --sweep/--sla also judge points by it')

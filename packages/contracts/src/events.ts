@@ -12,6 +12,8 @@ const base = {
   agentId: z.string(),
   /** epoch milliseconds when the agent emitted the event */
   ts: z.number(),
+  /** execution attempt of the shard (0 first; +1 each time the shard is re-run after its agent died); absent = 0 */
+  attempt: z.number().int().min(0).optional(),
 };
 
 /** The agent started executing a shard. */
@@ -66,6 +68,23 @@ export const LoadPointFinishedEventSchema = z.object({
   warnings: z.array(z.string()).default([]),
   /** server and GPU telemetry of the shard; absent from older agents and from points that never started */
   telemetry: LoadPointTelemetrySchema.optional(),
+  /**
+   * the shard's metrics accumulator over all its samples (`LoadPointAccumulator.encode()` from
+   * `@inferbench/metrics`, built with the job's SLO): the API merges the shards' accumulators exactly instead of
+   * rescanning stored samples. Absent from older agents and for a point that never started.
+   */
+  accumulator: z.string().max(50_000_000).optional(),
+  /** how this shard's load went, for the point's per-shard health list */
+  shardHealth: z
+    .object({
+      /** p99 of sentAt − scheduledAt over the shard's measured requests, ms (open-loop plans) */
+      scheduleDelayP99Ms: z.number().optional(),
+      /** failed measured requests */
+      errors: z.number().int().min(0),
+      /** epoch ms when the shard actually started its load (after the common-start wait) */
+      startedAtEpochMs: z.number(),
+    })
+    .optional(),
 });
 
 /** Everything an agent sends to the API on the `ingest` queue. */
@@ -93,7 +112,15 @@ export const AgentInfoSchema = z.object({
     labels: z.record(z.string(), z.string()).default({}),
   }),
   state: z.enum(['idle', 'busy']),
-  currentJob: z.object({ runId: z.string(), loadPointId: z.string(), shardIndex: z.number() }).nullable(),
+  currentJob: z
+    .object({
+      runId: z.string(),
+      loadPointId: z.string(),
+      shardIndex: z.number(),
+      /** the shard's attempt (absent from older agents: 0) */
+      attempt: z.number().int().min(0).optional(),
+    })
+    .nullable(),
   startedAt: z.number(),
   heartbeatAt: z.number(),
 });

@@ -12,4 +12,6 @@ export * from './http/targets.js';
 export * from './http/experiments.js';
 export * from './http/runs.js';
 export * from './http/agents.js';
+export * from './http/review.js';
+export * from './http/compare.js';
 export * from './telemetry.js';

@@ -32,9 +32,36 @@ export const AGENT_TTL_SEC = 10;
 /** BullMQ job id of one shard of a load point (custom ids must not contain ':'). */
 export const loadPointJobId = (loadPointId: string, shardIndex: number, attempt = 0): string =>
   `${loadPointId}-s${shardIndex}-a${attempt}`;
-/** BullMQ job id of one sample batch: the ingest queue drops a re-sent batch with the same id. */
-export const sampleBatchJobId = (loadPointId: string, shardIndex: number, batchSeq: number): string =>
-  `${loadPointId}-s${shardIndex}-b${batchSeq}`;
+/**
+ * BullMQ job id of one sample batch: the ingest queue drops a re-sent batch with the same id. Attempt 0 keeps
+ * the original form so ids of older agents stay valid; a retried shard's batches carry `-a<attempt>`.
+ */
+export const sampleBatchJobId = (loadPointId: string, shardIndex: number, batchSeq: number, attempt = 0): string =>
+  `${loadPointId}-s${shardIndex}${attempt ? `-a${attempt}` : ''}-b${batchSeq}`;
+/**
+ * Redis keys of one shard attempt set's common start (see {@link StartSyncSchema}): a set of the shards that
+ * have arrived, and the start epoch (ms) written once with SET NX by the last one to arrive.
+ */
+export const startSyncKeys = (prefix: string, key: string): { arrived: string; startAt: string } => ({
+  arrived: `${prefix}:startsync:${key}:arrived`,
+  startAt: `${prefix}:startsync:${key}:at`,
+});
+/** How far in the future (ms) the last shard to arrive sets the common start, so every shard sees it in time. */
+export const START_SYNC_LEAD_MS = 250;
+
+/**
+ * Common start of a sharded load point. Before sending, each shard adds its index to a Redis set and waits
+ * (at most `timeoutMs`) until `shards` indexes are there; the last to arrive writes `now + START_SYNC_LEAD_MS`
+ * (epoch ms) with SET NX; every shard sleeps until that time, then starts and reports when it really did.
+ * On timeout a shard starts alone and says so in its warnings.
+ */
+export const StartSyncSchema = z.object({
+  /** unique per (load point, sync round); a retried shard gets no sync (its peers are already running) */
+  key: z.string().min(1).max(200),
+  shards: z.number().int().min(2),
+  timeoutMs: z.number().int().positive().max(600_000),
+});
+export type StartSync = z.infer<typeof StartSyncSchema>;
 
 /** Connection details of a target as an agent needs them. The API key travels decrypted, only inside Redis. */
 export const TargetConnSchema = z.object({
@@ -83,6 +110,13 @@ export const LoadPointJobSchema = z.object({
   batchSize: z.number().int().min(1).max(10_000).default(500),
   /** telemetry settings for this job; absent = the agent's defaults */
   telemetry: JobTelemetrySchema.optional(),
+  /**
+   * 0 for a shard's first execution; a shard re-run after its agent died gets attempt + 1. Events carry it, and
+   * the API counts only the samples of the attempt it last scheduled (`LoadPoint.shardAttempts`). Absent = 0.
+   */
+  attempt: z.number().int().min(0).optional(),
+  /** common start with the point's other shards (absent for a single shard and for retried shards) */
+  startSync: StartSyncSchema.optional(),
 });
 export type LoadPointJob = z.infer<typeof LoadPointJobSchema>;
 

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { createTestDatabase, createTestRedis, freePort, REPO_ROOT, type TestDatabase, type TestRedis } from './index.js';
+import { createTestDatabase, createTestRedis, freePort, REPO_ROOT, testServices, type TestDatabase, type TestRedis } from './index.js';
 
 const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
 
@@ -25,6 +25,11 @@ export interface StackOptions {
   agentEnv?: Record<string, string>;
   /** start the simulator process (default true) */
   sim?: boolean;
+  /**
+   * Redis for this stack only (e.g. a private redis-server a fault test restarts); default the shared test
+   * Redis. The stack still uses its own key prefix.
+   */
+  redisUrl?: string;
 }
 
 export interface Stack {
@@ -50,6 +55,9 @@ function launch(name: string, entry: string, env: Record<string, string>): Stack
     cwd: path.dirname(path.dirname(path.join(REPO_ROOT, entry))),
     env: { ...process.env, ...env, NODE_ENV: 'test', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // its own process group: tsx runs the app in a child node process, and a signal sent only to tsx would
+    // leave that child running (a "killed" agent would go on measuring); kill() signals the whole group
+    detached: true,
   });
   const logs: string[] = [];
   const keep = (buf: Buffer) => {
@@ -83,7 +91,7 @@ const httpOk = (url: string) => async () => (await fetch(url)).ok;
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const db = await createTestDatabase();
-  const redis = createTestRedis();
+  const redis = createTestRedis(opts.redisUrl ? { ...testServices(), redisUrl: opts.redisUrl } : undefined);
   const [apiPort, simPort] = await Promise.all([freePort(), freePort()]);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const simUrl = `http://127.0.0.1:${simPort}`;
@@ -124,8 +132,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return p;
     },
     async kill(p, signal = 'SIGTERM') {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
-      const t = setTimeout(() => p.child.kill('SIGKILL'), 8_000);
+      const signalGroup = (sig: NodeJS.Signals) => {
+        try {
+          if (p.child.pid !== undefined) process.kill(-p.child.pid, sig);
+        } catch {
+          // the group is already gone
+        }
+      };
+      // tsx relays SIGTERM/SIGINT to its child itself (a second copy would make the app skip its graceful
+      // stop), so only SIGKILL goes to the whole group
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        if (signal === 'SIGKILL') signalGroup('SIGKILL');
+        else p.child.kill(signal);
+      }
+      const t = setTimeout(() => signalGroup('SIGKILL'), 8_000);
       await p.exited;
       clearTimeout(t);
     },

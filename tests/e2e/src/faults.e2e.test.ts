@@ -138,6 +138,7 @@ describe('faults', () => {
   });
 
   it('cancel of a two-shard point: both shards stop within 2 s, the partial summary is kept and labelled cancelled', async () => {
+    await stack.startAgent();
     const run = await startRun('cancel shards', { kind: 'concurrency', levels: [4], durationSec: 60, seed: 4, shards: 2 });
     const lp = run.loadPoints[0]!.id;
     expect(run.loadPoints[0]!.shards).toBe(2);
@@ -170,30 +171,37 @@ describe('faults', () => {
   });
 
   it('a malformed job is not retried and fails its point and run with a clear message', async () => {
-    const run = await startRun('malformed', { kind: 'concurrency', levels: [1], requests: 3, seed: 5 });
+    // the valid job goes to a pool no agent serves, so the only job the agents see is the broken one
+    const parked = await api.createTarget({ name: 'parked', baseUrl: `${stack.simUrl}/v1`, apiKind: 'chat', model: 'sim-fixed', pool: 'parked' });
+    const exp = await api.createExperiment({
+      name: 'malformed',
+      workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 32 }, outputTokens: { kind: 'fixed', value: 8 } },
+      loadPlan: { kind: 'concurrency', levels: [1], requests: 3, seed: 5 },
+      variants: [{ targetId: parked.id, label: 'parked', params: { maxTokens: 8 } }],
+    });
+    const run = await api.startRun(exp.id);
     const lp = run.loadPoints[0]!.id;
-    const first = await waitEnded(run.id);
-    expect(first.status).toBe('completed');
-    // a second run whose job payload is broken: the real point id, a bad load level
-    const run2 = await startRun('malformed 2', { kind: 'concurrency', levels: [1], requests: 3, seed: 5 });
-    const lp2 = run2.loadPoints[0]!.id;
     const redis = new Redis(stack.redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue(loadQueueName('default'), { connection: redis, prefix: stack.redis.prefix });
     try {
-      // the API already enqueued a valid job for lp2; take it back before an agent runs it and add a broken one
-      await queue.remove(`${lp2}-s0-a0`).catch(() => 0);
-      await queue.add('loadpoint.execute', { v: 1, runId: run2.id, loadPointId: lp2, shard: { index: 0, count: 1 }, load: { kind: 'warp' } }, { jobId: `${lp2}-broken`, attempts: 3 });
-      const done = await waitEnded(run2.id, 60_000);
-      if (done.loadPoints[0]!.status === 'completed') return; // the valid job won the race: nothing to judge
+      // a raw job naming the real point, with a load level no agent knows; attempts: 3 would retry a normal failure
+      await queue.add(
+        'loadpoint.execute',
+        { v: 1, runId: run.id, loadPointId: lp, shard: { index: 0, count: 1 }, load: { kind: 'warp', factor: 9 } },
+        { jobId: `${lp}-broken`, attempts: 3 },
+      );
+      const done = await waitEnded(run.id, 60_000);
       expect(done.status).toBe('failed');
-      expect(done.loadPoints[0]!.error).toMatch(/^malformed load point job: /);
-      const job = await queue.getJob(`${lp2}-broken`);
-      expect(job?.attemptsMade).toBe(1);
-      expect(await job?.getState()).toBe('failed');
+      expect(done.loadPoints[0]!.error).toMatch(/^malformed load point job: .*load/);
+      expect(done.error).toContain('malformed load point job');
+      const job = await waitFor('the broken job to be failed', async () => {
+        const j = await queue.getJob(`${lp}-broken`);
+        return j && (await j.getState()) === 'failed' ? j : null;
+      }, 10_000);
+      expect(job.attemptsMade).toBe(1);
     } finally {
       await queue.close();
       redis.disconnect();
     }
-    expect(lp).not.toBe(lp2);
   });
 });

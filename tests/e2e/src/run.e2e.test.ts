@@ -69,8 +69,10 @@ describe('a run end to end', () => {
       const ttft = s.latency.ttftMs!;
       const tpot = s.latency.tpotMs!;
       expect(ttft.count).toBe(requests);
-      // the simulator schedules on a 1 ms timer and may emit up to ~1 ms before its nominal time
-      expect(ttft.min).toBeGreaterThanOrEqual(SIM_TTFT_MS - 2);
+      // Never meaningfully faster than the simulator. The floor allows 5 ms: the simulator schedules on a
+      // 1 ms timer, and on a saturated event loop the client's "request sent" callback can run a few ms
+      // after the bytes left (that error shortens TTFT; it shows in p50 only when the machine is overloaded).
+      expect(ttft.min).toBeGreaterThanOrEqual(SIM_TTFT_MS - 5);
       expect(ttft.p50).toBeLessThan(SIM_TTFT_MS + TTFT_SLACK_MS);
       expect(tpot.p50).toBeGreaterThan(SIM_TPOT_MS - TPOT_SLACK_MS);
       expect(tpot.p50).toBeLessThan(SIM_TPOT_MS + TPOT_SLACK_MS);

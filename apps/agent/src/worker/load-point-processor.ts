@@ -7,6 +7,7 @@ import {
   type LoadPointJob,
   type LoadPointTelemetry,
   type RequestSample,
+  type StartSync,
 } from '@inferbench/contracts';
 import type {
   Clock,
@@ -17,12 +18,13 @@ import type {
   RunLoadPointResult,
   Tokenizer,
 } from '@inferbench/loadgen';
-import { isSucceeded, LiveWindow } from '@inferbench/metrics';
+import { isSucceeded, LiveWindow, LoadPointAccumulator } from '@inferbench/metrics';
 import { z } from 'zod';
 import type { Logger } from '../common/logger.js';
 import type { PointTelemetrySession, StartPointTelemetry } from '../telemetry/point-telemetry.js';
 import type { AbortCause, CancelRegistry } from './cancel-registry.js';
 import { SampleBatcher } from './sample-batcher.js';
+import type { StartSyncOutcome } from './start-sync.js';
 
 /** The load engine entry point (loadgen's `runLoadPoint`; tests pass scripted engines). */
 export type RunLoadPointFn = (input: RunLoadPointInput, deps: RunLoadPointDeps) => Promise<RunLoadPointResult>;
@@ -43,7 +45,12 @@ export interface LoadPointProcessorDeps {
   clock: Clock;
   loadDataset?(source: string): Promise<string>;
   /** called with the job when it starts and with null when it ends (heartbeat busy/idle) */
-  onJobState(job: Pick<LoadPointJob, 'runId' | 'loadPointId' | 'shard'>, running: boolean): void;
+  onJobState(job: Pick<LoadPointJob, 'runId' | 'loadPointId' | 'shard' | 'attempt'>, running: boolean): void;
+  /**
+   * Waits for the common start of a sharded point (`waitForCommonStart` over Redis). Absent: a job with
+   * `startSync` starts at once with a warning.
+   */
+  waitForStart?(sync: StartSync, shardIndex: number, signal: AbortSignal): Promise<StartSyncOutcome>;
   logger: Logger;
   /** epoch ms (event timestamps) */
   nowEpochMs?: () => number;
@@ -76,6 +83,7 @@ const LooseIdsSchema = z.object({
   runId: z.string().min(1).max(64),
   loadPointId: z.string().min(1).max(64),
   shard: z.object({ index: z.number().int().min(0) }).optional(),
+  attempt: z.number().int().min(0).optional(),
 });
 
 /**
@@ -98,12 +106,13 @@ export class LoadPointProcessor {
       const reason = `malformed load point job: ${issues}`.slice(0, 2000);
       const ids = LooseIdsSchema.safeParse(data);
       if (ids.success) {
+        const attempt = ids.data.attempt ?? 0;
         await this.deps.send(
           this.finishedEvent(
-            { runId: ids.data.runId, loadPointId: ids.data.loadPointId, shardIndex: ids.data.shard?.index ?? 0 },
+            { runId: ids.data.runId, loadPointId: ids.data.loadPointId, shardIndex: ids.data.shard?.index ?? 0, attempt },
             { status: 'failed', batchCount: 0, reason, warnings: [] },
           ),
-          finishedJobId(ids.data.loadPointId, ids.data.shard?.index ?? 0),
+          finishedJobId(ids.data.loadPointId, ids.data.shard?.index ?? 0, attempt),
         );
       }
       this.deps.logger.error('malformed job payload; not retried', { reason, reported: ids.success });
@@ -114,7 +123,7 @@ export class LoadPointProcessor {
 
   private async run(job: LoadPointJob): Promise<LoadPointJobResult> {
     const { deps } = this;
-    const ids = { runId: job.runId, loadPointId: job.loadPointId, shardIndex: job.shard.index };
+    const ids = { runId: job.runId, loadPointId: job.loadPointId, shardIndex: job.shard.index, attempt: job.attempt ?? 0 };
     const log = deps.logger.child({ ...ids });
     const ctl = new AbortController();
     // register before checking the key so a cancel published in between is not missed
@@ -123,7 +132,10 @@ export class LoadPointProcessor {
       if (await deps.isRunCancelled(job.runId).catch(() => false)) {
         log.info('run already cancelled; load point skipped');
         const reason = 'run was cancelled before this load point started';
-        await deps.send(this.finishedEvent(ids, { status: 'cancelled', batchCount: 0, reason, warnings: [] }), finishedJobId(job.loadPointId, job.shard.index));
+        await deps.send(
+          this.finishedEvent(ids, { status: 'cancelled', batchCount: 0, reason, warnings: [] }),
+          finishedJobId(job.loadPointId, job.shard.index, ids.attempt),
+        );
         return { status: 'cancelled', reason, batchCount: 0, samples: 0 };
       }
       deps.onJobState(job, true);
@@ -145,13 +157,13 @@ export class LoadPointProcessor {
   ): Promise<LoadPointJobResult> {
     const { deps } = this;
     const acks: Promise<void>[] = [];
-    acks.push(deps.send({ v: PROTOCOL_VERSION, ...ids, agentId: deps.agentId, ts: this.now(), type: 'loadpoint.started' }, startedJobId(job.loadPointId, job.shard.index)));
+    acks.push(deps.send({ v: PROTOCOL_VERSION, ...ids, agentId: deps.agentId, ts: this.now(), type: 'loadpoint.started' }, startedJobId(job.loadPointId, job.shard.index, ids.attempt)));
 
     const batcher = new SampleBatcher(job.batchSize, (samples, batchSeq) => {
       acks.push(
         deps.send(
           { v: PROTOCOL_VERSION, ...ids, agentId: deps.agentId, ts: this.now(), type: 'sample.batch', batchSeq, samples },
-          sampleBatchJobId(job.loadPointId, job.shard.index, batchSeq),
+          sampleBatchJobId(job.loadPointId, job.shard.index, batchSeq, ids.attempt),
         ),
       );
     });
@@ -159,9 +171,13 @@ export class LoadPointProcessor {
     const live = new LiveWindow({ startSec: 0 });
     // output tokens of measured successful requests: the denominator of GPU energy per output token
     let measuredOutputTokens = 0;
+    // the shard's exact accumulator (same SLO as the API's summary) travels in `finished`, so the API merges
+    // shards instead of rescanning their samples
+    const acc = new LoadPointAccumulator(job.slo ? { slo: job.slo } : {});
     const onSample = (s: RequestSample): void => {
       batcher.add(s);
       live.add(s);
+      acc.add(s);
       if (!s.warmup && isSucceeded(s)) measuredOutputTokens += s.outputTokens;
     };
     let lastTick: LoadTick | undefined;
@@ -203,6 +219,7 @@ export class LoadPointProcessor {
     let status: LoadPointFinishedEvent['status'];
     let reason: string | undefined;
     let warnings: string[] = [];
+    let startedAtEpochMs: number | undefined;
     let client: LlmClient | undefined;
     let telemetry: PointTelemetrySession | undefined;
     let telemetryResult: Promise<LoadPointTelemetry | undefined> = Promise.resolve(undefined);
@@ -215,6 +232,14 @@ export class LoadPointProcessor {
         telemetry = deps.startTelemetry?.(job, log);
       } catch (err) {
         log.warn('telemetry did not start', { err });
+      }
+      const syncWarnings: string[] = [];
+      if (job.startSync) {
+        const sync = deps.waitForStart
+          ? await deps.waitForStart(job.startSync, job.shard.index, ctl.signal)
+          : { synced: false, waitedMs: 0, warning: 'started without a common start: this agent cannot synchronize shards' };
+        if (sync.warning) syncWarnings.push(sync.warning);
+        log.info('common start', { synced: sync.synced, waitedMs: sync.waitedMs, startAtEpochMs: sync.startAtEpochMs });
       }
       log.info('load point started', { load: job.load, requests: job.requests, durationSec: job.durationSec });
       const result = await deps.runLoadPoint(
@@ -240,7 +265,8 @@ export class LoadPointProcessor {
           ...(deps.loadDataset ? { loadDataset: deps.loadDataset } : {}),
         },
       );
-      warnings = result.warnings;
+      warnings = [...syncWarnings, ...result.warnings];
+      startedAtEpochMs = result.startedAtEpochMs;
       ({ status, reason } = mapEngineStatus(result, ctl.signal));
       log.info('load point ended', { status, reason, sent: result.sent, completed: result.completed, cancelledTail: result.cancelledTail });
     } catch (err) {
@@ -282,6 +308,7 @@ export class LoadPointProcessor {
     // `finished` tells the API how many batches to expect; it must never overtake one of them
     const [pointTelemetry] = await Promise.all([telemetryResult, Promise.all(acks)]);
     const batchCount = batcher.batchCount;
+    const scheduleDelayP99Ms = acc.percentile('scheduleDelayMs', 99);
     await deps.send(
       this.finishedEvent(ids, {
         status,
@@ -289,15 +316,26 @@ export class LoadPointProcessor {
         ...(reason === undefined ? {} : { reason }),
         warnings,
         ...(pointTelemetry === undefined ? {} : { telemetry: pointTelemetry }),
+        // an engine that never started has nothing to merge: the API then reads the stored samples
+        ...(startedAtEpochMs === undefined
+          ? {}
+          : {
+              accumulator: acc.encode(),
+              shardHealth: {
+                ...(scheduleDelayP99Ms === undefined ? {} : { scheduleDelayP99Ms }),
+                errors: acc.summary().requests.failed,
+                startedAtEpochMs,
+              },
+            }),
       }),
-      finishedJobId(job.loadPointId, job.shard.index),
+      finishedJobId(job.loadPointId, job.shard.index, ids.attempt),
     );
     return { status, ...(reason === undefined ? {} : { reason }), batchCount, samples: batcher.sampleCount };
   }
 
   private finishedEvent(
     ids: EventIds,
-    f: Pick<LoadPointFinishedEvent, 'status' | 'batchCount' | 'reason' | 'warnings' | 'telemetry'>,
+    f: Pick<LoadPointFinishedEvent, 'status' | 'batchCount' | 'reason' | 'warnings' | 'telemetry' | 'accumulator' | 'shardHealth'>,
   ): LoadPointFinishedEvent {
     return {
       v: PROTOCOL_VERSION,
@@ -310,6 +348,8 @@ export class LoadPointProcessor {
       ...(f.reason === undefined ? {} : { reason: f.reason.slice(0, 2000) }),
       warnings: f.warnings,
       ...(f.telemetry === undefined ? {} : { telemetry: f.telemetry }),
+      ...(f.accumulator === undefined ? {} : { accumulator: f.accumulator }),
+      ...(f.shardHealth === undefined ? {} : { shardHealth: f.shardHealth }),
     };
   }
 }
@@ -318,6 +358,7 @@ interface EventIds {
   runId: string;
   loadPointId: string;
   shardIndex: number;
+  attempt: number;
 }
 
 /** Engine status → finished status. A limit abort (e.g. maxErrorRate) did not complete its plan: failed. */
@@ -334,7 +375,10 @@ export function mapEngineStatus(
   return { status: 'failed', reason: result.reason ?? 'load point aborted by a limit' };
 }
 
+const attemptPart = (attempt: number): string => (attempt ? `-a${attempt}` : '');
 /** BullMQ job id of a shard's `loadpoint.started` event (a re-sent one is dropped while the first is stored). */
-export const startedJobId = (loadPointId: string, shardIndex: number): string => `${loadPointId}-s${shardIndex}-started`;
+export const startedJobId = (loadPointId: string, shardIndex: number, attempt = 0): string =>
+  `${loadPointId}-s${shardIndex}${attemptPart(attempt)}-started`;
 /** BullMQ job id of a shard's `loadpoint.finished` event. */
-export const finishedJobId = (loadPointId: string, shardIndex: number): string => `${loadPointId}-s${shardIndex}-finished`;
+export const finishedJobId = (loadPointId: string, shardIndex: number, attempt = 0): string =>
+  `${loadPointId}-s${shardIndex}${attemptPart(attempt)}-finished`;

@@ -17,7 +17,9 @@ afterAll(async () => {
 describe('parseBenchOptions', () => {
   it('defaults to one point at c=1, 100 requests, a synthetic 256/128 workload, chat API, no key', async () => {
     const { config, apiKey } = await parseBenchOptions(base, {});
-    expect(config.plan).toMatchObject({ kind: 'concurrency', levels: [1], requests: 100, seed: 1, limits: { maxDurationSec: 3600 } });
+    expect(config.plan).toMatchObject({ kind: 'concurrency', levels: [1], requests: 100, limits: { maxDurationSec: 3600 } });
+    // a fresh random seed per invocation (a repeated seed would resend the same prompts)
+    expect(Number.isInteger(config.plan.seed) && (config.plan.seed as number) > 0).toBe(true);
     expect(config.workload).toEqual({
       kind: 'synthetic',
       inputTokens: { kind: 'fixed', value: 256 },

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -382,6 +383,9 @@ export async function parseBenchOptions(
     else delete plan.warmup;
   }
   if (o.seed !== undefined) plan.seed = num('seed', o.seed, { int: true });
+  // A fresh seed per invocation unless one is given: the same seed sends the same prompts, and a server with
+  // prefix caching would answer a repeated benchmark from cache. The seed is recorded in --out for replays.
+  else if (plan.seed === undefined) plan.seed = randomInt(1, 2 ** 31 - 1);
   const limits: Record<string, unknown> = { ...(plan.limits as Record<string, unknown> | undefined) };
   if (o.maxDuration !== undefined) limits.maxDurationSec = parseDurationSec(o.maxDuration, '--max-duration');
   else limits.maxDurationSec ??= DEFAULT_MAX_DURATION_SEC;

@@ -168,12 +168,13 @@ describe('inferbench bench', () => {
   it('finds the highest concurrency meeting an SLO (--sla) and reports it', async () => {
     const out = path.join(dir, 'sla.json');
     const r = await runInferbench([
-      ...common('queued'), '--sla', 'p99(ttft)<80ms', '--sla-max', '8', '--requests', '10', '--input-tokens', '8', '--output-tokens', '4',
+      ...common('queued'), '--sla', 'p90(ttft)<80ms', '--sla-max', '8', '--requests', '10', '--input-tokens', '8', '--output-tokens', '4',
       '--ignore-eos', '--out', out,
     ]);
     expect(r.stderr).not.toMatch(/inferbench:/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('SLO: p99(ttft)<80ms');
+    // p90 of 10 requests tolerates one scheduling hiccup on a busy machine; p99 of 10 would be the max
+    expect(r.stdout).toContain('SLO: p90(ttft)<80ms');
     expect(r.stdout).toContain('SLA search: highest level meeting the SLO is c=2 (lowest failing: 3)');
     expect(r.stderr).toMatch(/adaptive point 1 c=1: completed/);
     const res = await readV2(out);
@@ -183,7 +184,7 @@ describe('inferbench bench', () => {
     expect(res.sla).toEqual({ bestLabel: 'c=2', bestValue: 2, lowestFailing: 3 });
     expect(res.headline).toBe(1);
     expect(res.level).toEqual({ kind: 'concurrency', concurrency: 2 });
-    expect(res.points[2]!.sloViolations?.[0]).toMatch(/^ttftMs p99 \d+\.\d > 80$/);
+    expect(res.points[2]!.sloViolations?.[0]).toMatch(/^ttftMs p90 \d+\.\d > 80$/);
     // goodput is reported against the SLO: every request of a passing point is good
     expect(res.points[1]!.summary.sloAttainmentPct).toBe(100);
     expect(res.points[2]!.summary.sloAttainmentPct).toBeLessThan(100);

@@ -74,6 +74,10 @@ export const ExperimentSchema = z.object({
   updatedAt: IsoDateSchema,
   /** newest first, at most 20 */
   recentRuns: z.array(RunBriefSchema),
+  /** the run new runs are compared against (team review); null when none is set */
+  baselineRunId: IdSchema.nullable().default(null),
+  /** set while the experiment is archived (hidden from the list unless `archived=true`) */
+  archivedAt: IsoDateSchema.nullable().default(null),
 });
 export type Experiment = z.infer<typeof ExperimentSchema>;
 
@@ -87,5 +91,9 @@ export type ExperimentList = z.infer<typeof ExperimentListSchema>;
 export const ExperimentListQuerySchema = PageQuerySchema.extend({
   q: z.string().optional(),
   tag: z.string().optional(),
+  /** status of the experiment's newest run */
+  status: RunStatusSchema.optional(),
+  /** true: only archived experiments; false/absent: only active ones */
+  archived: z.stringbool().optional(),
 });
 export type ExperimentListQuery = z.infer<typeof ExperimentListQuerySchema>;

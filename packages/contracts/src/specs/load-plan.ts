@@ -30,6 +30,17 @@ const extent = {
   requests: z.number().int().positive().optional(),
   /** measured duration per load point in seconds */
   durationSec: z.number().positive().optional(),
+  /**
+   * agents that share each load point: the rate or concurrency (and request count) is split between them, they
+   * start together and their histograms merge exactly; `'all'` = every live agent of the target's pool when the
+   * run starts (default 1)
+   */
+  shards: z.union([z.number().int().min(1).max(256), z.literal('all')]).optional(),
+  /**
+   * what happens to a shard whose agent stops heartbeating mid-point: `retry` re-runs that shard on another live
+   * agent of the pool (the dead attempt's samples stay stored but do not count), `fail` fails the point (default retry)
+   */
+  onAgentLoss: z.enum(['retry', 'fail']).optional(),
 };
 
 export const ArrivalSchema = z.enum(['constant', 'poisson', 'gamma']);

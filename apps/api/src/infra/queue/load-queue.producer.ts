@@ -35,7 +35,7 @@ export class LoadQueueProducer implements OnModuleDestroy {
   /** Enqueue one shard of a load point (payload validated against the contract first). */
   async enqueue(pool: string, payload: LoadPointJob): Promise<string> {
     const data = LoadPointJobSchema.parse(payload);
-    const jobId = loadPointJobId(data.loadPointId, data.shard.index);
+    const jobId = loadPointJobId(data.loadPointId, data.shard.index, data.attempt ?? 0);
     await this.queue(pool).add('loadpoint.execute', data, {
       jobId,
       attempts: JOBS['loadpoint.execute'].attempts,

@@ -39,6 +39,19 @@ export class AgentsRepository {
     });
   }
 
+  /** Agents not in `liveIds` whose last mirrored heartbeat named a job: they died (or left) while running it. */
+  async findGoneWithJob(liveIds: readonly string[], db: Db = this.prisma.client): Promise<{ id: string; currentJob: unknown }[]> {
+    return db.agent.findMany({
+      where: { id: { notIn: [...liveIds] }, currentJob: { not: Prisma.DbNull } },
+      select: { id: true, currentJob: true },
+    });
+  }
+
+  /** Forget a gone agent's job once its loss was handled (so it is handled once). */
+  async clearJob(id: string, db: Db = this.prisma.client): Promise<void> {
+    await db.agent.updateMany({ where: { id }, data: { currentJob: Prisma.DbNull, state: 'idle' } });
+  }
+
   list(db: Db = this.prisma.client): Promise<AgentRow[]> {
     return db.agent.findMany({ orderBy: [{ pool: 'asc' }, { id: 'asc' }] });
   }

@@ -64,6 +64,23 @@ export class AgentsService {
     return live;
   }
 
+  /**
+   * Jobs of agents whose heartbeat key expired while they were busy (as mirrored in the Agent table, so a loss
+   * that happened while the API was down is still found). Call {@link forgetLostJob} once one is handled.
+   */
+  async lostJobs(): Promise<{ agentId: string; job: { runId: string; loadPointId: string; shardIndex: number; attempt: number } }[]> {
+    const rows = await this.repo.findGoneWithJob([...this.live.keys()]);
+    return rows.flatMap((r) => {
+      const job = AgentInfoSchema.shape.currentJob.safeParse(r.currentJob);
+      if (!job.success || job.data === null) return [];
+      return [{ agentId: r.id, job: { ...job.data, attempt: job.data.attempt ?? 0 } }];
+    });
+  }
+
+  forgetLostJob(agentId: string): Promise<void> {
+    return this.repo.clearJob(agentId);
+  }
+
   /** Pools with at least one live agent (as of the last scan). */
   livePools(): Set<string> {
     return new Set([...this.live.values()].map((a) => a.pool));

@@ -4,7 +4,7 @@ import { LoadPointAccumulator } from '@inferbench/metrics';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { PrismaService } from '../../infra/prisma/prisma.service.js';
 import { RunEventsPublisher } from '../runs/run-events.publisher.js';
-import { RunLifecycleService, type PointSamplesPort } from '../runs/run-lifecycle.service.js';
+import { RunLifecycleService, type PointSamplesPort, type ShardPart } from '../runs/run-lifecycle.service.js';
 import type { RunSpec } from '../runs/run-spec.js';
 import { SamplesRepository } from './samples.repository.js';
 
@@ -31,7 +31,10 @@ export class IngestService implements PointSamplesPort {
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
     @Inject(RunEventsPublisher) private readonly events: RunEventsPublisher,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    // lets the sweeper finalize a point whose lost shard it ended
+    this.lifecycle.registerSamplesPort(this);
+  }
 
   async handle(event: AgentEvent): Promise<void> {
     const runId = await this.lifecycle.findPointRun(event.loadPointId);
@@ -50,8 +53,10 @@ export class IngestService implements PointSamplesPort {
   async storeBatch(e: SampleBatchEvent): Promise<boolean> {
     this.lifecycle.touch(e.loadPointId);
     const stored = await this.prisma.transaction(async (tx) => {
-      if (!(await this.samples.claimBatch(e.loadPointId, e.shardIndex, e.batchSeq, e.samples.length, tx))) return null;
-      const n = await this.samples.insertSamples(e.loadPointId, e.shardIndex, e.samples, tx);
+      const attempt = e.attempt ?? 0;
+      const key = { loadPointId: e.loadPointId, shardIndex: e.shardIndex, attempt, batchSeq: e.batchSeq };
+      if (!(await this.samples.claimBatch(key, e.samples.length, tx))) return null;
+      const n = await this.samples.insertSamples(e.loadPointId, e.shardIndex, attempt, e.samples, tx);
       if (n > 0) await this.lifecycle.addStoredSamples(e.loadPointId, n, tx);
       return n;
     });
@@ -75,11 +80,16 @@ export class IngestService implements PointSamplesPort {
       batchCount: e.batchCount,
       ...(e.reason !== undefined ? { reason: e.reason } : {}),
       warnings: e.warnings,
+      ...(e.telemetry ? { telemetry: e.telemetry } : {}),
+      attempt: e.attempt ?? 0,
+      agentId: e.agentId,
+      ...(e.accumulator !== undefined ? { accumulator: e.accumulator } : {}),
+      ...(e.shardHealth !== undefined ? { shardHealth: e.shardHealth } : {}),
     });
     await this.lifecycle.tryFinalizePoint(e.loadPointId, this);
   }
 
-  batchCounts(loadPointId: string): Promise<Map<number, number>> {
+  batchCounts(loadPointId: string): Promise<Map<string, number>> {
     return this.samples.batchCounts(loadPointId);
   }
 
@@ -89,11 +99,24 @@ export class IngestService implements PointSamplesPort {
    */
   async summarize(
     loadPointId: string,
-    opts: { slo?: RunSpec['slo']; warnings: string[] },
+    opts: { slo?: RunSpec['slo']; warnings: string[]; shards: ShardPart[] },
   ): Promise<{ summary: LoadPointSummary; histograms: string }> {
-    const rows = await this.samples.loadAll(loadPointId);
-    const acc = new LoadPointAccumulator(opts.slo ? { slo: opts.slo } : {}).addAll(rows);
-    const summary = acc.summary({ ...(opts.slo ? { slo: opts.slo } : {}), warnings: opts.warnings, includeTimeSeries: true });
+    const sloOpt = opts.slo ? { slo: opts.slo } : {};
+    const acc = new LoadPointAccumulator(sloOpt);
+    for (const part of opts.shards) {
+      if (part.accumulator !== undefined) {
+        try {
+          // merge() checks compatibility before it changes anything, so a refused part leaves `acc` intact
+          acc.merge(LoadPointAccumulator.decode(part.accumulator));
+          continue;
+        } catch (err) {
+          // corrupt, or built with another SLO: the stored samples are the source of truth
+          this.logger.warn({ err, loadPointId, shard: part.index }, 'shard accumulator unusable; summarizing its stored samples');
+        }
+      }
+      acc.merge(new LoadPointAccumulator(sloOpt).addAll(await this.samples.loadShard(loadPointId, part.index, part.attempt)));
+    }
+    const summary = acc.summary({ ...sloOpt, warnings: opts.warnings, includeTimeSeries: true });
     return { summary, histograms: acc.encode() };
   }
 }

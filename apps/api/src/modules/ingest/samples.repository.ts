@@ -2,13 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { RequestSample } from '@inferbench/contracts';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
 
-/** A stored sample with the shard it came from. */
+/** A stored sample with the shard (and the shard's execution attempt) it came from. */
 export interface StoredSample extends RequestSample {
   shardIndex: number;
+  attempt: number;
 }
 
 interface SampleDbRow {
   shardIndex: number;
+  attempt: number;
   idx: number;
   warmup: boolean;
   scheduledUs: number | null;
@@ -32,6 +34,7 @@ interface SampleDbRow {
 export function toStoredSample(r: SampleDbRow): StoredSample {
   return {
     shardIndex: r.shardIndex,
+    attempt: r.attempt,
     idx: r.idx,
     warmup: r.warmup,
     ...(r.scheduledUs !== null ? { scheduledUs: r.scheduledUs } : {}),
@@ -54,6 +57,7 @@ export function toStoredSample(r: SampleDbRow): StoredSample {
 
 const SAMPLE_COLUMNS = {
   shardIndex: true,
+  attempt: true,
   idx: true,
   warmup: true,
   scheduledUs: true,
@@ -81,13 +85,17 @@ export class SamplesRepository {
   constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
 
   /**
-   * Claim a batch id in the idempotency ledger. Returns false when (loadPoint, shard, batchSeq) was
+   * Claim a batch id in the idempotency ledger. Returns false when (loadPoint, shard, attempt, batchSeq) was
    * stored before: the caller must then skip the samples.
    */
-  async claimBatch(loadPointId: string, shardIndex: number, batchSeq: number, sampleCount: number, db: Db = this.prisma.client): Promise<boolean> {
+  async claimBatch(
+    key: { loadPointId: string; shardIndex: number; attempt: number; batchSeq: number },
+    sampleCount: number,
+    db: Db = this.prisma.client,
+  ): Promise<boolean> {
     const inserted = await db.$executeRaw`
-      INSERT INTO "IngestBatch" ("loadPointId", "shardIndex", "batchSeq", "sampleCount")
-      VALUES (${loadPointId}, ${shardIndex}, ${batchSeq}, ${sampleCount})
+      INSERT INTO "IngestBatch" ("loadPointId", "shardIndex", "attempt", "batchSeq", "sampleCount")
+      VALUES (${key.loadPointId}, ${key.shardIndex}, ${key.attempt}, ${key.batchSeq}, ${sampleCount})
       ON CONFLICT DO NOTHING`;
     return inserted === 1;
   }
@@ -97,14 +105,20 @@ export class SamplesRepository {
    * array literals in a text[] (unnest would flatten an int[][]) and are cast back per row. Rows that
    * already exist are skipped. Returns the number of rows inserted.
    */
-  async insertSamples(loadPointId: string, shardIndex: number, samples: readonly RequestSample[], db: Db = this.prisma.client): Promise<number> {
+  async insertSamples(
+    loadPointId: string,
+    shardIndex: number,
+    attempt: number,
+    samples: readonly RequestSample[],
+    db: Db = this.prisma.client,
+  ): Promise<number> {
     if (!samples.length) return 0;
     const col = <T>(f: (s: RequestSample) => T) => samples.map(f);
     return db.$executeRaw`
-      INSERT INTO "RequestSample" ("loadPointId", "shardIndex", "idx", "warmup", "scheduledUs", "clientQueueUs", "sentUs",
+      INSERT INTO "RequestSample" ("loadPointId", "shardIndex", "attempt", "idx", "warmup", "scheduledUs", "clientQueueUs", "sentUs",
         "firstChunkUs", "firstContentUs", "endUs", "chunkGapsUs", "inputTokens", "outputTokens", "reasoningTokens",
         "tokenSource", "clientOutputTokens", "httpStatus", "errorClass", "errorMessage")
-      SELECT ${loadPointId}, ${shardIndex}, u.idx, u.warmup, u.scheduled, u.client_queue, u.sent, u.first_chunk, u.first_content,
+      SELECT ${loadPointId}, ${shardIndex}, ${attempt}, u.idx, u.warmup, u.scheduled, u.client_queue, u.sent, u.first_chunk, u.first_content,
         u.end_us, u.gaps::int[], u.input_tokens, u.output_tokens, u.reasoning_tokens, u.token_source, u.client_output_tokens,
         u.http_status, u.error_class, u.error_message
       FROM unnest(
@@ -119,35 +133,50 @@ export class SamplesRepository {
       ON CONFLICT DO NOTHING`;
   }
 
-  /** Stored batches per shard. */
-  async batchCounts(loadPointId: string, db: Db = this.prisma.client): Promise<Map<number, number>> {
-    const rows = await db.ingestBatch.groupBy({ by: ['shardIndex'], where: { loadPointId }, _count: { _all: true } });
-    return new Map(rows.map((r) => [r.shardIndex, r._count._all]));
+  /** Stored batches of one (shard, attempt), keyed `${shardIndex}/${attempt}` (an index-only scan of the ledger PK). */
+  async batchCounts(loadPointId: string, db: Db = this.prisma.client): Promise<Map<string, number>> {
+    const rows = await db.ingestBatch.groupBy({ by: ['shardIndex', 'attempt'], where: { loadPointId }, _count: { _all: true } });
+    return new Map(rows.map((r) => [`${r.shardIndex}/${r.attempt}`, r._count._all]));
   }
 
-  /** Every stored sample of a point, in (shard, idx) order. */
-  async loadAll(loadPointId: string, db: Db = this.prisma.client): Promise<StoredSample[]> {
-    const rows = await db.requestSample.findMany({ where: { loadPointId }, select: SAMPLE_COLUMNS, orderBy: [{ shardIndex: 'asc' }, { idx: 'asc' }] });
+  /** Every stored sample of one shard attempt, in idx order (a range scan of the primary key). */
+  async loadShard(loadPointId: string, shardIndex: number, attempt: number, db: Db = this.prisma.client): Promise<StoredSample[]> {
+    const rows = await db.requestSample.findMany({
+      where: { loadPointId, shardIndex, attempt },
+      select: SAMPLE_COLUMNS,
+      orderBy: { idx: 'asc' },
+    });
     return rows.map(toStoredSample);
   }
 
-  /** Pages of stored samples in (shard, idx) order, keyset-paginated so memory stays flat on big points. */
+  /**
+   * Pages of stored samples in primary-key order (shard, attempt, idx), keyset-paginated so memory stays flat
+   * on big points. Every attempt is included: a retried shard's dead attempt stays downloadable.
+   */
   async *iterate(loadPointId: string, pageSize = 2000, db: Db = this.prisma.client): AsyncGenerator<StoredSample[]> {
-    let after: { shardIndex: number; idx: number } | undefined;
+    let after: { shardIndex: number; attempt: number; idx: number } | undefined;
     for (;;) {
       const rows = await db.requestSample.findMany({
         where: {
           loadPointId,
-          ...(after ? { OR: [{ shardIndex: { gt: after.shardIndex } }, { shardIndex: after.shardIndex, idx: { gt: after.idx } }] } : {}),
+          ...(after
+            ? {
+                OR: [
+                  { shardIndex: { gt: after.shardIndex } },
+                  { shardIndex: after.shardIndex, attempt: { gt: after.attempt } },
+                  { shardIndex: after.shardIndex, attempt: after.attempt, idx: { gt: after.idx } },
+                ],
+              }
+            : {}),
         },
         select: SAMPLE_COLUMNS,
-        orderBy: [{ shardIndex: 'asc' }, { idx: 'asc' }],
+        orderBy: [{ shardIndex: 'asc' }, { attempt: 'asc' }, { idx: 'asc' }],
         take: pageSize,
       });
       if (!rows.length) return;
       yield rows.map(toStoredSample);
       const last = rows[rows.length - 1]!;
-      after = { shardIndex: last.shardIndex, idx: last.idx };
+      after = { shardIndex: last.shardIndex, attempt: last.attempt, idx: last.idx };
       if (rows.length < pageSize) return;
     }
   }

@@ -5,6 +5,7 @@ describe('toCsvRow', () => {
   it('writes one field per column, joins chunk gaps and quotes awkward text', () => {
     const row = toCsvRow({
       shardIndex: 1,
+      attempt: 2,
       idx: 7,
       warmup: false,
       sentUs: 100,
@@ -22,6 +23,7 @@ describe('toCsvRow', () => {
     expect(fields).toHaveLength(CSV_COLUMNS.length);
     expect(fields.slice(0, 4)).toEqual(['1', '7', 'false', '']);
     expect(fields[CSV_COLUMNS.indexOf('chunkGapsUs')]).toBe('5;6');
+    expect(fields[CSV_COLUMNS.indexOf('attempt')]).toBe('2');
     expect(fields[CSV_COLUMNS.indexOf('errorMessage')]).toBe('"bad ""gateway"", retry\nlater"');
   });
 });

@@ -23,6 +23,7 @@ export const CSV_COLUMNS = [
   'httpStatus',
   'errorClass',
   'errorMessage',
+  'attempt',
 ] as const satisfies readonly (keyof StoredSample)[];
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break. */

@@ -5,6 +5,7 @@ import {
   describeLoadLevel,
   loadPointJobId,
   type LoadLevel,
+  type LoadPointTelemetry,
   type LoadPointSummary,
   type RunStatus,
 } from '@inferbench/contracts';
@@ -16,9 +17,12 @@ import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import type { Tx } from '../../infra/prisma/prisma.service.js';
 import { LoadQueueProducer } from '../../infra/queue/load-queue.producer.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
+import { AgentsService } from '../agents/agents.service.js';
 import { TargetsService } from '../targets/targets.service.js';
 import { isTerminal } from './runs.mapper.js';
 import { RunEventsPublisher } from './run-events.publisher.js';
+import { parseShardAttempts } from './shard-health.js';
+import { RunTelemetryService } from './run-telemetry.service.js';
 import { buildLoadPointJob, chainKey, nextLevel, type FrozenVariant, type RunSpec } from './run-spec.js';
 import { RunsRepository, type PointRow, type RunWithPointsRow } from './runs.repository.js';
 
@@ -31,16 +35,42 @@ export interface ShardState {
   batchCount: number;
   reason?: string;
   warnings: string[];
+  /** server/GPU telemetry the shard measured (merged into LoadPoint.telemetry at finalization) */
+  telemetry?: LoadPointTelemetry;
+  /** the attempt that reported (absent in rows written before attempts existed: 0) */
+  attempt?: number;
+  /** agent that ran the attempt; null when the API ended the shard itself (agent lost) */
+  agentId?: string | null;
+  /** the shard's encoded accumulator until finalization merges it (then dropped from the row) */
+  accumulator?: string;
+  /** schedule delay, errors and actual start as the agent reported them */
+  shardHealth?: { scheduleDelayP99Ms?: number; errors: number; startedAtEpochMs: number };
 }
+
+/** One shard's part of a summary: its current attempt and, when the agent sent one, its accumulator. */
+export interface ShardPart {
+  index: number;
+  attempt: number;
+  accumulator?: string;
+}
+
+/** Most executions of one shard (the first plus retries after agent loss) before the point fails. */
+export const MAX_SHARD_ATTEMPTS = 3;
+/** How long a shard waits for the point's other shards to register for the common start, ms. */
+export const START_SYNC_TIMEOUT_MS = 30_000;
+
 
 /** Access to a point's stored samples, supplied by the ingest module (which owns the sample tables). */
 export interface PointSamplesPort {
-  /** stored batches per shard index */
-  batchCounts(loadPointId: string): Promise<Map<number, number>>;
-  /** summary plus the encoded merged accumulator (exact histograms, kept for distributions and comparisons) */
+  /** stored batches per `${shardIndex}/${attempt}` */
+  batchCounts(loadPointId: string): Promise<Map<string, number>>;
+  /**
+   * Summary plus the encoded merged accumulator (exact histograms, kept for distributions and comparisons):
+   * the shards' accumulators merged; a shard without one is rebuilt from its stored samples.
+   */
   summarize(
     loadPointId: string,
-    opts: { slo?: RunSpec['slo']; warnings: string[] },
+    opts: { slo?: RunSpec['slo']; warnings: string[]; shards: ShardPart[] },
   ): Promise<{ summary: LoadPointSummary; histograms: string }>;
 }
 
@@ -74,6 +104,8 @@ export class RunLifecycleService {
     @Inject(RedisService) private readonly redis: RedisService,
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(RunTelemetryService) private readonly telemetry: RunTelemetryService,
+    @Inject(AgentsService) private readonly agents: AgentsService,
   ) {}
 
   /** Record that an agent spoke about this point (any event). */
@@ -104,9 +136,15 @@ export class RunLifecycleService {
     });
   }
 
-  async recordShardFinished(loadPointId: string, shardIndex: number, state: ShardState): Promise<void> {
+  /**
+   * Record a shard's end, only if `state.attempt` is the attempt that counts for that shard (a late event of an
+   * attempt abandoned after its agent died is ignored). Returns whether it was recorded.
+   */
+  async recordShardFinished(loadPointId: string, shardIndex: number, state: ShardState): Promise<boolean> {
     this.touch(loadPointId);
-    await this.repo.recordShardState(loadPointId, shardIndex, { ...state });
+    const recorded = await this.repo.recordShardState(loadPointId, shardIndex, state.attempt ?? 0, { ...state });
+    if (!recorded) this.logger.warn({ loadPointId, shardIndex, attempt: state.attempt }, 'ignoring the end of a stale shard attempt');
+    return recorded;
   }
 
   /**
@@ -122,10 +160,14 @@ export class RunLifecycleService {
       if (!point || point.summary !== null) return;
       const states = parseShardStates(point.shardState);
       if (states.size < point.shards) return;
+      const attempts = parseShardAttempts(point.shardAttempts);
       const stored = await samples.batchCounts(loadPointId);
+      const parts: ShardPart[] = [];
       for (let i = 0; i < point.shards; i++) {
         const st = states.get(i);
-        if (!st || (stored.get(i) ?? 0) < st.batchCount) return;
+        const attempt = attempts.get(i) ?? 0;
+        if (!st || (st.attempt ?? 0) !== attempt || (stored.get(`${i}/${attempt}`) ?? 0) < st.batchCount) return;
+        parts.push({ index: i, attempt, ...(st.accumulator ? { accumulator: st.accumulator } : {}) });
       }
       const run = await this.repo.findRunSpec(point.runId);
       if (!run) return;
@@ -135,8 +177,11 @@ export class RunLifecycleService {
       const status: RunStatus = failed.length ? 'failed' : all.some((s) => s.status === 'cancelled') ? 'cancelled' : 'completed';
       const error = failed.length ? failed.map((s) => s.reason ?? 'agent reported a failure').join('; ') : null;
       const warnings = [...new Set(all.flatMap((s) => s.warnings))];
-      const { summary, histograms } = await samples.summarize(loadPointId, { slo: spec.slo, warnings });
-      const res = await this.repo.finalizePoint(loadPointId, { status, error, summary, histograms });
+      const { summary, histograms } = await samples.summarize(loadPointId, { slo: spec.slo, warnings, shards: parts });
+      await this.telemetry.storePointTelemetry(loadPointId, states, summary);
+      // the merged accumulator is in `histograms`: the shards' copies would only weigh on every read of the row
+      const slimStates = Object.fromEntries([...states].map(([i, { accumulator: _acc, ...rest }]) => [String(i), rest]));
+      const res = await this.repo.finalizePoint(loadPointId, { status, error, summary, histograms, shardState: slimStates });
       this.lastSeenMs.delete(loadPointId);
       if (res.statusChanged) {
         await this.events.pointStatus(point.runId, loadPointId, status);
@@ -155,6 +200,7 @@ export class RunLifecycleService {
       if (!run || isTerminal(run.status)) return false;
       await this.removeWaitingJobs(run);
       const ids = await this.repo.endPoints({ runId }, 'cancelled', 'cancelled by request');
+      await this.telemetry.storeRunHints(runId);
       const changed = await this.repo.finishRun(runId, 'cancelled', null);
       for (const id of ids) await this.events.pointStatus(runId, id, 'cancelled');
       if (changed) await this.events.runStatus(runId, 'cancelled', null);
@@ -178,6 +224,7 @@ export class RunLifecycleService {
       await this.removeWaitingJobs(run);
       const ids = await this.repo.endPoints({ runId }, 'failed', reason);
       for (const id of ids) await this.events.pointStatus(runId, id, 'failed');
+      await this.telemetry.storeRunHints(runId);
       if (await this.repo.finishRun(runId, 'failed', reason)) {
         this.logger.warn({ runId, reason }, 'run failed');
         await this.events.runStatus(runId, 'failed', reason);
@@ -239,6 +286,98 @@ export class RunLifecycleService {
     return failed;
   }
 
+  /**
+   * Agents whose heartbeat key expired while they ran a shard (the sweeper passes them with the job their last
+   * heartbeat named). Per the plan's `onAgentLoss`: `retry` re-enqueues the shard as attempt + 1 for another
+   * agent of the pool (the dead attempt's samples stay stored but no longer count), `fail` ends the shard as
+   * failed ("agent X stopped (no heartbeat) during shard i"), so the point fails once its other shards end.
+   * A shard that already reported its end at that attempt, or whose attempt moved on, is left alone.
+   * Returns how many shards were retried or failed.
+   */
+  async handleLostAgents(lost: readonly { agentId: string; job: { runId: string; loadPointId: string; shardIndex: number; attempt: number } }[]): Promise<number> {
+    let handled = 0;
+    for (const { agentId, job } of lost) {
+      const done = await this.locks.run(job.runId, async () => {
+        const point = await this.repo.findPoint(job.loadPointId);
+        if (!point || isTerminal(point.status) || job.shardIndex >= point.shards) return false;
+        const attempts = parseShardAttempts(point.shardAttempts);
+        if ((attempts.get(job.shardIndex) ?? 0) !== job.attempt) return false;
+        const st = parseShardStates(point.shardState).get(job.shardIndex);
+        if (st && (st.attempt ?? 0) === job.attempt) return false;
+        const run = await this.repo.findRun(job.runId);
+        if (!run || isTerminal(run.status)) return false;
+        const spec = run.spec as unknown as RunSpec;
+        const lostMsg = `agent ${agentId} stopped (no heartbeat) during shard ${job.shardIndex}`;
+        const policy = spec.loadPlan.onAgentLoss ?? 'retry';
+        if (policy === 'retry' && job.attempt + 1 < MAX_SHARD_ATTEMPTS) {
+          const next = job.attempt + 1;
+          if (!(await this.repo.setShardAttempt(point.id, job.shardIndex, job.attempt, next))) return false;
+          this.logger.warn({ runId: job.runId, loadPointId: point.id, shard: job.shardIndex, attempt: next }, `${lostMsg}; retrying the shard`);
+          this.touch(point.id);
+          const fresh = await this.repo.findPoint(point.id);
+          if (fresh) await this.enqueueShard(run, spec, fresh, job.shardIndex, next);
+          return true;
+        }
+        const reason = policy === 'retry' ? `${lostMsg} (gave up after ${MAX_SHARD_ATTEMPTS} attempts)` : lostMsg;
+        this.logger.warn({ runId: job.runId, loadPointId: point.id, shard: job.shardIndex }, reason);
+        // what the dead attempt stored counts as its batches, so the point can finalize with a partial summary
+        const batches = (await this.samplesPort.batchCounts(point.id)).get(`${job.shardIndex}/${job.attempt}`) ?? 0;
+        await this.repo.recordShardState(point.id, job.shardIndex, job.attempt, {
+          status: 'failed',
+          batchCount: batches,
+          reason,
+          warnings: [],
+          attempt: job.attempt,
+          agentId,
+        } satisfies ShardState);
+        return true;
+      });
+      if (done) {
+        handled++;
+        await this.tryFinalizePoint(job.loadPointId, this.samplesPort);
+      }
+    }
+    return handled;
+  }
+
+  /** Ingest registers itself here so sweeper-made shard ends can finalize points (modules talk through services). */
+  private samplesPort: PointSamplesPort = {
+    batchCounts: async () => new Map(),
+    summarize: () => Promise.reject(new Error('no samples port registered')),
+  };
+  registerSamplesPort(port: PointSamplesPort): void {
+    this.samplesPort = port;
+  }
+
+  /** Shards of a new point: the plan's `shards`, or every live agent of the target's pool for `'all'` (at least 1). */
+  async resolveShards(spec: RunSpec, variant: FrozenVariant): Promise<number> {
+    const want = spec.loadPlan.shards ?? 1;
+    if (want !== 'all') return want;
+    const live = await this.agents.refresh();
+    return Math.max(1, [...live.values()].filter((a) => a.pool === variant.target.pool).length);
+  }
+
+  /** Enqueue one shard attempt alone (a retry: no common start). */
+  private async enqueueShard(run: RunWithPointsRow, spec: RunSpec, point: PointRow, index: number, attempt: number): Promise<void> {
+    const variant = this.variantOf(spec, point);
+    const apiKey = await this.targets.getApiKey(variant.target.id);
+    if (apiKey === null) {
+      await this.failPointLocked(run.id, point.id, `target '${variant.target.name}' no longer exists`);
+      return;
+    }
+    const job = buildLoadPointJob({
+      runId: run.id,
+      loadPointId: point.id,
+      spec,
+      variant,
+      level: point.level as LoadLevel,
+      shard: { index, count: point.shards },
+      apiKey,
+      attempt,
+    });
+    await this.producer.enqueue(variant.target.pool, job);
+  }
+
   /** Pools of chains whose next point waits for an agent (nothing running in the chain). */
   private waitingPools(run: RunWithPointsRow, spec: RunSpec): Set<string> {
     const pools = new Set<string>();
@@ -298,7 +437,7 @@ export class RunLifecycleService {
             ordinal: nextOrdinal++,
             level: asJson(level),
             levelLabel: describeLoadLevel(level),
-            shards: 1,
+            shards: await this.resolveShards(spec, variant),
           });
           const point = await this.repo.findPoint(id);
           if (point && (await this.enqueuePoint(run, spec, point))) {
@@ -342,7 +481,9 @@ export class RunLifecycleService {
       await this.failPointLocked(run.id, point.id, `target '${variant.target.name}' no longer exists`);
       return false;
     }
+    const attempts = parseShardAttempts(point.shardAttempts);
     for (let index = 0; index < point.shards; index++) {
+      const attempt = attempts.get(index) ?? 0;
       const job = buildLoadPointJob({
         runId: run.id,
         loadPointId: point.id,
@@ -351,6 +492,11 @@ export class RunLifecycleService {
         level: point.level as LoadLevel,
         shard: { index, count: point.shards },
         apiKey,
+        attempt,
+        // a retried shard starts alone: its peers are already running
+        ...(point.shards > 1 && attempt === 0
+          ? { startSync: { key: point.id, shards: point.shards, timeoutMs: START_SYNC_TIMEOUT_MS } }
+          : {}),
       });
       await this.producer.enqueue(variant.target.pool, job);
     }
@@ -377,6 +523,8 @@ export class RunLifecycleService {
     } else if (run.loadPoints.some((p) => p.status === 'cancelled')) {
       status = 'cancelled';
     }
+    // hints before the terminal status, so whoever sees the run end also sees its hints
+    await this.telemetry.storeRunHints(runId);
     if (await this.repo.finishRun(runId, status, error)) await this.events.runStatus(runId, status, error);
   }
 
@@ -387,7 +535,8 @@ export class RunLifecycleService {
       if (isTerminal(p.status)) continue;
       const pool = this.variantOf(spec, p).target.pool;
       const ids = byPool.get(pool) ?? [];
-      for (let i = 0; i < p.shards; i++) ids.push(loadPointJobId(p.id, i));
+      const attempts = parseShardAttempts(p.shardAttempts);
+      for (let i = 0; i < p.shards; i++) ids.push(loadPointJobId(p.id, i, attempts.get(i) ?? 0));
       byPool.set(pool, ids);
     }
     for (const [pool, ids] of byPool) await this.producer.removeWaiting(pool, ids);

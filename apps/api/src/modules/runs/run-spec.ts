@@ -6,6 +6,7 @@ import {
   type OptimizationDescriptor,
   type RequestParams,
   type SloSpec,
+  type StartSync,
   type WorkloadSpec,
   PROTOCOL_VERSION,
 } from '@inferbench/contracts';
@@ -83,6 +84,10 @@ export function buildLoadPointJob(args: {
   level: LoadLevel;
   shard: { index: number; count: number };
   apiKey: string | undefined;
+  /** execution attempt of the shard (default 0) */
+  attempt?: number;
+  /** common start with the point's other shards */
+  startSync?: StartSync;
 }): LoadPointJob {
   const plan = args.spec.loadPlan;
   return {
@@ -101,5 +106,7 @@ export function buildLoadPointJob(args: {
     ...(args.spec.slo ? { slo: args.spec.slo } : {}),
     seed: plan.seed,
     batchSize: DEFAULT_BATCH_SIZE,
+    attempt: args.attempt ?? 0,
+    ...(args.startSync ? { startSync: args.startSync } : {}),
   };
 }

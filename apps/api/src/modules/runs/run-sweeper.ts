@@ -9,7 +9,7 @@ export const STUCK_QUEUED_AFTER_MS = 3_000;
 
 /**
  * Periodic repairs, every SWEEP_INTERVAL_MS: refresh the agent registry (marks expired agents offline),
- * re-enqueue runs that were committed but never enqueued, fail running points whose agent went silent,
+ * retry or fail the shards of agents that died mid-point (the plan's `onAgentLoss`), re-enqueue runs that were committed but never enqueued, fail running points whose agent went silent,
  * and fail runs that wait on a pool with no live agent. Ticks never overlap.
  */
 @Injectable()
@@ -39,6 +39,11 @@ export class RunSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   /** One pass of every repair (also called directly by tests). */
   async sweep(): Promise<void> {
     await this.agents.refresh();
+    const lost = await this.agents.lostJobs();
+    if (lost.length) {
+      await this.lifecycle.handleLostAgents(lost);
+      for (const l of lost) await this.agents.forgetLostJob(l.agentId);
+    }
     await this.lifecycle.reenqueueStuckRuns(STUCK_QUEUED_AFTER_MS);
     await this.lifecycle.failStalledPoints();
     await this.lifecycle.failRunsWithoutAgents(this.agents.livePools(), await this.agents.lastHeartbeatByPool());

@@ -9,7 +9,9 @@ import {
   type RunTrigger,
 } from '@inferbench/contracts';
 import type { RunSpec } from './run-spec.js';
+import { parseStoredHints, parseStoredTelemetry } from './run-telemetry.js';
 import type { PointRow, RunListRow, RunWithPointsRow } from './runs.repository.js';
+import { toShardHealth } from './shard-health.js';
 
 const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 
@@ -35,6 +37,8 @@ export function toLoadPoint(p: PointRow, spec: RunSpec): LoadPoint {
     finishedAt: iso(p.finishedAt),
     error: p.error,
     summary: (p.summary as LoadPointSummary | null) ?? null,
+    ...toShardHealth(p.shardState, p.shardAttempts),
+    telemetry: parseStoredTelemetry(p.telemetry),
   };
 }
 
@@ -53,6 +57,7 @@ export function toRun(r: RunWithPointsRow): Run {
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
     loadPoints: r.loadPoints.map((p) => toLoadPoint(p, spec)),
+    hints: parseStoredHints(r.hints),
   };
 }
 
@@ -70,6 +75,7 @@ export function toRunListItem(r: RunListRow): RunListItem {
     finishedAt: iso(r.finishedAt),
     loadPointCount: r.pointStatuses.length,
     loadPointsDone: r.pointStatuses.filter((s) => isTerminal(s)).length,
+    hints: parseStoredHints(r.hints),
   };
 }
 

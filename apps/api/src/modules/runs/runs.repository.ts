@@ -18,7 +18,9 @@ const pointSelect = {
   shards: true,
   samplesStored: true,
   shardState: true,
+  shardAttempts: true,
   summary: true,
+  telemetry: true,
   error: true,
   startedAt: true,
   finishedAt: true,
@@ -36,6 +38,7 @@ const runSelect = {
   startedAt: true,
   finishedAt: true,
   enqueuedAt: true,
+  hints: true,
   experiment: { select: { name: true } },
 } satisfies Prisma.RunSelect;
 
@@ -136,9 +139,25 @@ export class RunsRepository {
     return r.count === 1;
   }
 
-  /** Record what an agent reported for one shard, atomically (concurrent shards do not overwrite each other). */
-  async recordShardState(id: string, shardIndex: number, state: Record<string, unknown>, db: Db = this.prisma.client): Promise<void> {
-    await db.$executeRaw`UPDATE "LoadPoint" SET "shardState" = "shardState" || jsonb_build_object(${String(shardIndex)}::text, ${JSON.stringify(state)}::jsonb) WHERE id = ${id}`;
+  /**
+   * Record what an agent reported for one shard, atomically (concurrent shards do not overwrite each other),
+   * only while `attempt` is the shard's counted attempt in `shardAttempts` (absent = 0). Returns whether it did.
+   */
+  async recordShardState(id: string, shardIndex: number, attempt: number, state: object, db: Db = this.prisma.client): Promise<boolean> {
+    const key = String(shardIndex);
+    const n = await db.$executeRaw`
+      UPDATE "LoadPoint" SET "shardState" = "shardState" || jsonb_build_object(${key}::text, ${JSON.stringify(state)}::jsonb)
+      WHERE id = ${id} AND COALESCE(("shardAttempts" ->> ${key})::int, 0) = ${attempt}`;
+    return n === 1;
+  }
+
+  /** Move a shard from attempt `from` to `to` (compare-and-set); returns whether this call did it. */
+  async setShardAttempt(id: string, shardIndex: number, from: number, to: number, db: Db = this.prisma.client): Promise<boolean> {
+    const key = String(shardIndex);
+    const n = await db.$executeRaw`
+      UPDATE "LoadPoint" SET "shardAttempts" = "shardAttempts" || jsonb_build_object(${key}::text, ${to}::int)
+      WHERE id = ${id} AND COALESCE(("shardAttempts" ->> ${key})::int, 0) = ${from} AND status IN ('queued', 'running')`;
+    return n === 1;
   }
 
   async incrementSamplesStored(id: string, n: number, db: Db = this.prisma.client): Promise<void> {
@@ -152,19 +171,20 @@ export class RunsRepository {
    */
   async finalizePoint(
     id: string,
-    outcome: { status: RunStatus; error: string | null; summary: LoadPointSummary; histograms: string },
+    outcome: { status: RunStatus; error: string | null; summary: LoadPointSummary; histograms: string; shardState?: object },
     db: Db = this.prisma.client,
   ): Promise<{ statusChanged: boolean; summaryStored: boolean }> {
     const summary = asJson(outcome.summary);
     const { histograms } = outcome;
+    const shardState = outcome.shardState === undefined ? {} : { shardState: asJson(outcome.shardState) };
     const active = await db.loadPoint.updateMany({
       where: { id, status: { in: NON_TERMINAL } },
-      data: { status: outcome.status, error: outcome.error, summary, histograms, finishedAt: new Date() },
+      data: { status: outcome.status, error: outcome.error, summary, histograms, ...shardState, finishedAt: new Date() },
     });
     if (active.count === 1) return { statusChanged: true, summaryStored: true };
     const late = await db.loadPoint.updateMany({
       where: { id, summary: { equals: Prisma.DbNull } },
-      data: { summary, histograms },
+      data: { summary, histograms, ...shardState },
     });
     return { statusChanged: false, summaryStored: late.count === 1 };
   }

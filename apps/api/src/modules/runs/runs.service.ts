@@ -69,6 +69,9 @@ export class RunsService {
         throw AppError.validation([{ path: 'loadPlan', message: (err as Error).message }], 'the experiment load plan cannot be run');
       }
       if (!planned.length) throw AppError.conflict('the experiment load plan yields no load points');
+      // shards per variant: the plan's number, or the live agents of the variant's pool for 'all'
+      const shardsByVariant = new Map<string, number>();
+      for (const v of spec.variants) shardsByVariant.set(v.id, await this.lifecycle.resolveShards(spec, v));
       return this.repo.createRun(
         {
           experimentId,
@@ -81,7 +84,7 @@ export class RunsService {
             ordinal,
             level: asJson(p.level),
             levelLabel: p.levelLabel,
-            shards: 1,
+            shards: shardsByVariant.get(p.variant.id) ?? 1,
           })),
         },
         tx,
