@@ -127,7 +127,7 @@ async function runPoint(level: LoadLevel, ctx: PointContext): Promise<BenchPoint
         ...(plan.durationSec === undefined ? {} : { durationSec: plan.durationSec }),
         ...(plan.warmup === undefined ? {} : { warmup: plan.warmup }),
         limits: plan.limits ?? { maxDurationSec: DEFAULT_MAX_DURATION_SEC },
-        seed: plan.seed,
+        seed: plan.seed ?? 1, // parseBenchOptions always sets one (fresh random unless --seed)
       },
       {
         client,

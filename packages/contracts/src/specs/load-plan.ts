@@ -24,8 +24,12 @@ export type Limits = z.infer<typeof LimitsSchema>;
 const extent = {
   warmup: WarmupSchema.optional(),
   limits: LimitsSchema.optional(),
-  /** seed for arrivals and workload sampling; identical seeds give identical schedules */
-  seed: z.number().int().default(1),
+  /**
+   * Seed for arrivals and prompts; identical seeds give identical schedules and prompts. When absent, each
+   * run draws a fresh seed (frozen into the run so it can be replayed): a repeated seed resends the same
+   * prompts, and a server with prefix caching would answer them from cache.
+   */
+  seed: z.number().int().optional(),
   /** measured requests per load point (warm-up not included) */
   requests: z.number().int().positive().optional(),
   /** measured duration per load point in seconds */

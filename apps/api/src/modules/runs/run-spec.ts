@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import {
   describeLoadLevel,
   type LoadLevel,
@@ -67,6 +68,11 @@ export function nextLevel(spec: RunSpec, history: readonly AdaptiveHistoryEntry[
   return nextAdaptiveLevel(spec.loadPlan, history);
 }
 
+/** The plan with its seed: the plan's own, or a fresh random one for this run. */
+export function withRunSeed(plan: LoadPlanSpec): LoadPlanSpec & { seed: number } {
+  return { ...plan, seed: plan.seed ?? randomInt(1, 2 ** 31 - 1) };
+}
+
 /**
  * Key of the chain a variant's points belong to. Points that share a target run one after another (a sweep
  * hits a server one level at a time; two load points never load the same server at once).
@@ -104,7 +110,8 @@ export function buildLoadPointJob(args: {
     ...(plan.warmup !== undefined ? { warmup: plan.warmup } : {}),
     limits: plan.limits ?? { maxDurationSec: DEFAULT_MAX_DURATION_SEC },
     ...(args.spec.slo ? { slo: args.spec.slo } : {}),
-    seed: plan.seed,
+    // runs frozen before seeds became optional always carry one; 1 was the old default
+    seed: plan.seed ?? 1,
     batchSize: DEFAULT_BATCH_SIZE,
     attempt: args.attempt ?? 0,
     ...(args.startSync ? { startSync: args.startSync } : {}),

@@ -18,7 +18,7 @@ import { PrismaService } from '../../infra/prisma/prisma.service.js';
 import { ExperimentsService } from '../experiments/experiments.service.js';
 import { TargetsService } from '../targets/targets.service.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
-import { planInitialPoints, type RunSpec } from './run-spec.js';
+import { planInitialPoints, type RunSpec, withRunSeed } from './run-spec.js';
 import { isTerminal, toRun, toRunListItem } from './runs.mapper.js';
 import { RunsRepository } from './runs.repository.js';
 
@@ -47,7 +47,8 @@ export class RunsService {
         v: 1,
         experiment: { id: exp.id, name: exp.name, description: exp.description, tags: exp.tags },
         workload: exp.workload as WorkloadSpec,
-        loadPlan: exp.loadPlan as LoadPlanSpec,
+        // a fresh seed per run unless the plan fixes one; frozen with the run so it can be replayed
+        loadPlan: withRunSeed(exp.loadPlan as LoadPlanSpec),
         slo: (exp.slo as SloSpec | null) ?? null,
         variants: exp.variants.map((v) => {
           const target = frozenTargets.get(v.targetId);

@@ -63,7 +63,7 @@ export function describeLoadPlan(p: LoadPlanSpec): string {
   if (p.limits?.maxDurationSec !== undefined) limits.push(`stops after ${p.limits.maxDurationSec} s`);
   if (p.limits?.maxErrorRate !== undefined)
     limits.push(`aborts above ${(p.limits.maxErrorRate * 100).toFixed(1)}% errors`);
-  const tail = `${warm}${limits.length ? `; ${limits.join(', ')}` : ''}. Seed ${p.seed}.`;
+  const tail = `${warm}${limits.length ? `; ${limits.join(', ')}` : ''}. ${p.seed === undefined ? 'Fresh seed per run' : `Seed ${p.seed}`}.`;
   const each = `each load point runs ${extent || 'until its limit'}`;
   const arrivals = (arrival: string, burstiness?: number) =>
     `${arrival} arrivals${burstiness !== undefined ? ` (burstiness ${burstiness})` : ''}`;
