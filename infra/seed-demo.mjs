@@ -36,7 +36,7 @@ if (!exp) {
       'how quantization changes TTFT, TPOT and throughput.',
     tags: ['demo', 'quantization'],
     workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 256 }, outputTokens: { kind: 'fixed', value: 64 } },
-    loadPlan: { kind: 'concurrency', levels: [1, 4, 8], requests: 24, warmup: { requests: 2 }, seed: 7 },
+    loadPlan: { kind: 'concurrency', levels: [1, 4, 8], requests: 24, warmup: { requests: 2 } },
     slo: { ttftMs: 500, tpotMs: 50, percentile: 99 },
     variants: [
       {
