@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Compare page load: 8 runs of 50,000 requests each, opened at /compare?runs=... in headless Chromium.
  *
@@ -37,7 +38,7 @@ const MEASURED_LOADS = 5;
 const SLO = { ttftMs: 300, tpotMs: 40, percentile: 99 };
 
 // playwright-core is a dependency of apps/web (the browser tests); resolve it from there
-const { chromium } = createRequire(path.join(REPO_ROOT, 'apps/web/package.json'))('playwright-core') as typeof import('playwright-core');
+const { chromium } = createRequire(path.join(REPO_ROOT, 'apps/web/package.json'))('playwright-core') as typeof import('../apps/web/node_modules/playwright-core/index.js');
 
 /** Samples of one load point: TTFT and TPOT grow with the level and drift a little per run. */
 function pointSamples(n: number, level: number, run: number, seed: number): RequestSample[] {

@@ -6,6 +6,9 @@ import type { NextConfig } from 'next';
  * `./common.ts`; Turbopack has no equivalent yet, so builds use `next build --webpack`.
  */
 const nextConfig: NextConfig = {
+  // NEXT_DIST_DIR lets a test or benchmark build into its own folder, so concurrent builds and `next start`s
+  // of the same checkout do not overwrite each other's output.
+  distDir: process.env.NEXT_DIST_DIR ?? '.next',
   transpilePackages: ['@inferbench/contracts', '@inferbench/api-client'],
   // The type check runs separately (`pnpm typecheck`): TypeScript 7 has no JS API for Next to call.
   typescript: { ignoreBuildErrors: true },

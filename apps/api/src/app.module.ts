@@ -3,9 +3,11 @@ import type { AppConfig } from './config.js';
 import type { Logger } from './common/logging/logger.js';
 import { InfraModule } from './infra/infra.module.js';
 import { AgentsModule } from './modules/agents/agents.module.js';
+import { CompareModule } from './modules/compare/compare.module.js';
 import { ExperimentsModule } from './modules/experiments/experiments.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
+import { ReviewModule } from './modules/review/review.module.js';
 import { RunsModule } from './modules/runs/runs.module.js';
 import { TargetsModule } from './modules/targets/targets.module.js';
 
@@ -22,6 +24,8 @@ export class AppModule {
         AgentsModule,
         RunsModule,
         IngestModule,
+        ReviewModule,
+        CompareModule,
       ],
     };
   }

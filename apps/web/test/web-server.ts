@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 /** apps/web, wherever the test runs from. */
 export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NEXT_BIN = path.join(WEB_DIR, 'node_modules/next/dist/bin/next');
+/** Build folder (next.config.ts reads the same NEXT_DIST_DIR; default `.next`). */
+const DIST_DIR = process.env.NEXT_DIST_DIR ?? '.next';
 
 export interface WebServer {
   url: string;
@@ -18,7 +20,7 @@ export interface WebServer {
  * fresh build after changing the code.
  */
 export function ensureBuilt(timeoutMs = 300_000): void {
-  if (existsSync(path.join(WEB_DIR, '.next/BUILD_ID')) && process.env.WEB_TEST_REBUILD !== '1') return;
+  if (existsSync(path.join(WEB_DIR, DIST_DIR, 'BUILD_ID')) && process.env.WEB_TEST_REBUILD !== '1') return;
   const r = spawnSync(process.execPath, [NEXT_BIN, 'build', '--webpack'], {
     cwd: WEB_DIR,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },

@@ -6,6 +6,8 @@ import { ApiClient, ApiError } from './index.js';
 // A real HTTP server answering like the API: an error envelope, a target, and a never-ending SSE stream.
 let server: http.Server;
 let baseUrl: string;
+const r2Headers: (string | string[] | undefined)[] = [];
+let r3Connections = 0;
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     if (req.url === '/targets/missing') {
@@ -27,6 +29,23 @@ beforeAll(async () => {
       res.write('data: {"type":"loadpoint.status","runId":"r1",');
       setTimeout(() => res.write('"loadPointId":"p1","status":"completed"}\n\n'), 20);
       // and never end: the client must stop when its signal aborts
+    } else if (req.url === '/runs/r2/events') {
+      // drops the connection after two events; answers a resume from 2-0 with the rest
+      r2Headers.push(req.headers['last-event-id']);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (req.headers['last-event-id'] === '2-0') {
+        res.end('id: 3-0\ndata: {"type":"run.status","runId":"r2","status":"completed","error":null}\n\n');
+      } else {
+        res.write('id: 1-0\ndata: {"type":"run.status","runId":"r2","status":"running","error":null}\n\n');
+        res.write('id: 2-0\ndata: {"type":"loadpoint.status","runId":"r2","loadPointId":"p1","status":"running"}\n\n');
+        setTimeout(() => res.socket?.destroy(), 20);
+      }
+    } else if (req.url === '/runs/r3/events') {
+      r3Connections++;
+      req.socket.destroy();
+    } else if (req.url === '/runs/gone/events') {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'run gone not found' } }));
     } else {
       res.writeHead(500);
       res.end('oops');
@@ -75,5 +94,27 @@ describe('ApiClient', () => {
     );
     expect(seen).toEqual(['run.status', 'loadpoint.status']);
     expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('reconnects a dropped stream with Last-Event-ID and resolves at the terminal status', async () => {
+    const seen: string[] = [];
+    const ids: string[] = [];
+    await new ApiClient({ baseUrl }).followRun('r2', (e) => seen.push(`${e.type}:${'status' in e ? e.status : ''}`), undefined, {
+      retryDelayMs: 10,
+      onEventId: (id) => ids.push(id),
+    });
+    expect(r2Headers).toEqual([undefined, '2-0']);
+    expect(seen).toEqual(['run.status:running', 'loadpoint.status:running', 'run.status:completed']);
+    expect(ids).toEqual(['1-0', '2-0', '3-0']);
+  });
+
+  it('gives up after maxRetries consecutive failed reconnects, and at once on a 4xx', async () => {
+    const err = (await new ApiClient({ baseUrl }).followRun('r3', () => undefined, undefined, { maxRetries: 2, retryDelayMs: 5 }).catch((e: unknown) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.code).toBe('NETWORK');
+    expect(err.message).toContain('gave up after 2 reconnects');
+    expect(r3Connections).toBe(3);
+    const gone = (await new ApiClient({ baseUrl }).followRun('gone', () => undefined, undefined, { retryDelayMs: 5 }).catch((e: unknown) => e)) as ApiError;
+    expect(gone.status).toBe(404);
   });
 });

@@ -4,6 +4,17 @@
  * carrying the API's error envelope.
  */
 import {
+  CommentListSchema,
+  CommentSchema,
+  CompareResultSchema,
+  DistributionSchema,
+  ExperimentHistorySchema,
+  RunReviewSchema,
+  SamplesPageSchema,
+  RunListSchema,
+  type RunListQuery,
+  type CreateCommentRequest,
+  type DistributionFigure,
   AgentListSchema,
   CreateTargetRequestSchema,
   ErrorEnvelopeSchema,
@@ -11,6 +22,7 @@ import {
   ExperimentSchema,
   RunSchema,
   RunStreamEventSchema,
+  TERMINAL_RUN_STATUSES,
   TargetListSchema,
   TargetSchema,
   type CreateExperimentRequest,
@@ -140,11 +152,65 @@ export class ApiClient {
   startRun(experimentId: string, body: Partial<StartRunRequest> = {}) {
     return this.request('POST', `/experiments/${enc(experimentId)}/runs`, RunSchema, body);
   }
+  listRuns(query: Partial<RunListQuery> = {}) {
+    return this.request('GET', `/runs${qs(query)}`, RunListSchema);
+  }
   getRun(id: string) {
     return this.request('GET', `/runs/${enc(id)}`, RunSchema);
   }
   cancelRun(id: string) {
     return this.request('POST', `/runs/${enc(id)}/cancel`, RunSchema, {});
+  }
+
+  // Experiments: archive, clone, baseline, history
+  archiveExperiment(id: string) {
+    return this.request('POST', `/experiments/${enc(id)}/archive`, ExperimentSchema, {});
+  }
+  unarchiveExperiment(id: string) {
+    return this.request('POST', `/experiments/${enc(id)}/unarchive`, ExperimentSchema, {});
+  }
+  cloneExperiment(id: string, body: { name?: string } = {}) {
+    return this.request('POST', `/experiments/${enc(id)}/clone`, ExperimentSchema, body);
+  }
+  /** Set the experiment's baseline run; `null` clears it. */
+  setBaseline(experimentId: string, runId: string | null) {
+    return this.request('PUT', `/experiments/${enc(experimentId)}/baseline`, ExperimentSchema, { runId });
+  }
+  getExperimentHistory(id: string, limit?: number) {
+    return this.request('GET', `/experiments/${enc(id)}/history${qs({ limit })}`, ExperimentHistorySchema);
+  }
+
+  // Review: comments and run tags
+  listRunComments(runId: string) {
+    return this.request('GET', `/runs/${enc(runId)}/comments`, CommentListSchema);
+  }
+  addRunComment(runId: string, body: CreateCommentRequest) {
+    return this.request('POST', `/runs/${enc(runId)}/comments`, CommentSchema, body);
+  }
+  listExperimentComments(experimentId: string) {
+    return this.request('GET', `/experiments/${enc(experimentId)}/comments`, CommentListSchema);
+  }
+  addExperimentComment(experimentId: string, body: CreateCommentRequest) {
+    return this.request('POST', `/experiments/${enc(experimentId)}/comments`, CommentSchema, body);
+  }
+  getRunReview(runId: string) {
+    return this.request('GET', `/runs/${enc(runId)}/review`, RunReviewSchema);
+  }
+  /** Replace a run's tags. */
+  setRunTags(runId: string, tags: string[]) {
+    return this.request('PATCH', `/runs/${enc(runId)}`, RunReviewSchema, { tags });
+  }
+
+  // Analysis: distributions, samples table, compare (all but the samples table read stored aggregates)
+  getDistribution(loadPointId: string, figure: DistributionFigure, points?: number) {
+    return this.request('GET', `/load-points/${enc(loadPointId)}/distribution${qs({ figure, points })}`, DistributionSchema);
+  }
+  getSamplesPage(loadPointId: string, page: { limit?: number; offset?: number } = {}) {
+    return this.request('GET', `/load-points/${enc(loadPointId)}/samples/page${qs(page)}`, SamplesPageSchema);
+  }
+  /** Items are `runId` (every variant) or `runId:variantId`; all or none must name a variant. */
+  compare(items: readonly string[], points?: number) {
+    return this.request('GET', `/compare${qs({ runs: items.join(','), points })}`, CompareResultSchema);
   }
 
   // Agents
@@ -158,12 +224,57 @@ export class ApiClient {
   }
 
   /**
-   * Follow a run's live events (`GET /runs/:id/events`, SSE) until `signal` aborts or the server ends the
-   * stream (it does after the run reaches a terminal state). Unknown event types are skipped.
+   * Follow a run's live events (`GET /runs/:id/events`, SSE) until `signal` aborts or the run ends (the server ends the
+   * stream after a terminal `run.status`). Unknown event types are skipped. The SSE id of every event is remembered;
+   * when the connection drops (network error, API restart, or the stream ends before the run did), it reconnects with
+   * `Last-Event-ID`, and the API replays exactly what was missed. Reconnects back off from `retryDelayMs` and give up
+   * after `maxRetries` consecutive failures (an event received resets the count), rejecting with `ApiError` 'NETWORK'.
+   * A 4xx answer (unknown run) rejects at once.
    */
-  async followRun(runId: string, onEvent: (e: RunStreamEvent) => void, signal?: AbortSignal): Promise<void> {
+  async followRun(runId: string, onEvent: (e: RunStreamEvent) => void, signal?: AbortSignal, opts: FollowRunOptions = {}): Promise<void> {
+    const maxRetries = opts.maxRetries ?? 5;
+    const retryDelayMs = opts.retryDelayMs ?? 250;
+    let lastEventId = opts.lastEventId;
+    let failures = 0;
+    let lastError = '';
+    while (!signal?.aborted) {
+      let ended = false;
+      try {
+        ended = await this.followOnce(runId, lastEventId, signal, (id, e) => {
+          failures = 0;
+          if (id !== undefined) {
+            lastEventId = id;
+            opts.onEventId?.(id);
+          }
+          if (e) onEvent(e);
+        });
+        if (ended || signal?.aborted) return;
+        lastError = 'the stream ended before the run did';
+      } catch (err) {
+        if (signal?.aborted) return;
+        if (err instanceof ApiError && err.status >= 400 && err.status < 500) throw err;
+        lastError = (err as Error).message;
+      }
+      if (++failures > maxRetries) {
+        throw new ApiError(0, 'NETWORK', `lost the event stream of run ${runId} (${lastError}); gave up after ${maxRetries} reconnects`);
+      }
+      await sleep(Math.min(retryDelayMs * 2 ** (failures - 1), 10_000), signal);
+    }
+  }
+
+  /**
+   * One SSE connection. Calls `onItem(id, event)` for every event block (`id` when the block set one; `event` when its
+   * data is a valid RunStreamEvent). Resolves true once a terminal `run.status` was delivered, false when the stream
+   * ended (or was aborted) before; rejects on a transport error.
+   */
+  private async followOnce(
+    runId: string,
+    lastEventId: string | undefined,
+    signal: AbortSignal | undefined,
+    onItem: (id: string | undefined, e: RunStreamEvent | undefined) => void,
+  ): Promise<boolean> {
     const res = await this.fetchImpl(`${this.baseUrl}/runs/${enc(runId)}/events`, {
-      headers: { accept: 'text/event-stream', ...this.opts.headers },
+      headers: { accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }), ...this.opts.headers },
       signal,
     });
     if (!res.ok || !res.body) throw new ApiError(res.status, 'BAD_RESPONSE', `cannot follow run ${runId}: ${res.status}`);
@@ -173,6 +284,7 @@ export class ApiClient {
     signal?.addEventListener('abort', onAbort, { once: true });
     const decoder = new TextDecoder();
     let buf = '';
+    let ended = false;
     try {
       while (!signal?.aborted) {
         const { done, value } = await reader.read().catch((err: unknown) => {
@@ -185,27 +297,58 @@ export class ApiClient {
         while ((sep = buf.indexOf('\n\n')) >= 0 && !signal?.aborted) {
           const block = buf.slice(0, sep);
           buf = buf.slice(sep + 2);
-          const data = block
-            .split('\n')
-            .filter((l) => l.startsWith('data:'))
-            .map((l) => l.slice(5).replace(/^ /, ''))
-            .join('\n');
-          if (!data) continue;
-          let json: unknown;
-          try {
-            json = JSON.parse(data);
-          } catch {
-            continue; // a malformed event is skipped; the next status poll corrects any gap
+          let id: string | undefined;
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+            // an id with NUL is ignored (SSE spec)
+            else if (line.startsWith('id:') && !line.includes('\0')) id = line.slice(3).replace(/^ /, '');
           }
-          const parsed = RunStreamEventSchema.safeParse(json);
-          if (parsed.success) onEvent(parsed.data);
+          let event: RunStreamEvent | undefined;
+          if (data.length) {
+            try {
+              const parsed = RunStreamEventSchema.safeParse(JSON.parse(data.join('\n')));
+              if (parsed.success) event = parsed.data;
+            } catch {
+              // a malformed event is skipped; the next status poll corrects any gap
+            }
+          }
+          if (id === undefined && event === undefined) continue;
+          onItem(id, event);
+          if (event?.type === 'run.status' && (TERMINAL_RUN_STATUSES as readonly string[]).includes(event.status)) ended = true;
         }
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
       await reader.cancel().catch(() => undefined);
     }
+    return ended;
   }
+}
+
+/** Options of {@link ApiClient.followRun}. */
+export interface FollowRunOptions {
+  /** resume after this SSE id (one a previous follow reported through `onEventId`) */
+  lastEventId?: string;
+  /** consecutive failed reconnects before giving up (default 5) */
+  maxRetries?: number;
+  /** first reconnect delay, ms; doubles per consecutive failure, capped at 10 s (default 250) */
+  retryDelayMs?: number;
+  /** called with each event's SSE id, e.g. to persist the position */
+  onEventId?: (id: string) => void;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function enc(s: string): string {

@@ -85,7 +85,17 @@ export const CompareQuerySchema = z.object({
 export type CompareQuery = z.infer<typeof CompareQuerySchema>;
 
 /** A two-sided 95 % confidence interval of a percentile (ms). */
-export const PercentileCiSchema = z.object({ estimate: z.number(), lower: z.number(), upper: z.number() });
+export const PercentileCiSchema = z.object({
+  estimate: z.number(),
+  lower: z.number(),
+  upper: z.number(),
+  /**
+   * true when too few values lie below (lowerOpen) or above (upperOpen) the percentile to bound that side at
+   * 95 % (e.g. p99 of 100 values): the side is then shown at the min/max and can never prove a difference
+   */
+  lowerOpen: z.boolean().default(false),
+  upperOpen: z.boolean().default(false),
+});
 export type PercentileCi = z.infer<typeof PercentileCiSchema>;
 
 /** One figure of one compare cell. */

@@ -1,5 +1,12 @@
-import { Body, Controller, Delete, Get, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Inject, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import {
+  CloneExperimentRequestSchema,
+  ExperimentHistoryQuerySchema,
+  ExperimentHistorySchema,
+  SetBaselineRequestSchema,
+  type CloneExperimentRequest,
+  type ExperimentHistoryQuery,
+  type SetBaselineRequest,
   CreateExperimentRequestSchema,
   ExperimentListQuerySchema,
   ExperimentListSchema,
@@ -40,6 +47,36 @@ export class ExperimentsController {
   @ApiContract({ summary: 'Update an experiment; `variants` replaces the list', params: ['id'], body: UpdateExperimentRequestSchema, response: ExperimentSchema, errors: [409] })
   update(@Param('id', { schema: IdSchema }) id: string, @Body({ schema: UpdateExperimentRequestSchema }) body: UpdateExperimentRequest) {
     return this.experiments.updateExperiment(id, body);
+  }
+
+  @Post(':id/archive')
+  @ApiContract({ summary: 'Archive an experiment (hidden from the list unless `archived=true`)', params: ['id'], response: ExperimentSchema, status: 200 })
+  archive(@Param('id', { schema: IdSchema }) id: string) {
+    return this.experiments.archiveExperiment(id);
+  }
+
+  @Post(':id/unarchive')
+  @ApiContract({ summary: 'Bring an archived experiment back to the list', params: ['id'], response: ExperimentSchema, status: 200 })
+  unarchive(@Param('id', { schema: IdSchema }) id: string) {
+    return this.experiments.unarchiveExperiment(id);
+  }
+
+  @Post(':id/clone')
+  @ApiContract({ summary: 'Copy an experiment (spec and variants; no runs, comments or baseline)', params: ['id'], body: CloneExperimentRequestSchema, response: ExperimentSchema, status: 201 })
+  clone(@Param('id', { schema: IdSchema }) id: string, @Body({ schema: CloneExperimentRequestSchema }) body: CloneExperimentRequest) {
+    return this.experiments.cloneExperiment(id, body);
+  }
+
+  @Put(':id/baseline')
+  @ApiContract({ summary: 'Set or clear (`runId: null`) the baseline run of an experiment', params: ['id'], body: SetBaselineRequestSchema, response: ExperimentSchema })
+  setBaseline(@Param('id', { schema: IdSchema }) id: string, @Body({ schema: SetBaselineRequestSchema }) body: SetBaselineRequest) {
+    return this.experiments.setBaseline(id, body.runId);
+  }
+
+  @Get(':id/history')
+  @ApiContract({ summary: "An experiment's runs over time with key figures per variant × level (from stored summaries)", params: ['id'], query: ExperimentHistoryQuerySchema, response: ExperimentHistorySchema })
+  history(@Param('id', { schema: IdSchema }) id: string, @Query({ schema: ExperimentHistoryQuerySchema }) query: ExperimentHistoryQuery) {
+    return this.experiments.getHistory(id, query.limit);
   }
 
   @Delete(':id')

@@ -1,4 +1,8 @@
 import type {
+  HistoryPoint,
+  HistoryRun,
+  LoadLevel,
+  LoadPointSummary,
   Experiment,
   ExperimentListItem,
   LoadPlanSpec,
@@ -10,7 +14,9 @@ import type {
   Variant,
   WorkloadSpec,
 } from '@inferbench/contracts';
-import type { ExperimentRow, VariantRow } from './experiments.repository.js';
+import type { ExperimentRow, ExperimentsRepository, VariantRow } from './experiments.repository.js';
+
+type HistoryRunRow = Awaited<ReturnType<ExperimentsRepository['historyRuns']>>[number];
 
 export function toVariant(v: VariantRow): Variant {
   return {
@@ -46,10 +52,47 @@ export function toExperiment(row: ExperimentRow): Experiment {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     recentRuns: row.runs.map(toRunBrief),
+    baselineRunId: row.baselineRunId,
+    archivedAt: row.archivedAt?.toISOString() ?? null,
   };
 }
 
 export function toExperimentListItem(row: ExperimentRow): ExperimentListItem {
   const { workload: _w, loadPlan: _l, slo: _s, ...rest } = toExperiment(row);
   return { ...rest, lastRun: rest.recentRuns[0] ?? null };
+}
+
+/** A run with its finalized points → history entry (key figures straight from the stored summaries). */
+export function toHistoryRun(r: HistoryRunRow, baselineRunId: string | null): HistoryRun {
+  const points: HistoryPoint[] = r.loadPoints.flatMap((p) => {
+    const s = p.summary as LoadPointSummary | null;
+    if (!s) return [];
+    const lat = (f: string, k: 'p50' | 'p99'): number | null => s.latency[f]?.[k] ?? null;
+    return [
+      {
+        loadPointId: p.id,
+        variantLabel: p.variantLabel,
+        levelLabel: p.levelLabel,
+        level: p.level as LoadLevel,
+        key: `${p.variantLabel} · ${p.levelLabel}`,
+        ttftP50Ms: lat('ttftMs', 'p50'),
+        ttftP99Ms: lat('ttftMs', 'p99'),
+        tpotP50Ms: lat('tpotMs', 'p50'),
+        tpotP99Ms: lat('tpotMs', 'p99'),
+        outputTokenThroughput: s.outputTokenThroughput,
+        requestThroughput: s.requestThroughput,
+        goodput: s.goodput ?? null,
+        errorRate: s.errorRate,
+      },
+    ];
+  });
+  return {
+    runId: r.id,
+    status: r.status as RunStatus,
+    createdAt: r.createdAt.toISOString(),
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+    tags: r.tags,
+    isBaseline: r.id === baselineRunId,
+    points,
+  };
 }

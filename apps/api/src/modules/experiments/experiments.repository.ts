@@ -13,6 +13,8 @@ const experimentSelect = {
   workload: true,
   loadPlan: true,
   slo: true,
+  archivedAt: true,
+  baselineRunId: true,
   createdAt: true,
   updatedAt: true,
   variants: {
@@ -54,10 +56,18 @@ export class ExperimentsRepository {
   constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
 
   async list(
-    filter: { q?: string | undefined; tag?: string | undefined; limit: number; offset: number },
+    filter: {
+      q?: string | undefined;
+      tag?: string | undefined;
+      status?: string | undefined;
+      archived?: boolean | undefined;
+      limit: number;
+      offset: number;
+    },
     db: Db = this.prisma.client,
   ): Promise<{ rows: ExperimentRow[]; total: number }> {
-    const where: Prisma.ExperimentWhereInput = { archivedAt: null };
+    const where: Prisma.ExperimentWhereInput = filter.archived ? { archivedAt: { not: null } } : { archivedAt: null };
+    if (filter.status) where.id = { in: await this.idsWithLastRunStatus(filter.status, db) };
     if (filter.q) {
       where.OR = [
         { name: { contains: filter.q, mode: 'insensitive' } },
@@ -78,8 +88,56 @@ export class ExperimentsRepository {
     return { rows, total };
   }
 
+  /** Ids of experiments whose newest run has `status` (the list's status filter). */
+  private async idsWithLastRunStatus(status: string, db: Db): Promise<string[]> {
+    const rows = await db.$queryRaw<{ id: string }[]>`
+      SELECT e.id FROM "Experiment" e
+      WHERE (SELECT r.status FROM "Run" r WHERE r."experimentId" = e.id
+             ORDER BY r."createdAt" DESC, r.id DESC LIMIT 1) = ${status}`;
+    return rows.map((r) => r.id);
+  }
+
+  /** The experiment, archived or not (an archived experiment can still be opened, cloned and unarchived). */
   find(id: string, db: Db = this.prisma.client): Promise<ExperimentRow | null> {
-    return db.experiment.findFirst({ where: { id, archivedAt: null }, select: experimentSelect });
+    return db.experiment.findFirst({ where: { id }, select: experimentSelect });
+  }
+
+  async setArchivedAt(id: string, archivedAt: Date | null, db: Db = this.prisma.client): Promise<void> {
+    await db.experiment.update({ where: { id }, data: { archivedAt } });
+  }
+
+  async setBaseline(id: string, runId: string | null, db: Db = this.prisma.client): Promise<void> {
+    await db.experiment.update({ where: { id }, data: { baselineRunId: runId } });
+  }
+
+  /** The run's experiment id, or null when the run does not exist (narrow read-only lookup for the baseline check). */
+  async findRunExperimentId(runId: string, db: Db = this.prisma.client): Promise<string | null> {
+    const r = await db.run.findUnique({ where: { id: runId }, select: { experimentId: true } });
+    return r?.experimentId ?? null;
+  }
+
+  /**
+   * Runs of the experiment with their finalized load points' summaries, newest `limit` runs
+   * (read-only; the history view only needs the stored summaries, never samples).
+   */
+  historyRuns(experimentId: string, limit: number, db: Db = this.prisma.client) {
+    return db.run.findMany({
+      where: { experimentId },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+      select: {
+        id: true,
+        status: true,
+        createdAt: true,
+        finishedAt: true,
+        tags: true,
+        loadPoints: {
+          where: { summary: { not: Prisma.DbNull } },
+          orderBy: { ordinal: 'asc' },
+          select: { id: true, variantLabel: true, levelLabel: true, level: true, status: true, summary: true },
+        },
+      },
+    });
   }
 
   async create(

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type {
+  CloneExperimentRequest,
   CreateExperimentRequest,
   Experiment,
+  ExperimentHistory,
   ExperimentList,
   ExperimentListQuery,
   FieldIssue,
@@ -12,7 +14,7 @@ import { asJson } from '../../common/json.js';
 import { AppError, withPrismaErrors } from '../../common/errors/app-error.js';
 import { PrismaService, type Db, type Tx } from '../../infra/prisma/prisma.service.js';
 import { TargetsService } from '../targets/targets.service.js';
-import { toExperiment, toExperimentListItem } from './experiments.mapper.js';
+import { toExperiment, toExperimentListItem, toHistoryRun } from './experiments.mapper.js';
 import { ExperimentsRepository, type ExperimentRow, type VariantWrite } from './experiments.repository.js';
 
 function toVariantWrite(v: VariantInput, position: number): VariantWrite {
@@ -86,6 +88,68 @@ export class ExperimentsService {
       );
     });
     return this.getExperiment(id);
+  }
+
+  /** Hide the experiment from the default list (idempotent: archiving twice keeps the first time). */
+  async archiveExperiment(id: string): Promise<Experiment> {
+    const row = await this.getRow(id);
+    if (row.archivedAt === null) await this.repo.setArchivedAt(id, new Date());
+    return this.getExperiment(id);
+  }
+
+  async unarchiveExperiment(id: string): Promise<Experiment> {
+    await this.getRow(id);
+    await this.repo.setArchivedAt(id, null);
+    return this.getExperiment(id);
+  }
+
+  /** A new experiment with the same spec and variants (no runs, comments or baseline). */
+  async cloneExperiment(id: string, body: CloneExperimentRequest): Promise<Experiment> {
+    const src = await this.getRow(id);
+    const newId = await this.prisma.transaction((tx) =>
+      withPrismaErrors('experiment', () =>
+        this.repo.create(
+          {
+            name: body.name ?? `${src.name} (copy)`.slice(0, 200),
+            description: src.description,
+            tags: src.tags,
+            workload: asJson(src.workload),
+            loadPlan: asJson(src.loadPlan),
+            ...(src.slo !== null ? { slo: asJson(src.slo) } : {}),
+          },
+          src.variants.map((v, i) => ({
+            targetId: v.targetId,
+            label: v.label,
+            position: i,
+            optimization: asJson(v.optimization),
+            params: asJson(v.params),
+          })),
+          tx,
+        ),
+      ),
+    );
+    return this.getExperiment(newId);
+  }
+
+  /** Set (or clear with null) the baseline run; 400 `runId` when the run is not one of this experiment's. */
+  async setBaseline(id: string, runId: string | null): Promise<Experiment> {
+    await this.getRow(id);
+    if (runId !== null && (await this.repo.findRunExperimentId(runId)) !== id) {
+      throw AppError.validation([{ path: 'runId', message: `run '${runId}' is not a run of experiment '${id}'` }]);
+    }
+    await this.repo.setBaseline(id, runId);
+    return this.getExperiment(id);
+  }
+
+  /** Runs over time (oldest first) with each finalized point's key figures, from stored summaries. */
+  async getHistory(id: string, limit: number): Promise<ExperimentHistory> {
+    const row = await this.getRow(id);
+    const runs = await this.repo.historyRuns(id, limit);
+    return {
+      experimentId: id,
+      baselineRunId: row.baselineRunId,
+      runs: runs.reverse().map((r) => toHistoryRun(r, row.baselineRunId)),
+    };
   }
 
   /** 409 CONFLICT while a run of the experiment is queued or running. */

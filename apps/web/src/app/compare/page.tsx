@@ -1,12 +1,12 @@
 import type { Metadata } from 'next';
 import { CompareView } from '../../features/compare/components/compare-view';
-import { parseRunIds } from '../../features/compare/match';
-import { runDetailOptions } from '../../features/runs/queries';
+import { compareOptions } from '../../features/compare/queries';
+import { parseItems } from '../../features/compare/selection';
 import { Hydrate } from '../../lib/hydrate';
 import { getQueryClient } from '../../lib/query-client';
 
 export const dynamic = 'force-dynamic';
-export const metadata: Metadata = { title: 'Compare runs' };
+export const metadata: Metadata = { title: 'Compare' };
 
 export default async function ComparePage({
   searchParams,
@@ -14,12 +14,13 @@ export default async function ComparePage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const sp = await searchParams;
-  const ids = parseRunIds(typeof sp.runs === 'string' ? sp.runs : '');
+  const items = parseItems(typeof sp.runs === 'string' ? sp.runs : '');
   const qc = getQueryClient();
-  await Promise.all(ids.map((id) => qc.prefetchQuery(runDetailOptions(id))));
+  // one request for the whole comparison: stored stats, intervals and CDF points, never raw samples
+  if (items.length >= 2) await qc.prefetchQuery(compareOptions(items));
   return (
     <Hydrate client={qc}>
-      <CompareView runIds={ids} />
+      <CompareView items={items} />
     </Hydrate>
   );
 }

@@ -1,7 +1,7 @@
 import { CreateExperimentRequestSchema } from '@inferbench/contracts';
 import { describe, expect, it } from 'vitest';
 import { fieldErrorsFromIssues } from '../../lib/form-errors';
-import { draftToRequest, newExperimentDraft, newVariantDraft } from './draft';
+import { draftToRequest, experimentToDraft, newExperimentDraft, newVariantDraft } from './draft';
 
 describe('draftToRequest', () => {
   it('turns a filled-in draft into a body the contracts schema accepts', () => {
@@ -46,5 +46,77 @@ describe('draftToRequest', () => {
         'workload.inputTokens.max',
       ]),
     );
+  });
+});
+
+describe('load plan kinds and the edit round trip', () => {
+  const filled = () => {
+    const d = newExperimentDraft('t1');
+    d.name = 'plans';
+    return d;
+  };
+
+  it('builds stages, sweep and SLA search plans the schema accepts', () => {
+    const stages = { ...filled(), planKind: 'stages' as const, loadMode: 'rate' as const, stages: '30:10, 60:10, 30:0' };
+    expect(CreateExperimentRequestSchema.parse(draftToRequest(stages)).loadPlan).toMatchObject({
+      kind: 'stages',
+      mode: 'rate',
+      stages: [
+        { durationSec: 30, target: 10 },
+        { durationSec: 60, target: 10 },
+        { durationSec: 30, target: 0 },
+      ],
+    });
+    const sweep = { ...filled(), planKind: 'sweep' as const, loadMode: 'concurrency' as const, maxConcurrency: '64' };
+    const sweepPlan = CreateExperimentRequestSchema.parse(draftToRequest(sweep)).loadPlan;
+    expect(sweepPlan).toMatchObject({ kind: 'sweep', mode: 'concurrency', maxConcurrency: 64, points: 10 });
+    const sla = { ...filled(), planKind: 'sla' as const, loadMode: 'concurrency' as const, sloTtftMs: '200', slaMin: '2', slaMax: '128' };
+    expect(CreateExperimentRequestSchema.parse(draftToRequest(sla)).loadPlan).toMatchObject({ kind: 'sla', slo: { ttftMs: 200 }, min: 2, max: 128 });
+  });
+
+  it('reports a bad stage and an SLA search without bounds on their fields', () => {
+    const bad = { ...filled(), planKind: 'stages' as const, stages: '30:10, x' };
+    const errors = fieldErrorsFromIssues(CreateExperimentRequestSchema.safeParse(draftToRequest(bad)).error!);
+    expect(Object.keys(errors).some((k) => k.startsWith('loadPlan.stages.1'))).toBe(true);
+    const sla = { ...filled(), planKind: 'sla' as const };
+    const slaErrors = fieldErrorsFromIssues(CreateExperimentRequestSchema.safeParse(draftToRequest(sla)).error!);
+    expect(Object.keys(slaErrors).some((k) => k.startsWith('loadPlan.slo'))).toBe(true);
+  });
+
+  it('adds a shared prefix and shards', () => {
+    const d = { ...filled(), prefixGroups: '4', prefixTokens: '512', shards: '2' };
+    const body = CreateExperimentRequestSchema.parse(draftToRequest(d));
+    expect(body.workload).toMatchObject({ sharedPrefix: { groups: 4, prefixTokens: 512 } });
+    expect(body.loadPlan).toMatchObject({ shards: 2 });
+    expect(CreateExperimentRequestSchema.parse(draftToRequest({ ...d, shards: 'all' })).loadPlan).toMatchObject({ shards: 'all' });
+  });
+
+  it('experimentToDraft gives back the same request (variant ids kept)', () => {
+    const d = filled();
+    d.planKind = 'stages';
+    d.stages = '10:2, 20:8';
+    d.loadMode = 'concurrency';
+    d.sloTtftMs = '250';
+    d.prefixGroups = '2';
+    d.prefixTokens = '64';
+    d.variants[0]!.precision = 'fp8';
+    d.variants[0]!.features.prefixCaching = true;
+    d.variants[0]!.maxTokens = '32';
+    const body = CreateExperimentRequestSchema.parse(draftToRequest(d));
+    const stored = {
+      ...body,
+      id: 'e1',
+      slo: body.slo ?? null,
+      variants: body.variants.map((v, i) => ({ ...v, id: `var${i}` })),
+      createdAt: '',
+      updatedAt: '',
+      recentRuns: [],
+      baselineRunId: null,
+      archivedAt: null,
+    };
+    const { draft, unsupported } = experimentToDraft(stored);
+    expect(unsupported).toEqual([]);
+    const again = CreateExperimentRequestSchema.parse(draftToRequest(draft));
+    expect(again).toEqual({ ...body, variants: body.variants.map((v, i) => ({ ...v, id: `var${i}` })) });
   });
 });

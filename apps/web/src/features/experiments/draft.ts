@@ -1,3 +1,5 @@
+import type { Experiment } from '@inferbench/contracts';
+
 /**
  * The "new experiment" form state (strings, as typed) and its conversion to a CreateExperimentRequest body.
  * Conversion never validates: the contracts schema does, so the browser and the API report the same errors.
@@ -21,6 +23,8 @@ export type FeatureKey = (typeof FEATURE_KEYS)[number];
 
 export interface VariantDraft {
   key: number;
+  /** id of the stored variant when editing (kept so its runs stay linked) */
+  id?: string;
   label: string;
   targetId: string;
   engine: string;
@@ -41,10 +45,22 @@ export interface ExperimentDraft {
   outputTokens: DistDraft;
   datasetSource: string;
   datasetFormat: 'prompts' | 'chat' | 'sharegpt';
-  planKind: 'concurrency' | 'rate' | 'sweep';
+  planKind: 'concurrency' | 'rate' | 'stages' | 'sweep' | 'sla';
   levels: string;
   arrival: 'constant' | 'poisson' | 'gamma';
+  /** what stages, sweeps and SLA searches vary */
+  loadMode: 'rate' | 'concurrency';
+  /** stages as `durationSec:target` pairs, e.g. `30:10, 60:10, 30:0` */
+  stages: string;
   sweepPoints: string;
+  /** sweep: saturation probe concurrency / doubling ceiling */
+  maxConcurrency: string;
+  slaMin: string;
+  slaMax: string;
+  /** agents per load point ('' = 1; 'all' = every live agent of the pool) */
+  shards: string;
+  prefixGroups: string;
+  prefixTokens: string;
   requests: string;
   durationSec: string;
   warmupRequests: string;
@@ -93,7 +109,15 @@ export function newExperimentDraft(defaultTargetId = ''): ExperimentDraft {
     planKind: 'concurrency',
     levels: '1, 4, 16',
     arrival: 'poisson',
+    loadMode: 'rate',
+    stages: '30:10, 60:10, 30:0',
     sweepPoints: '10',
+    maxConcurrency: '',
+    slaMin: '1',
+    slaMax: '256',
+    shards: '',
+    prefixGroups: '',
+    prefixTokens: '',
     requests: '100',
     durationSec: '',
     warmupRequests: '5',
@@ -133,9 +157,11 @@ function compact<T extends Record<string, unknown>>(o: T): Partial<T> {
 
 /** The request body exactly as the user described it; validate it with CreateExperimentRequestSchema. */
 export function draftToRequest(d: ExperimentDraft): Record<string, unknown> {
+  const sharedPrefix =
+    d.prefixGroups.trim() || d.prefixTokens.trim() ? { groups: num(d.prefixGroups), prefixTokens: num(d.prefixTokens) } : undefined;
   const workload =
     d.workloadKind === 'synthetic'
-      ? { kind: 'synthetic', inputTokens: dist(d.inputTokens), outputTokens: dist(d.outputTokens) }
+      ? compact({ kind: 'synthetic', inputTokens: dist(d.inputTokens), outputTokens: dist(d.outputTokens), sharedPrefix })
       : compact({
           kind: 'dataset',
           source: d.datasetSource.trim(),
@@ -147,17 +173,12 @@ export function draftToRequest(d: ExperimentDraft): Record<string, unknown> {
     durationSec: num(d.durationSec),
     seed: num(d.seed),
     warmup: num(d.warmupRequests) ? { requests: num(d.warmupRequests) } : undefined,
+    shards: d.shards.trim() === 'all' ? 'all' : num(d.shards),
   });
   const levels = d.levels
     .split(/[\s,]+/)
     .filter(Boolean)
     .map((s) => Number(s));
-  const loadPlan =
-    d.planKind === 'concurrency'
-      ? { kind: 'concurrency', levels, ...extent }
-      : d.planKind === 'rate'
-        ? { kind: 'rate', levels, arrival: d.arrival, ...extent }
-        : compact({ kind: 'sweep', mode: 'rate', points: num(d.sweepPoints), arrival: d.arrival, ...extent });
   const sloBounds = compact({
     ttftMs: num(d.sloTtftMs),
     tpotMs: num(d.sloTpotMs),
@@ -167,6 +188,26 @@ export function draftToRequest(d: ExperimentDraft): Record<string, unknown> {
   const slo = Object.keys(sloBounds).length
     ? { ...sloBounds, ...compact({ percentile: num(d.sloPercentile) }) }
     : undefined;
+  const open = d.loadMode === 'rate' ? { arrival: d.arrival } : {};
+  let loadPlan: Record<string, unknown>;
+  switch (d.planKind) {
+    case 'concurrency':
+      loadPlan = { kind: 'concurrency', levels, ...extent };
+      break;
+    case 'rate':
+      loadPlan = { kind: 'rate', levels, arrival: d.arrival, ...extent };
+      break;
+    case 'stages':
+      loadPlan = { kind: 'stages', mode: d.loadMode, stages: parseStages(d.stages), ...open, ...extent };
+      break;
+    case 'sweep':
+      loadPlan = compact({ kind: 'sweep', mode: d.loadMode, points: num(d.sweepPoints), maxConcurrency: num(d.maxConcurrency), ...open, ...extent });
+      break;
+    case 'sla':
+      // the search's target is the experiment's SLO (the same fields): one place to state the bounds
+      loadPlan = compact({ kind: 'sla', mode: d.loadMode, slo: slo ?? {}, min: num(d.slaMin), max: num(d.slaMax), ...open, ...extent });
+      break;
+  }
   return compact({
     name: d.name,
     description: d.description,
@@ -178,6 +219,7 @@ export function draftToRequest(d: ExperimentDraft): Record<string, unknown> {
     loadPlan,
     slo,
     variants: d.variants.map((v) => ({
+      ...(v.id ? { id: v.id } : {}),
       targetId: v.targetId,
       label: v.label,
       optimization: compact({
@@ -193,4 +235,100 @@ export function draftToRequest(d: ExperimentDraft): Record<string, unknown> {
       }),
     })),
   });
+}
+
+/** `30:10, 60:10` → stages; a malformed pair becomes NaN fields so the schema reports it on `loadPlan.stages.<i>`. */
+function parseStages(text: string): { durationSec: number; target: number }[] {
+  return text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((pair) => {
+      const [d, t] = pair.split(':');
+      return { durationSec: Number(d ?? NaN), target: Number(t ?? NaN) };
+    });
+}
+
+const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+
+function distDraft(d: Record<string, unknown> | undefined, fallback: DistDraft): DistDraft {
+  if (!d) return fallback;
+  switch (d.kind) {
+    case 'fixed':
+      return { kind: 'fixed', a: str(d.value), b: '' };
+    case 'uniform':
+      return { kind: 'uniform', a: str(d.min), b: str(d.max) };
+    case 'normal':
+      return { kind: 'normal', a: str(d.mean), b: str(d.std) };
+    case 'lognormal':
+      return { kind: 'lognormal', a: str(d.median), b: str(d.sigma) };
+    default:
+      return fallback;
+  }
+}
+
+/**
+ * A stored experiment as a form draft (the edit form). Parts the form has no fields for (trace plans, limits,
+ * burstiness, extra request params) are not representable: `unsupported` names them so the page can say so.
+ */
+export function experimentToDraft(exp: Experiment): { draft: ExperimentDraft; unsupported: string[] } {
+  const base = newExperimentDraft(exp.variants[0]?.targetId ?? '');
+  const unsupported: string[] = [];
+  const w = exp.workload as unknown as Record<string, unknown>;
+  const p = exp.loadPlan as unknown as Record<string, unknown>;
+  const draft: ExperimentDraft = {
+    ...base,
+    name: exp.name,
+    description: exp.description,
+    tags: exp.tags.join(', '),
+    workloadKind: w.kind === 'dataset' ? 'dataset' : 'synthetic',
+    inputTokens: distDraft(w.inputTokens as Record<string, unknown> | undefined, base.inputTokens),
+    outputTokens: distDraft(w.outputTokens as Record<string, unknown> | undefined, { kind: 'fixed', a: '', b: '' }),
+    datasetSource: str(w.source) || base.datasetSource,
+    datasetFormat: (w.format as ExperimentDraft['datasetFormat'] | undefined) ?? base.datasetFormat,
+    prefixGroups: str((w.sharedPrefix as Record<string, unknown> | undefined)?.groups),
+    prefixTokens: str((w.sharedPrefix as Record<string, unknown> | undefined)?.prefixTokens),
+    levels: Array.isArray(p.levels) ? p.levels.join(', ') : base.levels,
+    arrival: (p.arrival as ExperimentDraft['arrival'] | undefined) ?? base.arrival,
+    loadMode: (p.mode as ExperimentDraft['loadMode'] | undefined) ?? base.loadMode,
+    stages: Array.isArray(p.stages) ? (p.stages as { durationSec: number; target: number }[]).map((st) => `${st.durationSec}:${st.target}`).join(', ') : base.stages,
+    sweepPoints: str(p.points) || base.sweepPoints,
+    maxConcurrency: str(p.maxConcurrency),
+    slaMin: str(p.min) || base.slaMin,
+    slaMax: str(p.max) || base.slaMax,
+    requests: str(p.requests),
+    durationSec: str(p.durationSec),
+    warmupRequests: str((p.warmup as Record<string, unknown> | undefined)?.requests),
+    seed: str(p.seed),
+    shards: str(p.shards),
+    sloTtftMs: str(exp.slo?.ttftMs),
+    sloTpotMs: str(exp.slo?.tpotMs),
+    sloItlMs: str(exp.slo?.itlMs),
+    sloE2eMs: str(exp.slo?.e2eMs),
+    sloPercentile: str(exp.slo?.percentile) || base.sloPercentile,
+    variants: exp.variants.map((v, i) => ({
+      ...newVariantDraft(i, v.targetId),
+      id: v.id,
+      label: v.label,
+      engine: v.optimization.engine ?? '',
+      model: v.optimization.model ?? '',
+      precision: v.optimization.precision ?? '',
+      features: Object.fromEntries(FEATURE_KEYS.map((k) => [k, Boolean((v.optimization.features as Record<string, unknown>)[k])])) as Record<FeatureKey, boolean>,
+      maxTokens: str(v.params.maxTokens),
+      temperature: str(v.params.temperature),
+      ignoreEos: Boolean(v.params.ignoreEos),
+    })),
+  };
+  if (p.kind === 'trace') unsupported.push('trace replay plans');
+  else if (p.kind === 'concurrency' || p.kind === 'rate' || p.kind === 'stages' || p.kind === 'sweep' || p.kind === 'sla') draft.planKind = p.kind;
+  if (p.limits) unsupported.push('load point limits');
+  if (p.burstiness !== undefined) unsupported.push('burstiness');
+  if (p.kind === 'sla' && exp.slo === null) {
+    const sla = p.slo as Record<string, unknown>;
+    draft.sloTtftMs = str(sla.ttftMs);
+    draft.sloTpotMs = str(sla.tpotMs);
+    draft.sloItlMs = str(sla.itlMs);
+    draft.sloE2eMs = str(sla.e2eMs);
+    draft.sloPercentile = str(sla.percentile) || base.sloPercentile;
+  }
+  return { draft, unsupported };
 }

@@ -6,10 +6,13 @@ import { getApi } from '../../lib/api';
 export interface ExperimentFilters {
   q?: string;
   tag?: string;
+  /** status of the newest run */
+  status?: string;
+  archived?: boolean;
 }
 
 function normalize(filters: ExperimentFilters): Required<ExperimentFilters> {
-  return { q: filters.q?.trim() ?? '', tag: filters.tag?.trim() ?? '' };
+  return { q: filters.q?.trim() ?? '', tag: filters.tag?.trim() ?? '', status: filters.status ?? '', archived: filters.archived ?? false };
 }
 
 /** Query keys of experiments; invalidate `experimentKeys.all` after any experiment mutation. */
@@ -26,6 +29,8 @@ export function experimentListOptions(filters: ExperimentFilters = {}) {
   const query: Partial<ExperimentListQuery> = { limit: 200 };
   if (f.q) query.q = f.q;
   if (f.tag) query.tag = f.tag;
+  if (f.status) query.status = f.status as NonNullable<ExperimentListQuery['status']>;
+  if (f.archived) query.archived = true;
   return queryOptions({
     queryKey: experimentKeys.list(f),
     queryFn: () => getApi().listExperiments(query),

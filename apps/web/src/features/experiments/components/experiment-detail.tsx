@@ -8,6 +8,8 @@ import { StatusBadge } from '../../../components/status-badge';
 import { getApi } from '../../../lib/api';
 import { formatDateTime, formatSpan } from '../../../lib/format';
 import { runKeys } from '../../runs/queries';
+import { Comments } from '../../review/components/comments';
+import { HistoryChart } from '../../review/components/history-chart';
 import { targetListOptions } from '../../targets/queries';
 import {
   describeFeatures,
@@ -38,6 +40,17 @@ export function ExperimentDetail({ id }: { id: string }) {
     },
   });
 
+  const lifecycle = useMutation({
+    mutationFn: async (action: 'archive' | 'unarchive' | 'clone') => {
+      if (action === 'clone') return getApi().cloneExperiment(id);
+      return action === 'archive' ? getApi().archiveExperiment(id) : getApi().unarchiveExperiment(id);
+    },
+    onSuccess: async (updated, action) => {
+      await queryClient.invalidateQueries({ queryKey: experimentKeys.all });
+      if (action === 'clone') router.push(`/experiments/${updated.id}`);
+    },
+  });
+
   const levels = plannedLevels(exp.loadPlan);
   const hasLiveRun = exp.recentRuns.some((r) => r.status === 'queued' || r.status === 'running');
 
@@ -48,7 +61,9 @@ export function ExperimentDetail({ id }: { id: string }) {
       </div>
       <div className="page-header">
         <div>
-          <h1>{exp.name}</h1>
+          <h1>
+            {exp.name} {exp.archivedAt ? <span className="badge badge-cancelled">archived</span> : null}
+          </h1>
           <div>
             {exp.tags.map((t) => (
               <Link key={t} className="tag" href={`/experiments?tag=${encodeURIComponent(t)}`}>
@@ -63,6 +78,20 @@ export function ExperimentDetail({ id }: { id: string }) {
               Compare last two runs
             </Link>
           ) : null}
+          <Link className="btn" href={`/experiments/${exp.id}/edit`}>
+            Edit
+          </Link>
+          <button type="button" className="btn" disabled={lifecycle.isPending} onClick={() => lifecycle.mutate('clone')}>
+            Clone
+          </button>
+          <button
+            type="button"
+            className="btn"
+            disabled={lifecycle.isPending}
+            onClick={() => lifecycle.mutate(exp.archivedAt ? 'unarchive' : 'archive')}
+          >
+            {exp.archivedAt ? 'Unarchive' : 'Archive'}
+          </button>
           <button
             type="button"
             className="btn btn-primary"
@@ -74,6 +103,7 @@ export function ExperimentDetail({ id }: { id: string }) {
         </div>
       </div>
       {startRun.isError ? <ErrorState error={startRun.error} title="The run could not start" /> : null}
+      {lifecycle.isError ? <ErrorState error={lifecycle.error} title="The experiment was not changed" /> : null}
       {hasLiveRun ? (
         <p className="notice">
           A run of this experiment is in progress; starting another queues it behind the same agents.
@@ -184,6 +214,11 @@ export function ExperimentDetail({ id }: { id: string }) {
                     <Link href={`/runs/${r.id}`} className="mono">
                       {r.id.slice(0, 12)}
                     </Link>
+                    {r.id === exp.baselineRunId ? (
+                      <span className="badge badge-completed" style={{ marginLeft: 6 }}>
+                        baseline
+                      </span>
+                    ) : null}
                   </td>
                   <td>
                     <StatusBadge status={r.status} />
@@ -200,6 +235,11 @@ export function ExperimentDetail({ id }: { id: string }) {
           </table>
         </div>
       )}
+
+      <h2>History</h2>
+      <HistoryChart experimentId={exp.id} />
+
+      <Comments subject={{ kind: 'experiment', id: exp.id }} />
     </>
   );
 }

@@ -14,6 +14,8 @@ export function ExperimentList({ initialQ, initialTag }: { initialQ: string; ini
   const [qInput, setQInput] = useState(initialQ);
   const [q, setQ] = useState(initialQ);
   const [tag, setTag] = useState(initialTag);
+  const [status, setStatus] = useState('');
+  const [archived, setArchived] = useState(false);
 
   useEffect(() => {
     const t = setTimeout(() => setQ(qInput), SEARCH_DEBOUNCE_MS);
@@ -28,7 +30,7 @@ export function ExperimentList({ initialQ, initialTag }: { initialQ: string; ini
     window.history.replaceState(null, '', s ? `/experiments?${s}` : '/experiments');
   }, [q, tag]);
 
-  const list = useQuery({ ...experimentListOptions({ q, tag }), placeholderData: keepPreviousData });
+  const list = useQuery({ ...experimentListOptions({ q, tag, status, archived }), placeholderData: keepPreviousData });
   const all = useQuery(experimentListOptions({}));
   const allTags = useMemo(() => {
     const set = new Set<string>();
@@ -37,7 +39,7 @@ export function ExperimentList({ initialQ, initialTag }: { initialQ: string; ini
     return [...set].sort();
   }, [all.data, tag]);
 
-  const isFiltered = q.trim() !== '' || tag !== '';
+  const isFiltered = q.trim() !== '' || tag !== '' || status !== '' || archived;
 
   return (
     <>
@@ -80,6 +82,17 @@ export function ExperimentList({ initialQ, initialTag }: { initialQ: string; ini
             ))}
           </div>
         ) : null}
+        <select aria-label="Last run status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">any last run status</option>
+          {['queued', 'running', 'completed', 'failed', 'cancelled'].map((s) => (
+            <option key={s} value={s}>
+              last run {s}
+            </option>
+          ))}
+        </select>
+        <label className="small">
+          <input type="checkbox" checked={archived} onChange={(e) => setArchived(e.target.checked)} /> archived
+        </label>
         {isFiltered ? (
           <button
             type="button"
@@ -87,6 +100,8 @@ export function ExperimentList({ initialQ, initialTag }: { initialQ: string; ini
             onClick={() => {
               setQInput('');
               setQ('');
+              setStatus('');
+              setArchived(false);
               setTag('');
             }}
           >

@@ -1,5 +1,5 @@
 'use client';
-import { CreateExperimentRequestSchema } from '@inferbench/contracts';
+import { CreateExperimentRequestSchema, type Experiment, type UpdateExperimentRequest } from '@inferbench/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
@@ -11,6 +11,7 @@ import { fieldErrorsFromApi, fieldErrorsFromIssues } from '../../../lib/form-err
 import { targetListOptions } from '../../targets/queries';
 import {
   draftToRequest,
+  experimentToDraft,
   FEATURE_KEYS,
   newExperimentDraft,
   newVariantDraft,
@@ -50,18 +51,26 @@ function shownPaths(errors: Record<string, string>, d: ExperimentDraft): Set<str
   return shown;
 }
 
-/** Create an experiment; validated with the contracts schema in the browser and again by the API. */
-export function NewExperimentForm() {
+/**
+ * Create an experiment, or edit one (`experiment` given: same form, saved with PATCH; stored variants keep their
+ * ids and runs). Validated with the contracts schema in the browser and again by the API.
+ */
+export function NewExperimentForm({ experiment }: { experiment?: Experiment } = {}) {
   const targets = useQuery(targetListOptions());
   const firstTargetId = targets.data?.items[0]?.id ?? '';
-  const [draft, setDraft] = useState<ExperimentDraft>(() => newExperimentDraft(firstTargetId));
+  const [initial] = useState(() => (experiment ? experimentToDraft(experiment) : undefined));
+  const [draft, setDraft] = useState<ExperimentDraft>(() => initial?.draft ?? newExperimentDraft(firstTargetId));
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [nextKey, setNextKey] = useState(1);
+  const [nextKey, setNextKey] = useState(() => (experiment ? experiment.variants.length : 1));
   const queryClient = useQueryClient();
   const router = useRouter();
 
   const create = useMutation({
-    mutationFn: (body: Record<string, unknown>) => getApi().createExperiment(body),
+    mutationFn: (body: Record<string, unknown>) =>
+      experiment
+        ? // PATCH replaces every field the form shows; a cleared SLO is removed (null)
+          getApi().updateExperiment(experiment.id, { ...body, slo: body.slo ?? null } as UpdateExperimentRequest)
+        : getApi().createExperiment(body),
     onSuccess: async (exp) => {
       queryClient.setQueryData(experimentKeys.detail(exp.id), exp);
       await queryClient.invalidateQueries({ queryKey: experimentKeys.lists() });
@@ -96,8 +105,18 @@ export function NewExperimentForm() {
       <div className="breadcrumb">
         <Link href="/experiments">Experiments</Link> /
       </div>
-      <h1>New experiment</h1>
-      <p className="muted">Describe the workload once; every variant is measured at every load level.</p>
+      <h1>{experiment ? `Edit ${experiment.name}` : 'New experiment'}</h1>
+      <p className="muted">
+        {experiment
+          ? 'Changes apply to future runs; finished runs keep the spec they ran with.'
+          : 'Describe the workload once; every variant is measured at every load level.'}
+      </p>
+      {initial?.unsupported.length ? (
+        <p className="notice">
+          This experiment uses {initial.unsupported.join(', ')}, which this form cannot show; saving replaces them with what the
+          form holds. Use the API or CLI to keep them.
+        </p>
+      ) : null}
       {noTargets ? (
         <p className="notice">
           There are no targets yet. <Link href="/targets">Add a target</Link> first; each variant points at
@@ -201,6 +220,16 @@ export function NewExperimentForm() {
             onChange={(v) => set('outputTokens', v)}
             error={errorAt(errors, 'workload.outputTokens')}
           />
+          {draft.workloadKind === 'synthetic' ? (
+            <div className="form-row">
+              <Field label="Shared prefix groups" htmlFor="e-prefixGroups" error={errorAt(errors, 'workload.sharedPrefix.groups')} hint="Prefix-caching tests; blank = none">
+                <input id="e-prefixGroups" type="number" value={draft.prefixGroups} onChange={(e) => set('prefixGroups', e.target.value)} />
+              </Field>
+              <Field label="Shared prefix tokens" htmlFor="e-prefixTokens" error={errorAt(errors, 'workload.sharedPrefix.prefixTokens')}>
+                <input id="e-prefixTokens" type="number" value={draft.prefixTokens} onChange={(e) => set('prefixTokens', e.target.value)} />
+              </Field>
+            </div>
+          ) : null}
           {errors.workload ? <p className="field-error">{errors.workload}</p> : null}
         </fieldset>
 
@@ -215,10 +244,40 @@ export function NewExperimentForm() {
               >
                 <option value="concurrency">Concurrency levels (closed loop)</option>
                 <option value="rate">Request rates (open loop)</option>
-                <option value="sweep">Automatic rate sweep</option>
+                <option value="stages">Stages (ramps, k6-style)</option>
+                <option value="sweep">Automatic sweep</option>
+                <option value="sla">SLA search (highest load meeting the SLOs)</option>
               </select>
             </Field>
-            {draft.planKind === 'sweep' ? (
+            {draft.planKind === 'stages' || draft.planKind === 'sweep' || draft.planKind === 'sla' ? (
+              <Field label="Varies" htmlFor="e-loadMode" error={errors['loadPlan.mode']}>
+                <select id="e-loadMode" value={draft.loadMode} onChange={(e) => set('loadMode', e.target.value as ExperimentDraft['loadMode'])}>
+                  <option value="rate">request rate (open loop)</option>
+                  <option value="concurrency">concurrency (closed loop)</option>
+                </select>
+              </Field>
+            ) : null}
+            {draft.planKind === 'stages' ? (
+              <Field
+                label={`Stages (seconds:${draft.loadMode === 'rate' ? 'req/s' : 'concurrency'})`}
+                htmlFor="e-stages"
+                error={errorAt(errors, 'loadPlan.stages')}
+                hint="Comma-separated ramps, e.g. 30:10, 60:10, 30:0"
+              >
+                <input id="e-stages" type="text" value={draft.stages} onChange={(e) => set('stages', e.target.value)} />
+              </Field>
+            ) : null}
+            {draft.planKind === 'sla' ? (
+              <>
+                <Field label="Search from" htmlFor="e-slaMin" error={errorAt(errors, 'loadPlan.min')}>
+                  <input id="e-slaMin" type="number" value={draft.slaMin} onChange={(e) => set('slaMin', e.target.value)} />
+                </Field>
+                <Field label="Search up to" htmlFor="e-slaMax" error={errorAt(errors, 'loadPlan.max')} hint="The SLO fields below are the target">
+                  <input id="e-slaMax" type="number" value={draft.slaMax} onChange={(e) => set('slaMax', e.target.value)} />
+                </Field>
+              </>
+            ) : null}
+            {draft.planKind === 'stages' || draft.planKind === 'sla' ? null : draft.planKind === 'sweep' ? (
               <Field
                 label="Load points"
                 htmlFor="e-sweepPoints"
@@ -247,7 +306,12 @@ export function NewExperimentForm() {
                 />
               </Field>
             )}
-            {draft.planKind !== 'concurrency' ? (
+            {draft.planKind === 'sweep' ? (
+              <Field label="Max concurrency" htmlFor="e-maxConcurrency" error={errorAt(errors, 'loadPlan.maxConcurrency')} hint="Saturation probe / ceiling (default 256)">
+                <input id="e-maxConcurrency" type="number" value={draft.maxConcurrency} onChange={(e) => set('maxConcurrency', e.target.value)} />
+              </Field>
+            ) : null}
+            {draft.planKind === 'rate' || (draft.planKind !== 'concurrency' && draft.loadMode === 'rate') ? (
               <Field label="Arrivals" htmlFor="e-arrival" error={errors['loadPlan.arrival']}>
                 <select
                   id="e-arrival"
@@ -294,6 +358,9 @@ export function NewExperimentForm() {
                 value={draft.warmupRequests}
                 onChange={(e) => set('warmupRequests', e.target.value)}
               />
+            </Field>
+            <Field label="Agents per point" htmlFor="e-shards" error={errorAt(errors, 'loadPlan.shards')} hint="Blank = 1; 'all' = every live agent">
+              <input id="e-shards" type="text" value={draft.shards} onChange={(e) => set('shards', e.target.value)} />
             </Field>
             <Field label="Seed" htmlFor="e-seed" error={errorAt(errors, 'loadPlan.seed')}>
               <input
@@ -405,7 +472,7 @@ export function NewExperimentForm() {
         {hasErrors ? <p className="field-error">Fix the fields marked in red, then save again.</p> : null}
         <div style={{ display: 'flex', gap: '0.5rem' }}>
           <button type="submit" className="btn btn-primary" disabled={create.isPending}>
-            {create.isPending ? 'Saving…' : 'Create experiment'}
+            {create.isPending ? 'Saving…' : experiment ? 'Save changes' : 'Create experiment'}
           </button>
           <Link className="btn" href="/experiments">
             Cancel

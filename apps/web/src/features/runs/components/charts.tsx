@@ -5,6 +5,7 @@ import {
   CartesianGrid,
   Legend,
   Line,
+  ReferenceLine,
   LineChart,
   ResponsiveContainer,
   Scatter,
@@ -51,7 +52,14 @@ interface CurvePoint {
  * Latency against throughput across the levels of a sweep, one curve per variant: the classic serving
  * trade-off plot. Only completed points with a summary are drawn.
  */
-export function LatencyThroughputChart({ points }: { points: LoadPoint[] }) {
+export function LatencyThroughputChart({
+  points,
+  slo,
+}: {
+  points: LoadPoint[];
+  /** SLO bounds (ms); the bound of the chosen figure is drawn as a horizontal line */
+  slo?: { ttftMs?: number; tpotMs?: number; itlMs?: number; e2eMs?: number } | undefined;
+}) {
   const [latId, setLatId] = useState<(typeof LATENCY_CHOICES)[number]['id']>('ttft-p99');
   const [tpId, setTpId] = useState<(typeof THROUGHPUT_CHOICES)[number]['id']>('tok');
   const lat = LATENCY_CHOICES.find((c) => c.id === latId) ?? LATENCY_CHOICES[0];
@@ -144,6 +152,15 @@ export function LatencyThroughputChart({ points }: { points: LoadPoint[] }) {
               }}
             />
             <Legend verticalAlign="top" height={28} />
+            {slo?.[lat.key] !== undefined ? (
+              <ReferenceLine
+                y={slo[lat.key]}
+                stroke="#c92a2a"
+                strokeDasharray="6 4"
+                ifOverflow="extendDomain"
+                label={{ value: `SLO ${lat.key.replace('Ms', '').toUpperCase()} ${slo[lat.key]} ms`, position: 'insideTopRight', fill: '#c92a2a', fontSize: 12 }}
+              />
+            ) : null}
             {[...byVariant.entries()].map(([label, data], i) => (
               <Scatter
                 key={label}

@@ -16,10 +16,17 @@ import {
   runKeys,
   runLiveOptions,
   type PointProgress,
+  type ShardProgress,
 } from '../queries';
 import { LatencyThroughputChart, TimeSeriesChart } from './charts';
 import { VariantComparisonTable } from './comparison-table';
+import { Comments } from '../../review/components/comments';
+import { RunReviewBar } from '../../review/components/run-review-bar';
+import { DistributionChart } from './distribution-chart';
+import { SamplesTable } from './samples-table';
+import { ShardProgressList } from './shard-progress';
 import { ErrorsByClass, LatencyTable, SummaryKpis, SummaryWarnings, TokenNote } from './summary-table';
+import { BottleneckHints, PointTelemetry } from './telemetry';
 
 /** The run page: status, live progress per load point, summaries, comparisons and charts. */
 export function RunView({ id }: { id: string }) {
@@ -89,6 +96,7 @@ export function RunView({ id }: { id: string }) {
           ) : null}
         </div>
       </div>
+      <RunReviewBar runId={run.id} experimentId={run.experimentId} />
       {cancel.isError ? <ErrorState error={cancel.error} title="The run could not be cancelled" /> : null}
       {run.error ? (
         <div className="error-box" role="alert">
@@ -138,12 +146,13 @@ export function RunView({ id }: { id: string }) {
         run={run}
         points={points}
         liveProgress={(lp) => aggregatePointProgress(live?.loadPoints[lp]?.shards)}
+        liveShards={(lp) => live?.loadPoints[lp]?.shards}
       />
 
       {levelCount > 1 && completed.length > 1 ? (
         <>
           <h2>Latency vs throughput</h2>
-          <LatencyThroughputChart points={completed} />
+          <LatencyThroughputChart points={completed} slo={runSlo(run)} />
         </>
       ) : null}
 
@@ -158,6 +167,8 @@ export function RunView({ id }: { id: string }) {
             ))
         : null}
 
+      <BottleneckHints hints={run.hints} />
+
       <h2>Summaries</h2>
       {completed.length === 0 ? (
         <p className="muted">
@@ -168,6 +179,8 @@ export function RunView({ id }: { id: string }) {
       ) : (
         completed.map((p) => <PointSummaryCard key={p.id} point={p} />)
       )}
+
+      <Comments subject={{ kind: 'run', id: run.id }} />
     </>
   );
 }
@@ -182,10 +195,12 @@ function LoadPointTable({
   run,
   points,
   liveProgress,
+  liveShards,
 }: {
   run: Run;
   points: LoadPoint[];
   liveProgress: (id: string) => PointProgress | undefined;
+  liveShards: (id: string) => Record<number, ShardProgress> | undefined;
 }) {
   return (
     <div className="table-wrap">
@@ -234,6 +249,7 @@ function LoadPointTable({
                         {formatInt(prog.done)}
                         {planned ? ` / ${formatInt(planned)}` : ''} requests · {prog.elapsedSec.toFixed(0)} s
                       </span>
+                      {p.shards > 1 ? <ShardProgressList shards={liveShards(p.id)} shardCount={p.shards} /> : null}
                     </>
                   ) : p.status === 'completed' && done !== undefined ? (
                     <span className="small">{formatInt(done)} ok</span>
@@ -295,7 +311,19 @@ function PointSummaryCard({ point }: { point: LoadPoint }) {
         {s.timeSeries?.length ? (
           <TimeSeriesChart series={s.timeSeries} title="TTFT and ITL over time" />
         ) : null}
+        <PointTelemetry telemetry={point.telemetry} />
+        <DistributionChart loadPointId={point.id} />
+        <details>
+          <summary>Raw samples</summary>
+          <SamplesTable loadPointId={point.id} />
+        </details>
       </div>
     </section>
   );
+}
+
+/** The SLO frozen into the run's spec, if any (the chart draws its bounds). */
+function runSlo(run: Run): { ttftMs?: number; tpotMs?: number; itlMs?: number; e2eMs?: number } | undefined {
+  const slo = (run.spec as { slo?: unknown }).slo;
+  return slo && typeof slo === 'object' ? (slo as { ttftMs?: number }) : undefined;
 }
