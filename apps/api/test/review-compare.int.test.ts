@@ -96,6 +96,9 @@ describe('experiments: archive, clone, list filters, baseline, history', () => {
     expect((await t.client.listExperiments()).items.map((e) => e.id)).not.toContain(exp.id);
     expect((await t.client.listExperiments({ archived: true })).items.map((e) => e.id)).toEqual([exp.id]);
     expect((await t.client.getExperiment(exp.id)).archivedAt).toBe(archived.archivedAt);
+    // an archived experiment cannot start runs (409, nothing written)
+    const refused = await t.client.startRun(exp.id).catch((e: unknown) => e as ApiError);
+    expect(refused).toMatchObject({ status: 409, code: 'CONFLICT' });
     expect((await t.client.unarchiveExperiment(exp.id)).archivedAt).toBeNull();
     expect((await t.client.listExperiments()).items.map((e) => e.id)).toContain(exp.id);
 

@@ -42,6 +42,9 @@ export class RunsService {
   async startRun(experimentId: string, body: StartRunRequest): Promise<Run> {
     const runId = await this.prisma.transaction(async (tx) => {
       const exp = await this.experiments.getRow(experimentId, tx);
+      if (exp.archivedAt) {
+        throw AppError.conflict(`experiment '${experimentId}' is archived; unarchive it to start a run`);
+      }
       const frozenTargets = await this.targets.getFrozenTargets(exp.variants.map((v) => v.targetId), tx);
       const spec: RunSpec = {
         v: 1,
