@@ -9,7 +9,8 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
   const r = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
   files++;
   passed += r.numPassedTests ?? 0;
-  failed += (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+  // a file that failed to load or crashed has no failed test of its own: count it once
+  failed += (r.numFailedTests ?? 0) || (r.success === false ? 1 : 0);
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   const fails = (r.testResults ?? []).flatMap((t) =>
     (t.assertionResults ?? []).filter((a) => a.status === 'failed').map((a) => `${path.relative(process.cwd(), t.name)} > ${a.fullName}`),

@@ -69,10 +69,11 @@ describe('a run end to end', () => {
       const ttft = s.latency.ttftMs!;
       const tpot = s.latency.tpotMs!;
       expect(ttft.count).toBe(requests);
-      // Never meaningfully faster than the simulator. The floor allows 5 ms: the simulator schedules on a
-      // 1 ms timer, and on a saturated event loop the client's "request sent" callback can run a few ms
-      // after the bytes left (that error shortens TTFT; it shows in p50 only when the machine is overloaded).
-      expect(ttft.min).toBeGreaterThanOrEqual(SIM_TTFT_MS - 5);
+      // Never faster than the simulator at the median. Single requests may read a few ms short when the
+      // 2-core machine is saturated (the simulator schedules on a 1 ms timer, and a busy event loop delays
+      // the client's "request sent" callback), so the minimum only gets a sanity floor.
+      expect(ttft.p50).toBeGreaterThanOrEqual(SIM_TTFT_MS - 2);
+      expect(ttft.min).toBeGreaterThan(SIM_TTFT_MS - 15);
       expect(ttft.p50).toBeLessThan(SIM_TTFT_MS + TTFT_SLACK_MS);
       expect(tpot.p50).toBeGreaterThan(SIM_TPOT_MS - TPOT_SLACK_MS);
       expect(tpot.p50).toBeLessThan(SIM_TPOT_MS + TPOT_SLACK_MS);

@@ -21,7 +21,9 @@ describe('expandLoadPlan', () => {
 
   it('keeps existing plan shapes valid (defaults as before) and requires an extent for level plans', () => {
     const p = LoadPlanSpecSchema.parse({ kind: 'rate', levels: [1], requests: 5 });
-    expect(p).toMatchObject({ arrival: 'poisson', seed: 1 });
+    expect(p).toMatchObject({ arrival: 'poisson' });
+    // no default seed: a run without one draws a fresh seed (a repeated seed resends the same prompts)
+    expect(p.seed).toBeUndefined();
     expect(LoadPlanSpecSchema.safeParse({ kind: 'rate', levels: [1] }).success).toBe(false);
   });
 
