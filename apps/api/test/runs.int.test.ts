@@ -81,6 +81,7 @@ describe('starting a run', () => {
       slo: { ttftMs: 200, percentile: 99 },
       seed: 42,
       batchSize: 500,
+      attempt: 0,
     });
     const jobB = jobs.find((j) => j.loadPointId === run.loadPoints[4]!.id)!;
     expect(jobB.target).not.toHaveProperty('apiKey');
@@ -237,7 +238,7 @@ describe('live events (SSE)', () => {
     expect(raw.headers.get('content-type')).toContain('text/event-stream');
     const reader = raw.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
-    expect(first).toMatch(/^id: 1\ndata: /);
+    expect(first).toMatch(/^id: \d+-\d+\ndata: /);
     expect(JSON.parse(first.split('data: ')[1]!)).toEqual({ type: 'run.status', runId: run.id, status: 'queued', error: null });
     await reader.cancel();
 

@@ -41,8 +41,11 @@ beforeAll(async () => {
         setTimeout(() => res.socket?.destroy(), 20);
       }
     } else if (req.url === '/runs/r3/events') {
-      r3Connections++;
-      req.socket.destroy();
+      // one event on the first connection, then every reconnect is cut at once
+      if (r3Connections++ > 0) return void req.socket.destroy();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('id: 1-0\ndata: {"type":"run.status","runId":"r3","status":"running","error":null}\n\n');
+      setTimeout(() => res.socket?.destroy(), 20);
     } else if (req.url === '/runs/gone/events') {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'run gone not found' } }));
@@ -108,7 +111,7 @@ describe('ApiClient', () => {
     expect(ids).toEqual(['1-0', '2-0', '3-0']);
   });
 
-  it('gives up after maxRetries consecutive failed reconnects, and at once on a 4xx', async () => {
+  it('gives up after maxRetries consecutive failed reconnects, and does not retry a first connection or a 4xx', async () => {
     const err = (await new ApiClient({ baseUrl }).followRun('r3', () => undefined, undefined, { maxRetries: 2, retryDelayMs: 5 }).catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.code).toBe('NETWORK');
@@ -116,5 +119,10 @@ describe('ApiClient', () => {
     expect(r3Connections).toBe(3);
     const gone = (await new ApiClient({ baseUrl }).followRun('gone', () => undefined, undefined, { retryDelayMs: 5 }).catch((e: unknown) => e)) as ApiError;
     expect(gone.status).toBe(404);
+    // nothing listens: the first connection fails at once (the CLI falls back to polling)
+    const t0 = Date.now();
+    const down = (await new ApiClient({ baseUrl: 'http://127.0.0.1:1' }).followRun('r1', () => undefined).catch((e: unknown) => e)) as Error;
+    expect(down).toBeInstanceOf(Error);
+    expect(Date.now() - t0).toBeLessThan(1000);
   });
 });

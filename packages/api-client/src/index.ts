@@ -229,7 +229,7 @@ export class ApiClient {
    * when the connection drops (network error, API restart, or the stream ends before the run did), it reconnects with
    * `Last-Event-ID`, and the API replays exactly what was missed. Reconnects back off from `retryDelayMs` and give up
    * after `maxRetries` consecutive failures (an event received resets the count), rejecting with `ApiError` 'NETWORK'.
-   * A 4xx answer (unknown run) rejects at once.
+   * The first connection is not retried (a caller without a stream falls back to polling), nor is a 4xx answer.
    */
   async followRun(runId: string, onEvent: (e: RunStreamEvent) => void, signal?: AbortSignal, opts: FollowRunOptions = {}): Promise<void> {
     const maxRetries = opts.maxRetries ?? 5;
@@ -237,10 +237,12 @@ export class ApiClient {
     let lastEventId = opts.lastEventId;
     let failures = 0;
     let lastError = '';
+    let connected = false;
     while (!signal?.aborted) {
       let ended = false;
       try {
         ended = await this.followOnce(runId, lastEventId, signal, (id, e) => {
+          connected = true;
           failures = 0;
           if (id !== undefined) {
             lastEventId = id;
@@ -252,7 +254,8 @@ export class ApiClient {
         lastError = 'the stream ended before the run did';
       } catch (err) {
         if (signal?.aborted) return;
-        if (err instanceof ApiError && err.status >= 400 && err.status < 500) throw err;
+        // no stream at all (never connected: the caller falls back to polling) or an unknown run: no retry
+        if (!connected || (err instanceof ApiError && err.status >= 400 && err.status < 500)) throw err;
         lastError = (err as Error).message;
       }
       if (++failures > maxRetries) {

@@ -1,10 +1,16 @@
 /**
  * Faults, each really done to real processes (simulator, API and agents started by startStack over the real
  * PostgreSQL and Redis): an agent killed with SIGKILL mid-point (retry on the other agent, or fail per the
- * plan's onAgentLoss), the API killed and restarted mid-run, a cancel of a two-shard point, and a malformed job.
+ * plan's onAgentLoss), the API killed and restarted mid-run, a cancel of a two-shard point, a malformed job, and
+ * a private Redis (AOF on) shut down and restarted mid-run.
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ApiClient } from '@inferbench/api-client';
-import { loadQueueName, type Run } from '@inferbench/contracts';
+import { loadQueueName, type Run, type RunStreamEvent } from '@inferbench/contracts';
+import { freePort } from '@inferbench/testing';
 import { startStack, type Stack, type StackProcess } from '@inferbench/testing/stack';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -20,18 +26,19 @@ let api: ApiClient;
 let db: pg.Client;
 let targetId: string;
 
-beforeAll(async () => {
-  stack = await startStack({ agents: 2, apiEnv: { SWEEP_INTERVAL_MS: '300' } });
+/** Start a stack (shared or private Redis) and point the helpers below at it. */
+async function useStack(opts: Parameters<typeof startStack>[0]): Promise<void> {
+  stack = await startStack(opts);
   api = new ApiClient({ baseUrl: stack.apiUrl });
   db = new pg.Client({ connectionString: stack.db.url });
   await db.connect();
   const target = await api.createTarget({ name: 'sim fixed', baseUrl: `${stack.simUrl}/v1`, apiKind: 'chat', model: 'sim-fixed' });
   targetId = target.id;
-});
-afterAll(async () => {
+}
+async function stopStack(): Promise<void> {
   await db?.end();
   await stack?.stop();
-});
+}
 
 async function startRun(name: string, loadPlan: Record<string, unknown>): Promise<Run> {
   const exp = await api.createExperiment({
@@ -76,6 +83,9 @@ async function agentRunning(loadPointId: string): Promise<StackProcess> {
 }
 
 describe('faults', () => {
+  beforeAll(() => useStack({ agents: 2, apiEnv: { SWEEP_INTERVAL_MS: '300' } }));
+  afterAll(stopStack);
+
   it('kill -9 of the agent mid-point: the shard is retried on the other agent (attempt 1); nothing duplicated, the dead attempt stays stored', async () => {
     const requests = 24;
     const run = await startRun('kill retry', { kind: 'concurrency', levels: [2], requests, seed: 1 });
@@ -203,5 +213,113 @@ describe('faults', () => {
       await queue.close();
       redis.disconnect();
     }
+  });
+});
+
+/**
+ * A redis-server of this test only (the shared test Redis must never be restarted under other tests), with an
+ * append-only file fsynced every second so a clean SHUTDOWN keeps every write and a restart on the same port and
+ * folder reloads it.
+ */
+class PrivateRedis {
+  private proc: ChildProcess | undefined;
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  static async start(): Promise<PrivateRedis> {
+    const r = new PrivateRedis(await freePort(), mkdtempSync(path.join(os.tmpdir(), 'ib-redis-')));
+    await r.up();
+    return r;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Start redis-server and wait until it answers PING. */
+  async up(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', this.dir];
+    const proc = spawn('redis-server', args, { stdio: 'ignore' });
+    this.proc = proc;
+    const end = Date.now() + 10_000;
+    while (Date.now() < end) {
+      if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}`);
+      if (this.cli('ping').stdout.trim() === 'PONG') return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`redis-server on ${this.port} did not answer PING`);
+  }
+
+  /** SHUTDOWN (not NOSAVE): Redis fsyncs the AOF before it exits. Resolves once the process is gone. */
+  async shutdown(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    this.cli('shutdown');
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.shutdown().catch(() => this.proc?.kill('SIGKILL'));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private cli(...cmd: string[]) {
+    return spawnSync('redis-cli', ['-p', String(this.port), ...cmd], { encoding: 'utf8', timeout: 5_000 });
+  }
+}
+
+describe('Redis restart', () => {
+  let redis: PrivateRedis;
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    await useStack({ agents: 1, redisUrl: redis.url, apiEnv: { SWEEP_INTERVAL_MS: '300' } });
+  });
+  afterAll(async () => {
+    await stopStack();
+    await redis?.destroy();
+  });
+
+  it('Redis shut down and restarted (AOF) mid-run: the run ends in a definite, explained state and no sample is duplicated', async () => {
+    const requests = 60;
+    const run = await startRun('redis restart', { kind: 'concurrency', levels: [3], requests, warmup: { requests: 0 }, seed: 6 });
+    const lp = run.loadPoints[0]!.id;
+    // a live SSE client across the outage: the API's subscriber must come back for the stream to see the end
+    const streamed: RunStreamEvent[] = [];
+    const following = api.followRun(run.id, (e) => streamed.push(e));
+    await agentRunning(lp);
+    await waitFor('some samples stored', async () => (await storedSamples(lp)) >= 6, 30_000);
+    expect((await api.getRun(run.id)).status).toBe('running');
+    await redis.shutdown();
+    // the agent keeps measuring and buffers its events; the API's workers and subscriber retry their connections
+    await new Promise((r) => setTimeout(r, 2_500));
+    await redis.up();
+    const restartedAt = Date.now();
+
+    // bounded: the agent's buffered events flush within its ingest backoff (≤ 5 s) and the rest of the point is ~5 s
+    const done = await waitEnded(run.id, 60_000);
+    const endedWithinMs = Date.now() - restartedAt;
+    expect(endedWithinMs).toBeLessThan(60_000);
+    if (done.status === 'completed') {
+      expect(done.loadPoints[0]!.summary!.requests.succeeded).toBe(requests);
+      expect(await storedSamples(lp)).toBe(requests);
+    } else {
+      expect(done.status).toBe('failed');
+      expect(done.error ?? '').toMatch(/redis|connection/i);
+    }
+    const dup = await db.query<{ n: number; distinct: number }>(
+      `select count(*)::int as n, count(distinct ("shardIndex", attempt, idx))::int as distinct from "RequestSample" where "loadPointId" = $1`,
+      [lp],
+    );
+    expect(dup.rows[0]!.n).toBe(dup.rows[0]!.distinct);
+    expect(done.loadPoints[0]!.samplesStored).toBe(dup.rows[0]!.n);
+    // the stream ended by itself with the run's terminal status
+    await Promise.race([following, new Promise((_, reject) => setTimeout(() => reject(new Error('SSE stream did not end')), 10_000))]);
+    expect(streamed.at(-1)).toMatchObject({ type: 'run.status', status: done.status });
+    // the API is serving again and its agent is back in the registry
+    const agents = await api.listAgents();
+    expect(agents.items.some((a) => a.state !== 'offline')).toBe(true);
   });
 });

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AgentEvent, LoadPointFinishedEvent, LoadPointSummary, ProgressEvent, SampleBatchEvent } from '@inferbench/contracts';
 import { LoadPointAccumulator } from '@inferbench/metrics';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
-import { PrismaService } from '../../infra/prisma/prisma.service.js';
 import { RunEventsPublisher } from '../runs/run-events.publisher.js';
 import { RunLifecycleService, type PointSamplesPort, type ShardPart } from '../runs/run-lifecycle.service.js';
 import type { RunSpec } from '../runs/run-spec.js';
@@ -27,7 +26,6 @@ export class IngestService implements PointSamplesPort {
 
   constructor(
     @Inject(SamplesRepository) private readonly samples: SamplesRepository,
-    @Inject(PrismaService) private readonly prisma: PrismaService,
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
     @Inject(RunEventsPublisher) private readonly events: RunEventsPublisher,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -37,6 +35,8 @@ export class IngestService implements PointSamplesPort {
   }
 
   async handle(event: AgentEvent): Promise<void> {
+    // the hot path: the batch's transaction itself checks that the point exists in that run
+    if (event.type === 'sample.batch') return void (await this.storeBatch(event));
     const runId = await this.lifecycle.findPointRun(event.loadPointId);
     if (runId === null || runId !== event.runId) {
       this.logger.warn({ type: event.type, loadPointId: event.loadPointId, runId: event.runId }, 'dropping an event for an unknown load point');
@@ -46,26 +46,24 @@ export class IngestService implements PointSamplesPort {
   }
 
   /**
-   * Store one batch in one transaction: claim its id in the ledger; only when the claim is new, bulk-insert
-   * the samples and count them. A batch delivered twice is stored once.
+   * Store one batch in one transaction: claim its id in the ledger; only when the claim is new, COPY the samples
+   * in and count them. A batch delivered twice is stored once.
    * @returns whether the batch was new
    */
   async storeBatch(e: SampleBatchEvent): Promise<boolean> {
+    const key = { loadPointId: e.loadPointId, shardIndex: e.shardIndex, attempt: e.attempt ?? 0, batchSeq: e.batchSeq };
+    const result = await this.samples.storeBatchCopy(key, e.runId, e.samples);
+    if (result.status === 'unknown-point') {
+      this.logger.warn({ type: e.type, loadPointId: e.loadPointId, runId: e.runId }, 'dropping an event for an unknown load point');
+      return false;
+    }
     this.lifecycle.touch(e.loadPointId);
-    const stored = await this.prisma.transaction(async (tx) => {
-      const attempt = e.attempt ?? 0;
-      const key = { loadPointId: e.loadPointId, shardIndex: e.shardIndex, attempt, batchSeq: e.batchSeq };
-      if (!(await this.samples.claimBatch(key, e.samples.length, tx))) return null;
-      const n = await this.samples.insertSamples(e.loadPointId, e.shardIndex, attempt, e.samples, tx);
-      if (n > 0) await this.lifecycle.addStoredSamples(e.loadPointId, n, tx);
-      return n;
-    });
-    if (stored === null) {
+    if (result.status === 'duplicate') {
       this.logger.debug({ loadPointId: e.loadPointId, shard: e.shardIndex, batchSeq: e.batchSeq }, 'duplicate sample batch ignored');
       return false;
     }
     // batches may arrive after the shard's finished event
-    await this.lifecycle.tryFinalizePoint(e.loadPointId, this);
+    if (result.mayFinalize) await this.lifecycle.tryFinalizePoint(e.loadPointId, this);
     return true;
   }
 

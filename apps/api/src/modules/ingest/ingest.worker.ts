@@ -1,13 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Worker, type Job } from 'bullmq';
-import { AgentEventSchema, INGEST_QUEUE } from '@inferbench/contracts';
+import { INGEST_QUEUE } from '@inferbench/contracts';
 import { CONFIG, type AppConfig } from '../../config.js';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
+import { IngestEventSchema } from './ingest-event.schema.js';
 import { IngestService } from './ingest.service.js';
 
 /**
- * BullMQ consumer of the `ingest` queue. Never trusts Redis: every job is parsed with AgentEventSchema;
+ * BullMQ consumer of the `ingest` queue. Never trusts Redis: every job is parsed as an AgentEvent (IngestEventSchema:
+ * the contract's schema with a cheaper chunk-gap check);
  * an invalid one is logged and dropped (the job completes, so it is not retried). Handler errors (e.g. the
  * database is down) fail the job, and BullMQ retries it as the agent's job options allow.
  */
@@ -36,7 +38,7 @@ export class IngestWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Exposed for tests: process one job's data as the worker would. */
   async process(job: Pick<Job, 'id' | 'data'>): Promise<void> {
-    const parsed = AgentEventSchema.safeParse(job.data);
+    const parsed = IngestEventSchema.safeParse(job.data);
     if (!parsed.success) {
       this.logger.error({ jobId: job.id, issues: parsed.error.issues.slice(0, 5) }, 'dropping an ingest job that is not a valid AgentEvent');
       return;

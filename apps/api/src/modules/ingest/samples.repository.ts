@@ -1,5 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { RequestSample } from '@inferbench/contracts';
+import { CONFIG, type AppConfig } from '../../config.js';
+import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
 
 /** A stored sample with the shard (and the shard's execution attempt) it came from. */
@@ -79,10 +85,151 @@ const SAMPLE_COLUMNS = {
 
 const nul = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
+/** Identity of one sample batch in the idempotency ledger. */
+export interface BatchKey {
+  loadPointId: string;
+  shardIndex: number;
+  attempt: number;
+  batchSeq: number;
+}
+
+/** Column order of the COPY rows built by {@link toCopyText}. */
+const COPY_COLUMNS =
+  '"loadPointId", "shardIndex", "attempt", "idx", "warmup", "scheduledUs", "clientQueueUs", "sentUs", "firstChunkUs", "firstContentUs", ' +
+  '"endUs", "chunkGapsUs", "inputTokens", "outputTokens", "reasoningTokens", "tokenSource", "clientOutputTokens", "httpStatus", ' +
+  '"errorClass", "errorMessage"';
+
+/**
+ * A text value for COPY's text format: backslash, tab, newline and carriage return escaped; NUL removed (PostgreSQL
+ * text cannot hold it, and one bad byte in an error message must not make the whole batch unstorable).
+ */
+export function copyTextValue(v: string): string {
+  return /[\\\t\n\r\0]/.test(v)
+    ? v.replace(/\0/g, '').replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'))
+    : v;
+}
+
+const opt = (v: number | undefined): string => (v === undefined ? '\\N' : String(v));
+
+/**
+ * COPY text-format rows (tab-separated, `\N` for NULL, one line per sample) in {@link COPY_COLUMNS} order. Chunk gaps
+ * are an int4[] literal `{1,2,3}`: the samples were validated, so every gap is a non-negative integer.
+ */
+export function toCopyText(loadPointId: string, shardIndex: number, attempt: number, samples: readonly RequestSample[]): string {
+  const head = `${copyTextValue(loadPointId)}\t${shardIndex}\t${attempt}\t`;
+  const lines = new Array<string>(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
+    lines[i] =
+      `${head}${s.idx}\t${s.warmup ? 't' : 'f'}\t${opt(s.scheduledUs)}\t${opt(s.clientQueueUs)}\t${s.sentUs}\t${opt(s.firstChunkUs)}\t` +
+      `${opt(s.firstContentUs)}\t${s.endUs}\t{${s.chunkGapsUs.join(',')}}\t${s.inputTokens}\t${s.outputTokens}\t${s.reasoningTokens}\t` +
+      `${copyTextValue(s.tokenSource)}\t${opt(s.clientOutputTokens)}\t${s.httpStatus}\t` +
+      `${s.errorClass === undefined ? '\\N' : copyTextValue(s.errorClass)}\t${s.errorMessage === undefined ? '\\N' : copyTextValue(s.errorMessage)}\n`;
+  }
+  return lines.join('');
+}
+
+/**
+ * Count a batch's samples on its point, which must exist and belong to the event's run (no row: the batch is dropped).
+ * `mayFinalize`: the point has no summary yet and some shard has reported its end, so this batch may be the last one
+ * the point waited for; while no shard has finished, finalization is not even attempted (one query less per batch).
+ */
+const COUNT_STORED_SQL = `UPDATE "LoadPoint" SET "samplesStored" = "samplesStored" + $3 WHERE id = $1 AND "runId" = $2
+  RETURNING ("summary" IS NULL AND "shardState" <> '{}'::jsonb) AS "mayFinalize"`;
+
+/** What became of one sample batch. */
+export type StoreBatchResult =
+  | { status: 'stored'; count: number; mayFinalize: boolean }
+  | { status: 'duplicate' }
+  | { status: 'unknown-point' };
+
+/** PostgreSQL unique_violation: two batches of one shard attempt carried the same idx. */
+const UNIQUE_VIOLATION = '23505';
+
 /** The only code that touches the RequestSample and IngestBatch tables. */
 @Injectable()
-export class SamplesRepository {
-  constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
+export class SamplesRepository implements OnApplicationShutdown {
+  /**
+   * A plain pg pool for the ingest hot path: COPY is not available through Prisma. One connection per ingest job in
+   * flight (the worker's concurrency) plus one, so a COPY never waits for a connection.
+   */
+  private readonly ingestPool: pg.Pool;
+
+  constructor(
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(CONFIG) config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.ingestPool = new pg.Pool({ connectionString: config.db.url, max: config.ingest.concurrency + 1, idleTimeoutMillis: 30_000 });
+    // an idle client whose server went away emits 'error' on the pool; without a listener Node would crash
+    this.ingestPool.on('error', (err) => this.logger.warn({ err: err.message }, 'ingest pg pool: idle client error'));
+  }
+
+  /**
+   * Store one batch in ONE transaction on the ingest pool: claim its id in the ledger, COPY the samples into
+   * RequestSample (text format), add them to the point's `samplesStored`. Nothing is written when the batch was stored
+   * before (`duplicate`) or the point does not exist in that run (`unknown-point`). When the COPY hits an existing row (two batches of one shard attempt
+   * with a common idx, which a correct agent never sends) the transaction is rolled back and the batch is stored
+   * row by row with ON CONFLICT DO NOTHING instead, so such a batch still lands (minus the clashing rows).
+   */
+  async storeBatchCopy(key: BatchKey, runId: string, samples: readonly RequestSample[]): Promise<StoreBatchResult> {
+    const client = await this.ingestPool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      try {
+        const claimed = await client.query(
+          `INSERT INTO "IngestBatch" ("loadPointId", "shardIndex", "attempt", "batchSeq", "sampleCount")
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+          [key.loadPointId, key.shardIndex, key.attempt, key.batchSeq, samples.length],
+        );
+        if (claimed.rowCount !== 1) {
+          await client.query('ROLLBACK');
+          return { status: 'duplicate' };
+        }
+        if (samples.length) {
+          const copy = client.query(copyFrom(`COPY "RequestSample" (${COPY_COLUMNS}) FROM STDIN`));
+          await pipeline(Readable.from([toCopyText(key.loadPointId, key.shardIndex, key.attempt, samples)]), copy);
+        }
+        // last statement before COMMIT: the point's row lock is held only briefly by each concurrent batch
+        const point = await client.query<{ mayFinalize: boolean }>(COUNT_STORED_SQL, [key.loadPointId, runId, samples.length]);
+        if (point.rowCount !== 1) {
+          await client.query('ROLLBACK');
+          return { status: 'unknown-point' };
+        }
+        await client.query('COMMIT');
+        return { status: 'stored', count: samples.length, mayFinalize: point.rows[0]!.mayFinalize };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        this.logger.warn({ ...key }, 'sample batch repeats stored idx values; storing it row by row, skipping the clashes');
+        return await this.storeBatchRowwise(key, runId, samples);
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** The slower path of {@link storeBatchCopy}: ledger claim + unnest INSERT … ON CONFLICT DO NOTHING + count, one transaction. */
+  private async storeBatchRowwise(key: BatchKey, runId: string, samples: readonly RequestSample[]): Promise<StoreBatchResult> {
+    const unknown = new Error('unknown point');
+    try {
+      return await this.prisma.transaction(async (tx): Promise<StoreBatchResult> => {
+        if (!(await this.claimBatch(key, samples.length, tx))) return { status: 'duplicate' };
+        const n = await this.insertSamples(key.loadPointId, key.shardIndex, key.attempt, samples, tx);
+        const rows = await tx.$queryRawUnsafe<{ mayFinalize: boolean }[]>(COUNT_STORED_SQL, key.loadPointId, runId, n);
+        if (rows.length !== 1) throw unknown; // rolls the claim and the rows back
+        return { status: 'stored', count: n, mayFinalize: rows[0]!.mayFinalize };
+      });
+    } catch (err) {
+      if (err === unknown) return { status: 'unknown-point' };
+      throw err;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.ingestPool.end();
+  }
 
   /**
    * Claim a batch id in the idempotency ledger. Returns false when (loadPoint, shard, attempt, batchSeq) was
