@@ -128,7 +128,10 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
   await subscriber.subscribe(cancelChannel(prefix));
 
   const clock = new SystemClock();
-  let tokenizer: Promise<Tokenizer> | undefined;
+  // Built in the background from start-up (a BPE vocabulary costs tens of MB and up to a second or two), so
+  // the first job does not wait for it; a load failure surfaces on the first job that needs it.
+  let tokenizer: Promise<Tokenizer> | undefined = Promise.resolve().then(() => createTokenizer(config.tokenizer));
+  tokenizer.catch(() => undefined);
   const processor = new LoadPointProcessor({
     agentId,
     send: (event, jobId) => sink.send(event, jobId),
@@ -137,7 +140,6 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
     runLoadPoint: deps.runLoadPoint ?? runLoadPoint,
     createClient: (job) =>
       new OpenAiCompatibleClient({ clock, maxConnections: maxConnectionsFor(job), timeouts: config.timeouts }),
-    // loaded on first use: a BPE vocabulary costs tens of MB and some seconds to build
     getTokenizer: () => (tokenizer ??= Promise.resolve(createTokenizer(config.tokenizer))),
     clock,
     startTelemetry: createPointTelemetryStarter(config.telemetry, deps.telemetry),
