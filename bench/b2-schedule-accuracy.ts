@@ -103,7 +103,9 @@ async function measure(name: string, client: LlmClient, clock: Clock, baseUrl: s
       onSample: (s) => samples.push(s),
     },
   );
-  const measured = samples.filter((s) => !s.warmup && s.errorClass === undefined && s.scheduledUs !== undefined);
+  const measured = samples.filter(
+    (s) => !s.warmup && s.errorClass === undefined && s.scheduledUs !== undefined,
+  );
   const delaysMs = Float64Array.from(measured.map((s) => (s.sentUs - s.scheduledUs!) / 1000)).sort();
   const first = Math.min(...measured.map((s) => s.scheduledUs!));
   const last = Math.max(...measured.map((s) => s.scheduledUs!));
@@ -149,7 +151,13 @@ async function main(): Promise<void> {
         value: p99,
         target: `<= ${TARGET_P99_MS} ms`,
         met: p99 <= TARGET_P99_MS,
-        config: { ratePerSec: RATE, durationSec: DURATION_SEC, warmupSec: WARMUP_SEC, arrival: 'poisson', tokenizer: 'o200k_base' },
+        config: {
+          ratePerSec: RATE,
+          durationSec: DURATION_SEC,
+          warmupSec: WARMUP_SEC,
+          arrival: 'poisson',
+          tokenizer: 'o200k_base',
+        },
         runs: { http, noop },
         machine: {
           cpus: cpus().length,

@@ -38,12 +38,14 @@ const MEASURED_LOADS = 5;
 const SLO = { ttftMs: 300, tpotMs: 40, percentile: 99 };
 
 // playwright-core is a dependency of apps/web (the browser tests); resolve it from there
-const { chromium } = createRequire(path.join(REPO_ROOT, 'apps/web/package.json'))('playwright-core') as typeof import('../apps/web/node_modules/playwright-core/index.js');
+const { chromium } = createRequire(path.join(REPO_ROOT, 'apps/web/package.json'))(
+  'playwright-core',
+) as typeof import('../apps/web/node_modules/playwright-core/index.js');
 
 /** Samples of one load point: TTFT and TPOT grow with the level and drift a little per run. */
 function pointSamples(n: number, level: number, run: number, seed: number): RequestSample[] {
   let x = seed >>> 0;
-  const rnd = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const out: RequestSample[] = [];
   const ttftBaseUs = 40_000 + level * 1_500 + run * 800;
   const gapUs = 8_000 + level * 150 + run * 60;
@@ -52,7 +54,20 @@ function pointSamples(n: number, level: number, run: number, seed: number): Requ
     const first = sentUs + Math.round(ttftBaseUs * (0.7 + 0.6 * rnd()));
     const gaps = Array.from({ length: GAPS }, () => Math.round(gapUs * (0.8 + 0.4 * rnd())));
     const end = first + gaps.reduce((a, b) => a + b, 0);
-    out.push({ idx: i, warmup: false, sentUs, firstChunkUs: first, firstContentUs: first, endUs: end, chunkGapsUs: gaps, inputTokens: 256, outputTokens: GAPS + 1, reasoningTokens: 0, tokenSource: 'server', httpStatus: 200 });
+    out.push({
+      idx: i,
+      warmup: false,
+      sentUs,
+      firstChunkUs: first,
+      firstContentUs: first,
+      endUs: end,
+      chunkGapsUs: gaps,
+      inputTokens: 256,
+      outputTokens: GAPS + 1,
+      reasoningTokens: 0,
+      tokenSource: 'server',
+      httpStatus: 200,
+    });
   }
   return out;
 }
@@ -62,17 +77,29 @@ async function main(): Promise<void> {
   const db = await createTestDatabase();
   const redis = createTestRedis();
   const prisma = createPrismaClient({ url: db.url, poolSize: 4 });
-  const cleanups: (() => Promise<unknown>)[] = [() => db.drop(), () => redis.cleanup(), () => prisma.$disconnect()];
+  const cleanups: (() => Promise<unknown>)[] = [
+    () => db.drop(),
+    () => redis.cleanup(),
+    () => prisma.$disconnect(),
+  ];
   try {
     // seed
-    const target = await prisma.target.create({ data: { name: 'bench', baseUrl: 'http://127.0.0.1:9/v1', apiKind: 'chat', model: 'm' } });
+    const target = await prisma.target.create({
+      data: { name: 'bench', baseUrl: 'http://127.0.0.1:9/v1', apiKind: 'chat', model: 'm' },
+    });
     const exp = await prisma.experiment.create({
       data: {
         name: 'compare bench',
-        workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 256 }, outputTokens: { kind: 'fixed', value: GAPS + 1 } },
+        workload: {
+          kind: 'synthetic',
+          inputTokens: { kind: 'fixed', value: 256 },
+          outputTokens: { kind: 'fixed', value: GAPS + 1 },
+        },
         loadPlan: { kind: 'concurrency', levels: LEVELS, requests: SAMPLES_PER_RUN / LEVELS.length },
         slo: SLO,
-        variants: { create: [{ targetId: target.id, label: 'vllm-fp8', optimization: { features: {} }, params: {} }] },
+        variants: {
+          create: [{ targetId: target.id, label: 'vllm-fp8', optimization: { features: {} }, params: {} }],
+        },
       },
       include: { variants: true },
     });
@@ -82,7 +109,15 @@ async function main(): Promise<void> {
     for (let r = 0; r < RUNS; r++) {
       const created = new Date(Date.now() - (RUNS - r) * 3_600_000);
       const run = await prisma.run.create({
-        data: { experimentId: exp.id, status: 'completed', trigger: 'api', spec: { slo: SLO, variants: [{ id: variant.id, label: variant.label }] }, createdAt: created, startedAt: created, finishedAt: created },
+        data: {
+          experimentId: exp.id,
+          status: 'completed',
+          trigger: 'api',
+          spec: { slo: SLO, variants: [{ id: variant.id, label: variant.label }] },
+          createdAt: created,
+          startedAt: created,
+          finishedAt: created,
+        },
       });
       runIds.push(run.id);
       for (const [i, level] of LEVELS.entries()) {
@@ -115,20 +150,39 @@ async function main(): Promise<void> {
     const seedSec = (performance.now() - t0) / 1000;
 
     const api = await startApi(
-      loadConfig({ DATABASE_URL: db.url, DATABASE_POOL_SIZE: '5', REDIS_URL: redis.url, QUEUE_PREFIX: redis.prefix, API_HOST: '127.0.0.1', API_PORT: '0', SECRET_KEY: 'bb'.repeat(32), LOG_LEVEL: 'silent' }),
+      loadConfig({
+        DATABASE_URL: db.url,
+        DATABASE_POOL_SIZE: '5',
+        REDIS_URL: redis.url,
+        QUEUE_PREFIX: redis.prefix,
+        API_HOST: '127.0.0.1',
+        API_PORT: '0',
+        SECRET_KEY: 'bb'.repeat(32),
+        LOG_LEVEL: 'silent',
+      }),
     );
     cleanups.unshift(() => api.close());
     ensureBuilt();
     const web = await startWeb({ port: await freePort(), apiUrl: api.url });
     cleanups.unshift(() => web.stop());
-    const compareBytes = (await (await fetch(`${api.url}/compare?runs=${runIds.join(',')}&points=50`)).text()).length;
+    const compareBytes = (await (await fetch(`${api.url}/compare?runs=${runIds.join(',')}&points=50`)).text())
+      .length;
 
     const profile = await mkdtemp(path.join(os.tmpdir(), 'inferbench-bench-chromium-'));
     cleanups.push(() => rm(profile, { recursive: true, force: true }));
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
       viewport: { width: 1366, height: 900 },
     });
     cleanups.unshift(() => context.close());
@@ -141,8 +195,16 @@ async function main(): Promise<void> {
       await page.goto('about:blank');
       await page.goto(url, { waitUntil: 'commit' });
       await page.getByTestId('compare-table').first().waitFor({ timeout: 30_000 });
-      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="cdf-chart"] path.recharts-line-curve').length === n, RUNS, { timeout: 30_000, polling: 'raf' });
-      await page.getByTestId('pareto-chart').locator('.recharts-scatter-symbol').first().waitFor({ timeout: 30_000 });
+      await page.waitForFunction(
+        (n) => document.querySelectorAll('[data-testid="cdf-chart"] path.recharts-line-curve').length === n,
+        RUNS,
+        { timeout: 30_000, polling: 'raf' },
+      );
+      await page
+        .getByTestId('pareto-chart')
+        .locator('.recharts-scatter-symbol')
+        .first()
+        .waitFor({ timeout: 30_000 });
       const renderedMs = await page.evaluate(() => performance.now());
       await page.locator('#cmp-figure').selectOption('tpotMs');
       await page.locator('[data-testid="cdf-chart"][data-figure="tpotMs"]').waitFor({ timeout: 10_000 });
@@ -159,7 +221,8 @@ async function main(): Promise<void> {
     const rawSampleRequests = requested.filter((p) => /\/samples/.test(p));
     const result = {
       bench: 'compare-page',
-      figure: 'time from navigation start until the compare table and charts are rendered and a figure change re-renders the CDF chart (ms)',
+      figure:
+        'time from navigation start until the compare table and charts are rendered and a figure change re-renders the CDF chart (ms)',
       runs: RUNS,
       samplesPerRun: SAMPLES_PER_RUN,
       loadPointsPerRun: LEVELS.length,
@@ -173,7 +236,14 @@ async function main(): Promise<void> {
       targetMs: TARGET_MS,
       met: maxMs < TARGET_MS && rawSampleRequests.length === 0,
       seedSec: Math.round(seedSec * 10) / 10,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100), browser: 'Debian chromium (headless, --disable-gpu)', viewport: '1366x900' },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
+        browser: 'Debian chromium (headless, --disable-gpu)',
+        viewport: '1366x900',
+      },
     };
     console.log(JSON.stringify(result, null, 2));
   } finally {

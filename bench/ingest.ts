@@ -85,19 +85,35 @@ async function main(): Promise<void> {
   const queues: Queue[] = [];
   try {
     const post = (path: string, body: unknown) =>
-      fetch(`${api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${api.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const target = await json<{ id: string }>(
-      await post('/targets', { name: 'bench', baseUrl: 'http://127.0.0.1:9/v1', apiKind: 'chat', model: 'm', pool: 'bench-no-agent' }),
+      await post('/targets', {
+        name: 'bench',
+        baseUrl: 'http://127.0.0.1:9/v1',
+        apiKind: 'chat',
+        model: 'm',
+        pool: 'bench-no-agent',
+      }),
     );
     const exp = await json<{ id: string }>(
       await post('/experiments', {
         name: 'ingest bench',
-        workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 256 }, outputTokens: { kind: 'fixed', value: GAPS + 1 } },
+        workload: {
+          kind: 'synthetic',
+          inputTokens: { kind: 'fixed', value: 256 },
+          outputTokens: { kind: 'fixed', value: GAPS + 1 },
+        },
         loadPlan: { kind: 'concurrency', levels: [64], requests: 10_000_000, seed: 1 },
         variants: [{ targetId: target.id, label: 'v', params: { maxTokens: GAPS + 1 } }],
       }),
     );
-    const run = await json<{ id: string; loadPoints: { id: string }[] }>(await post(`/experiments/${exp.id}/runs`, {}));
+    const run = await json<{ id: string; loadPoints: { id: string }[] }>(
+      await post(`/experiments/${exp.id}/runs`, {}),
+    );
     const loadPointId = run.loadPoints[0]!.id;
 
     let stop = false;
@@ -139,7 +155,9 @@ async function main(): Promise<void> {
     });
 
     const stored = async (): Promise<number> => {
-      const r = await json<{ loadPoints: { samplesStored: number }[] }>(await fetch(`${api.url}/runs/${run.id}`));
+      const r = await json<{ loadPoints: { samplesStored: number }[] }>(
+        await fetch(`${api.url}/runs/${run.id}`),
+      );
       return r.loadPoints[0]!.samplesStored;
     };
     await new Promise((r) => setTimeout(r, WARMUP_SEC * 1000));
@@ -163,7 +181,11 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${JSON.stringify({
         benchmark: 'ingest',
-        figure: { samplesPerSec: Math.round(samplesPerSec), getRunP95Ms: Number(p95.toFixed(1)), getRunP50Ms: Number(percentile(latenciesMs, 50).toFixed(1)) },
+        figure: {
+          samplesPerSec: Math.round(samplesPerSec),
+          getRunP95Ms: Number(p95.toFixed(1)),
+          getRunP50Ms: Number(percentile(latenciesMs, 50).toFixed(1)),
+        },
         target: { samplesPerSec: TARGET_SAMPLES_PER_SEC, getRunP95Ms: TARGET_P95_MS },
         met: samplesPerSec >= TARGET_SAMPLES_PER_SEC && p95 < TARGET_P95_MS,
         details: {
@@ -176,7 +198,12 @@ async function main(): Promise<void> {
           getRunPolls: latenciesMs.length,
           note: 'API, producers and PostgreSQL share this machine',
         },
-        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
+        machine: {
+          cpus: os.cpus().length,
+          cpuModel: os.cpus()[0]?.model,
+          node: process.version,
+          loadavg: os.loadavg(),
+        },
       })}\n`,
     );
   } finally {

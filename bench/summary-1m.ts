@@ -30,7 +30,9 @@ const scratch: RequestSample = {
   tokenSource: 'server',
   httpStatus: 200,
 };
-const gapSets = Array.from({ length: 256 }, (_, k) => Array.from({ length: GAPS }, (_, g) => 5_000 + ((k * 7919 + g * 104_729) % 25_000)));
+const gapSets = Array.from({ length: 256 }, (_, k) =>
+  Array.from({ length: GAPS }, (_, g) => 5_000 + ((k * 7919 + g * 104_729) % 25_000)),
+);
 for (let s = 0; s < SHARDS; s++) {
   const acc = new LoadPointAccumulator({ slo });
   for (let i = s; i < N; i += SHARDS) {
@@ -70,8 +72,14 @@ process.stdout.write(
       timeSeriesSeconds: summary.timeSeries?.length ?? 0,
       shardStateBytes: shardStates.reduce((a, s) => a + s.length, 0),
       histogramsBytes: histograms.length,
-      measures: 'decode + exact merge of the shard accumulators, summary with time series, encode (what finalization does)',
+      measures:
+        'decode + exact merge of the shard accumulators, summary with time series, encode (what finalization does)',
     },
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      node: process.version,
+      loadavg: os.loadavg(),
+    },
   })}\n`,
 );

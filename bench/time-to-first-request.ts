@@ -22,7 +22,9 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"hi"}}]}\n\n');
-    res.write('data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":8,"completion_tokens":1}}\n\n');
+    res.write(
+      'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":8,"completion_tokens":1}}\n\n',
+    );
     res.end('data: [DONE]\n\n');
   });
 });
@@ -37,7 +39,11 @@ try {
   const target = await api.createTarget({ name: 'ttfr', baseUrl: targetUrl, model: 'm' });
   const exp = await api.createExperiment({
     name: 'time to first request',
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 8 }, outputTokens: { kind: 'fixed', value: 1 } },
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 8 },
+      outputTokens: { kind: 'fixed', value: 1 },
+    },
     loadPlan: { kind: 'concurrency', levels: [1], requests: 1 },
     variants: [{ targetId: target.id, label: 'v', params: { maxTokens: 1 } }],
   });
@@ -51,7 +57,8 @@ try {
       await new Promise((r) => setTimeout(r, 50));
       status = (await api.getRun(run.id)).status;
     }
-    if (status !== 'completed' || firstArrival === null) throw new Error(`run ${run.id} ended ${status}\n${stack.dumpLogs()}`);
+    if (status !== 'completed' || firstArrival === null)
+      throw new Error(`run ${run.id} ended ${status}\n${stack.dumpLogs()}`);
     // the first run warms the agent (tokenizer load, first connection) and is reported separately
     samplesMs.push((firstArrival as number) - t0);
   }
@@ -75,7 +82,13 @@ console.log(
     target: '< 500 ms',
     met: q(0.5) < 500,
     runs: warm.length,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: os.loadavg() },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      node: process.version,
+      loadavgBefore: loadBefore,
+      loadavgAfter: os.loadavg(),
+    },
   }),
 );
 process.exit(0);

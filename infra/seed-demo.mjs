@@ -35,20 +35,34 @@ if (!exp) {
       'The same simulated 8B model served in fp16 and with 4-bit AWQ weights. A short concurrency sweep shows ' +
       'how quantization changes TTFT, TPOT and throughput.',
     tags: ['demo', 'quantization'],
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 256 }, outputTokens: { kind: 'fixed', value: 64 } },
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 256 },
+      outputTokens: { kind: 'fixed', value: 64 },
+    },
     loadPlan: { kind: 'concurrency', levels: [1, 4, 8], requests: 24, warmup: { requests: 2 } },
     slo: { ttftMs: 500, tpotMs: 50, percentile: 99 },
     variants: [
       {
         targetId: fp16.id,
         label: 'fp16',
-        optimization: { engine: 'inferbench-sim', model: 'llama-3.1-8b (simulated)', precision: 'fp16', features: { continuousBatching: true } },
+        optimization: {
+          engine: 'inferbench-sim',
+          model: 'llama-3.1-8b (simulated)',
+          precision: 'fp16',
+          features: { continuousBatching: true },
+        },
         params: { maxTokens: 64, temperature: 0, ignoreEos: true },
       },
       {
         targetId: int4.id,
         label: 'int4-awq',
-        optimization: { engine: 'inferbench-sim', model: 'llama-3.1-8b (simulated)', precision: 'int4-awq', features: { continuousBatching: true } },
+        optimization: {
+          engine: 'inferbench-sim',
+          model: 'llama-3.1-8b (simulated)',
+          precision: 'int4-awq',
+          features: { continuousBatching: true },
+        },
         params: { maxTokens: 64, temperature: 0, ignoreEos: true },
       },
     ],

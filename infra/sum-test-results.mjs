@@ -4,7 +4,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const dir = process.argv[2];
-let passed = 0, failed = 0, skipped = 0, files = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0,
+  files = 0;
 for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
   const r = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
   files++;
@@ -13,7 +16,9 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
   failed += (r.numFailedTests ?? 0) || (r.success === false ? 1 : 0);
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   const fails = (r.testResults ?? []).flatMap((t) =>
-    (t.assertionResults ?? []).filter((a) => a.status === 'failed').map((a) => `${path.relative(process.cwd(), t.name)} > ${a.fullName}`),
+    (t.assertionResults ?? [])
+      .filter((a) => a.status === 'failed')
+      .map((a) => `${path.relative(process.cwd(), t.name)} > ${a.fullName}`),
   );
   for (const x of fails) console.log(`FAILED ${x}`);
 }

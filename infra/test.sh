@@ -19,8 +19,9 @@ export INFERBENCH_TEST_RESULTS="$results"
 
 log "typecheck"
 pnpm exec turbo run typecheck --output-logs=errors-only
-log "lint"
+log "lint and format"
 pnpm exec oxlint --deny-warnings
+pnpm exec prettier --check . --log-level warn
 
 log "building the dashboard for the browser tests"
 pnpm --filter @inferbench/web build >"$results/web-build.log" 2>&1 || { tail -40 "$results/web-build.log"; die "dashboard build failed"; }

@@ -46,7 +46,11 @@ function job(over: Partial<LoadPointJob> & Pick<LoadPointJob, 'runId' | 'loadPoi
     shard: { index: 0, count: 1 },
     target: { baseUrl: sim.url, apiKind: 'chat', model: 'sim-fp16', headers: {} },
     params: {},
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 32 }, outputTokens: { kind: 'fixed', value: 16 } },
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 32 },
+      outputTokens: { kind: 'fixed', value: 16 },
+    },
     load: { kind: 'concurrency', concurrency: 4 },
     limits: { maxDurationSec: 60 },
     seed: 7,
@@ -59,10 +63,16 @@ function eventsOf(loadPointId: string): AgentEvent[] {
   return events.filter((e) => e.loadPointId === loadPointId);
 }
 
-async function waitForFinished(loadPointId: string, timeoutMs = 25_000): Promise<Extract<AgentEvent, { type: 'loadpoint.finished' }>> {
+async function waitForFinished(
+  loadPointId: string,
+  timeoutMs = 25_000,
+): Promise<Extract<AgentEvent, { type: 'loadpoint.finished' }>> {
   let found: AgentEvent | undefined;
   await expect
-    .poll(() => (found = eventsOf(loadPointId).find((e) => e.type === 'loadpoint.finished')), { timeout: timeoutMs, interval: 50 })
+    .poll(() => (found = eventsOf(loadPointId).find((e) => e.type === 'loadpoint.finished')), {
+      timeout: timeoutMs,
+      interval: 50,
+    })
     .toBeDefined();
   return found as Extract<AgentEvent, { type: 'loadpoint.finished' }>;
 }
@@ -123,11 +133,20 @@ describe('agent', () => {
   it('runs a load point: started, batches holding every planned request, then finished with the batch count', async () => {
     const lp = 'lp-complete';
     // ignoreEos: the simulator then generates exactly max_tokens, so every sample must report 16 tokens
-    await loadQueue.add('loadpoint.execute', job({ runId: 'run-complete', loadPointId: lp, requests: 12, params: { ignoreEos: true } }), {
-      jobId: loadPointJobId(lp, 0),
-    });
+    await loadQueue.add(
+      'loadpoint.execute',
+      job({ runId: 'run-complete', loadPointId: lp, requests: 12, params: { ignoreEos: true } }),
+      {
+        jobId: loadPointJobId(lp, 0),
+      },
+    );
     const finished = await waitForFinished(lp);
-    expect(finished).toMatchObject({ status: 'completed', runId: 'run-complete', shardIndex: 0, agentId: agent.id });
+    expect(finished).toMatchObject({
+      status: 'completed',
+      runId: 'run-complete',
+      shardIndex: 0,
+      agentId: agent.id,
+    });
 
     const mine = eventsOf(lp);
     expect(mine[0]!.type).toBe('loadpoint.started');
@@ -171,15 +190,25 @@ describe('agent', () => {
         runId,
         loadPointId: lp,
         durationSec: 30,
-        workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 32 }, outputTokens: { kind: 'fixed', value: 2000 } },
+        workload: {
+          kind: 'synthetic',
+          inputTokens: { kind: 'fixed', value: 32 },
+          outputTokens: { kind: 'fixed', value: 2000 },
+        },
         params: { ignoreEos: true },
       }),
       { jobId: loadPointJobId(lp, 0) },
     );
-    await expect.poll(() => eventsOf(lp).some((e) => e.type === 'loadpoint.started'), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => eventsOf(lp).some((e) => e.type === 'loadpoint.started'), { timeout: 10_000 })
+      .toBe(true);
     // let requests get under way
     await expect
-      .poll(async () => AgentInfoSchema.parse(JSON.parse((await redis.get(agentKey(tr.prefix, agent.id)))!)).state, { timeout: 5_000 })
+      .poll(
+        async () =>
+          AgentInfoSchema.parse(JSON.parse((await redis.get(agentKey(tr.prefix, agent.id)))!)).state,
+        { timeout: 5_000 },
+      )
       .toBe('busy');
     await new Promise((r) => setTimeout(r, 500));
 
@@ -203,7 +232,9 @@ describe('agent', () => {
     const lp = 'lp-precancelled';
     const runId = 'run-precancelled';
     await redis.set(cancelKey(tr.prefix, runId), '1', 'EX', 60);
-    await loadQueue.add('loadpoint.execute', job({ runId, loadPointId: lp, requests: 5 }), { jobId: loadPointJobId(lp, 0) });
+    await loadQueue.add('loadpoint.execute', job({ runId, loadPointId: lp, requests: 5 }), {
+      jobId: loadPointJobId(lp, 0),
+    });
     const finished = await waitForFinished(lp);
     expect(finished).toMatchObject({ status: 'cancelled', batchCount: 0 });
     expect(eventsOf(lp).map((e) => e.type)).toEqual(['loadpoint.finished']);
@@ -211,8 +242,15 @@ describe('agent', () => {
 
   it('fails a malformed payload once (no retry) and reports why', async () => {
     const lp = 'lp-malformed';
-    const bad = { ...job({ runId: 'run-bad', loadPointId: lp, requests: 3 }), load: { kind: 'concurrency', concurrency: -1 } };
-    await loadQueue.add('loadpoint.execute', bad, { jobId: loadPointJobId(lp, 0), attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+    const bad = {
+      ...job({ runId: 'run-bad', loadPointId: lp, requests: 3 }),
+      load: { kind: 'concurrency', concurrency: -1 },
+    };
+    await loadQueue.add('loadpoint.execute', bad, {
+      jobId: loadPointJobId(lp, 0),
+      attempts: 3,
+      backoff: { type: 'fixed', delay: 10 },
+    });
     const finished = await waitForFinished(lp);
     expect(finished.status).toBe('failed');
     expect(finished.reason).toMatch(/malformed load point job: load\.concurrency/);
@@ -226,7 +264,12 @@ describe('agent', () => {
     const lp = 'lp-baddataset';
     await loadQueue.add(
       'loadpoint.execute',
-      job({ runId: 'run-bd', loadPointId: lp, requests: 3, workload: { kind: 'dataset', source: '/nonexistent/file.jsonl', format: 'prompts' } }),
+      job({
+        runId: 'run-bd',
+        loadPointId: lp,
+        requests: 3,
+        workload: { kind: 'dataset', source: '/nonexistent/file.jsonl', format: 'prompts' },
+      }),
       { jobId: loadPointJobId(lp, 0) },
     );
     const finished = await waitForFinished(lp);
@@ -238,7 +281,10 @@ describe('agent', () => {
 
 describe('agent shutdown', () => {
   it('stops taking jobs, removes its key, and a second agent with the same pool still works', async () => {
-    const second = await startAgent({ ...config, agent: { ...config.agent, id: `second-${tr.prefix}` } }, { listGpus: async () => [] });
+    const second = await startAgent(
+      { ...config, agent: { ...config.agent, id: `second-${tr.prefix}` } },
+      { listGpus: async () => [] },
+    );
     expect(await redis.exists(agentKey(tr.prefix, second.id))).toBe(1);
     await second.stop();
     expect(await redis.exists(agentKey(tr.prefix, second.id))).toBe(0);

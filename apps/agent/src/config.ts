@@ -17,7 +17,10 @@ const LabelsSchema = z
   .default('')
   .transform((s, ctx) => {
     const out: Record<string, string> = {};
-    for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const eq = part.indexOf('=');
       if (eq <= 0) {
         ctx.addIssue({ code: 'custom', message: `label "${part}" is not k=v` });

@@ -16,7 +16,13 @@ import {
   type AgentInfo,
   type LoadPointJob,
 } from '@inferbench/contracts';
-import { createTokenizer, OpenAiCompatibleClient, runLoadPoint, SystemClock, type Tokenizer } from '@inferbench/loadgen';
+import {
+  createTokenizer,
+  OpenAiCompatibleClient,
+  runLoadPoint,
+  SystemClock,
+  type Tokenizer,
+} from '@inferbench/loadgen';
 import { createLogger, type Logger } from './common/logger.js';
 import { loadConfig, type AgentConfig } from './config.js';
 import { Heartbeat } from './heartbeat/heartbeat.js';
@@ -27,7 +33,8 @@ import { CancelRegistry } from './worker/cancel-registry.js';
 import { LoadPointProcessor, MalformedJobError, type RunLoadPointFn } from './worker/load-point-processor.js';
 import { waitForCommonStart } from './worker/start-sync.js';
 
-const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
+  .version;
 
 /** Upper bound on HTTP connections for an open-loop level without `maxConcurrency`. */
 const OPEN_LOOP_MAX_CONNECTIONS = 1024;
@@ -86,9 +93,16 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
   const subscriber = new Redis(url, { maxRetriesPerRequest: null });
   const queueConn = new Redis(url, { maxRetriesPerRequest: null });
   const workerConn = new Redis(url, { maxRetriesPerRequest: null });
-  for (const [name, conn] of [['redis', redis], ['subscriber', subscriber], ['queue', queueConn], ['worker', workerConn]] as const) {
+  for (const [name, conn] of [
+    ['redis', redis],
+    ['subscriber', subscriber],
+    ['queue', queueConn],
+    ['worker', workerConn],
+  ] as const) {
     // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process
-    conn.on('error', (err: Error) => logger.debug('redis connection error', { conn: name, err: err.message }));
+    conn.on('error', (err: Error) =>
+      logger.debug('redis connection error', { conn: name, err: err.message }),
+    );
   }
 
   const facts = await collectHostFacts(deps.listGpus ?? listGpus);
@@ -101,7 +115,12 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
       pool: config.agent.pool,
       host: facts.host,
       version: AGENT_VERSION,
-      capabilities: { cpus: facts.cpus, memoryMb: facts.memoryMb, gpus: facts.gpus, labels: config.agent.labels },
+      capabilities: {
+        cpus: facts.cpus,
+        memoryMb: facts.memoryMb,
+        gpus: facts.gpus,
+        labels: config.agent.labels,
+      },
       state: running.size > 0 ? 'busy' : 'idle',
       currentJob: current.done ? null : current.value,
       startedAt,
@@ -130,7 +149,9 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
   const clock = new SystemClock();
   // Built in the background from start-up (a BPE vocabulary costs tens of MB and up to a second or two), so
   // the first job does not wait for it; a load failure surfaces on the first job that needs it.
-  let tokenizer: Promise<Tokenizer> | undefined = Promise.resolve().then(() => createTokenizer(config.tokenizer));
+  let tokenizer: Promise<Tokenizer> | undefined = Promise.resolve().then(() =>
+    createTokenizer(config.tokenizer),
+  );
   tokenizer.catch(() => undefined);
   const processor = new LoadPointProcessor({
     agentId,
@@ -139,15 +160,25 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
     isRunCancelled: async (runId) => (await redis.exists(cancelKey(prefix, runId))) > 0,
     runLoadPoint: deps.runLoadPoint ?? runLoadPoint,
     createClient: (job) =>
-      new OpenAiCompatibleClient({ clock, maxConnections: maxConnectionsFor(job), timeouts: config.timeouts }),
+      new OpenAiCompatibleClient({
+        clock,
+        maxConnections: maxConnectionsFor(job),
+        timeouts: config.timeouts,
+      }),
     getTokenizer: () => (tokenizer ??= Promise.resolve(createTokenizer(config.tokenizer))),
     clock,
     startTelemetry: createPointTelemetryStarter(config.telemetry, deps.telemetry),
-    waitForStart: (sync, shardIndex, signal) => waitForCommonStart(redis, sync, shardIndex, signal, { prefix }),
+    waitForStart: (sync, shardIndex, signal) =>
+      waitForCommonStart(redis, sync, shardIndex, signal, { prefix }),
     onJobState: (job, isRunning) => {
       const key = `${job.loadPointId}/${job.shard.index}`;
       if (isRunning) {
-        running.set(key, { runId: job.runId, loadPointId: job.loadPointId, shardIndex: job.shard.index, attempt: job.attempt ?? 0 });
+        running.set(key, {
+          runId: job.runId,
+          loadPointId: job.loadPointId,
+          shardIndex: job.shard.index,
+          attempt: job.attempt ?? 0,
+        });
       } else {
         running.delete(key);
       }
@@ -196,7 +227,9 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
       sink.close();
       await heartbeat.stop();
       await ingestQueue.close();
-      await Promise.all([redis, subscriber, queueConn, workerConn].map((c) => c.quit().catch(() => c.disconnect())));
+      await Promise.all(
+        [redis, subscriber, queueConn, workerConn].map((c) => c.quit().catch(() => c.disconnect())),
+      );
       logger.info('agent stopped');
     })());
 

@@ -36,10 +36,14 @@ beforeAll(async () => {
   sim = await startSim({ port: 0 });
   redis = new Redis(tr.url, { maxRetriesPerRequest: null });
   loadQueue = new Queue(loadQueueName('proc'), { connection: redis, prefix: tr.prefix });
-  ingestWorker = new Worker(INGEST_QUEUE, async (j: Job) => void events.push(AgentEventSchema.parse(j.data)), {
-    connection: new Redis(tr.url, { maxRetriesPerRequest: null }),
-    prefix: tr.prefix,
-  });
+  ingestWorker = new Worker(
+    INGEST_QUEUE,
+    async (j: Job) => void events.push(AgentEventSchema.parse(j.data)),
+    {
+      connection: new Redis(tr.url, { maxRetriesPerRequest: null }),
+      prefix: tr.prefix,
+    },
+  );
 });
 
 afterAll(async () => {
@@ -78,7 +82,11 @@ it('SIGTERM during a point: reports it failed (agent shut down), removes its key
     shard: { index: 0, count: 1 },
     target: { baseUrl: sim.url, apiKind: 'chat', model: 'sim-fp16', headers: {} },
     params: { ignoreEos: true },
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 16 }, outputTokens: { kind: 'fixed', value: 2000 } },
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 16 },
+      outputTokens: { kind: 'fixed', value: 2000 },
+    },
     load: { kind: 'concurrency', concurrency: 2 },
     durationSec: 60,
     limits: { maxDurationSec: 120 },

@@ -109,7 +109,11 @@ it('loses no sample and no batch across a Redis outage mid-point', async () => {
     shard: { index: 0, count: 1 },
     target: { baseUrl: sim.url, apiKind: 'chat', model: 'sim-fp16', headers: {} },
     params: { ignoreEos: true },
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 16 }, outputTokens: { kind: 'fixed', value: 24 } },
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 16 },
+      outputTokens: { kind: 'fixed', value: 24 },
+    },
     load: { kind: 'concurrency', concurrency: 6 },
     requests,
     limits: { maxDurationSec: 60 },
@@ -117,7 +121,9 @@ it('loses no sample and no batch across a Redis outage mid-point', async () => {
     batchSize: 4,
   };
   await loadQueue.add('loadpoint.execute', job, { jobId: loadPointJobId(lp, 0) });
-  await expect.poll(() => events.filter((e) => e.type === 'sample.batch').length, { timeout: 15_000, interval: 20 }).toBeGreaterThan(0);
+  await expect
+    .poll(() => events.filter((e) => e.type === 'sample.batch').length, { timeout: 15_000, interval: 20 })
+    .toBeGreaterThan(0);
 
   await proxy.cut();
   const batchesAtCut = events.filter((e) => e.type === 'sample.batch').length;
@@ -126,7 +132,9 @@ it('loses no sample and no batch across a Redis outage mid-point', async () => {
   expect(events.filter((e) => e.type === 'sample.batch').length).toBe(batchesAtCut);
   await proxy.listen();
 
-  await expect.poll(() => events.some((e) => e.type === 'loadpoint.finished'), { timeout: 25_000, interval: 50 }).toBe(true);
+  await expect
+    .poll(() => events.some((e) => e.type === 'loadpoint.finished'), { timeout: 25_000, interval: 50 })
+    .toBe(true);
   const finished = events.find((e) => e.type === 'loadpoint.finished')!;
   const batches = events.filter((e) => e.type === 'sample.batch');
   expect(finished).toMatchObject({ status: 'completed' });

@@ -43,16 +43,31 @@ const pool = `t${randomBytes(3).toString('hex')}`;
 const gpuPool = `${pool}-gpu`;
 
 /** Whether this host has nvidia-smi on PATH (then the GPU part is expected to be available). */
-const hasNvidiaSmi = (process.env.PATH ?? '').split(path.delimiter).some((d) => d && existsSync(path.join(d, 'nvidia-smi')));
+const hasNvidiaSmi = (process.env.PATH ?? '')
+  .split(path.delimiter)
+  .some((d) => d && existsSync(path.join(d, 'nvidia-smi')));
 
-function job(over: Partial<LoadPointJob> & Pick<LoadPointJob, 'runId' | 'loadPointId'>, metricsUrl?: string): LoadPointJob {
+function job(
+  over: Partial<LoadPointJob> & Pick<LoadPointJob, 'runId' | 'loadPointId'>,
+  metricsUrl?: string,
+): LoadPointJob {
   return {
     v: 1,
     shard: { index: 0, count: 1 },
-    target: { baseUrl: sim.url, apiKind: 'chat', model: MODEL, headers: {}, ...(metricsUrl ? { metricsUrl } : {}) },
+    target: {
+      baseUrl: sim.url,
+      apiKind: 'chat',
+      model: MODEL,
+      headers: {},
+      ...(metricsUrl ? { metricsUrl } : {}),
+    },
     // ignoreEos: the simulator generates exactly max_tokens, so the token totals are known in advance
     params: { ignoreEos: true },
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 64 }, outputTokens: { kind: 'fixed', value: 32 } },
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 64 },
+      outputTokens: { kind: 'fixed', value: 32 },
+    },
     load: { kind: 'concurrency', concurrency: 4 },
     limits: { maxDurationSec: 60 },
     seed: 11,
@@ -61,17 +76,25 @@ function job(over: Partial<LoadPointJob> & Pick<LoadPointJob, 'runId' | 'loadPoi
   };
 }
 
-async function runPoint(queuePool: string, j: LoadPointJob): Promise<{ finished: Extract<AgentEvent, { type: 'loadpoint.finished' }>; samples: RequestSample[] }> {
+async function runPoint(
+  queuePool: string,
+  j: LoadPointJob,
+): Promise<{ finished: Extract<AgentEvent, { type: 'loadpoint.finished' }>; samples: RequestSample[] }> {
   const queue = queues.find((q) => q.name === loadQueueName(queuePool))!;
   await queue.add('loadpoint.execute', j, { jobId: loadPointJobId(j.loadPointId, 0) });
   let found: AgentEvent | undefined;
   await expect
-    .poll(() => (found = events.find((e) => e.loadPointId === j.loadPointId && e.type === 'loadpoint.finished')), {
-      timeout: 25_000,
-      interval: 50,
-    })
+    .poll(
+      () => (found = events.find((e) => e.loadPointId === j.loadPointId && e.type === 'loadpoint.finished')),
+      {
+        timeout: 25_000,
+        interval: 50,
+      },
+    )
     .toBeDefined();
-  const samples = events.filter((e) => e.loadPointId === j.loadPointId).flatMap((e) => (e.type === 'sample.batch' ? e.samples : []));
+  const samples = events
+    .filter((e) => e.loadPointId === j.loadPointId)
+    .flatMap((e) => (e.type === 'sample.batch' ? e.samples : []));
   return { finished: found as Extract<AgentEvent, { type: 'loadpoint.finished' }>, samples };
 }
 
@@ -91,7 +114,8 @@ beforeAll(async () => {
   });
   redis = new Redis(tr.url, { maxRetriesPerRequest: null });
   ingestRedis = new Redis(tr.url, { maxRetriesPerRequest: null });
-  for (const p of [pool, gpuPool]) queues.push(new Queue(loadQueueName(p), { connection: redis, prefix: tr.prefix }));
+  for (const p of [pool, gpuPool])
+    queues.push(new Queue(loadQueueName(p), { connection: redis, prefix: tr.prefix }));
   ingestWorker = new Worker(
     INGEST_QUEUE,
     async (j: Job) => {
@@ -103,11 +127,16 @@ beforeAll(async () => {
   );
   agents.push(await startAgent(config, { listGpus: async () => [] }));
   // one GPU at a constant 300 W: the energy is 300 W × the sampled window
-  const fakeSmi = async () => ({ stdout: '0, GPU-0000, NVIDIA H100 80GB HBM3, 90, 70000, 81559, 300.00, 1980, 70\n' });
+  const fakeSmi = async () => ({
+    stdout: '0, GPU-0000, NVIDIA H100 80GB HBM3, 90, 70000, 81559, 300.00, 1980, 70\n',
+  });
   agents.push(
     await startAgent(
       { ...config, agent: { ...config.agent, id: `gpu-agent-${tr.prefix}`, pool: gpuPool } },
-      { listGpus: async () => [], telemetry: { createGpuSampler: (o) => createGpuSampler({ ...o, exec: fakeSmi }) } },
+      {
+        listGpus: async () => [],
+        telemetry: { createGpuSampler: (o) => createGpuSampler({ ...o, exec: fakeSmi }) },
+      },
     ),
   );
 });
@@ -125,7 +154,10 @@ afterAll(async () => {
 describe('agent telemetry', () => {
   it('puts the simulator’s server telemetry and the GPU result into loadpoint.finished', async () => {
     const before = sim.stats().models[MODEL]!;
-    const { finished, samples } = await runPoint(pool, job({ runId: 'run-tel', loadPointId: 'lp-tel', requests: 16 }, `${sim.url}/metrics`));
+    const { finished, samples } = await runPoint(
+      pool,
+      job({ runId: 'run-tel', loadPointId: 'lp-tel', requests: 16 }, `${sim.url}/metrics`),
+    );
     const after = sim.stats().models[MODEL]!;
     expect(invalidEvents).toEqual([]);
     expect(finished.status).toBe('completed');
@@ -135,7 +167,13 @@ describe('agent telemetry', () => {
 
     const server = finished.telemetry?.server;
     expect(server).toBeDefined();
-    expect(server).toMatchObject({ available: true, engine: 'vllm', url: `${sim.url}/metrics`, scrapeErrors: 0, counterResets: 0 });
+    expect(server).toMatchObject({
+      available: true,
+      engine: 'vllm',
+      url: `${sim.url}/metrics`,
+      scrapeErrors: 0,
+      counterResets: 0,
+    });
     // the scrape window covers the whole point, so the server counted exactly the tokens the client saw
     expect(server!.deltas.generationTokens).toBe(outputTokens);
     expect(server!.deltas.generationTokens).toBe(after.generationTokens - before.generationTokens);
@@ -166,7 +204,12 @@ describe('agent telemetry', () => {
     if (hasNvidiaSmi) {
       expect(gpu!.available).toBe(true);
     } else {
-      expect(gpu).toMatchObject({ available: false, reason: 'nvidia-smi not found', energyMethod: 'none', gpus: [] });
+      expect(gpu).toMatchObject({
+        available: false,
+        reason: 'nvidia-smi not found',
+        energyMethod: 'none',
+        gpus: [],
+      });
       expect(gpu!.energyPerOutputTokenJ).toBeUndefined();
     }
   });
@@ -181,7 +224,10 @@ describe('agent telemetry', () => {
     const t0 = Date.now();
     const { finished, samples } = await runPoint(
       pool,
-      job({ runId: 'run-refused', loadPointId: 'lp-refused', requests: 8 }, `http://127.0.0.1:${port}/metrics`),
+      job(
+        { runId: 'run-refused', loadPointId: 'lp-refused', requests: 8 },
+        `http://127.0.0.1:${port}/metrics`,
+      ),
     );
     expect(finished.status).toBe('completed');
     expect(samples).toHaveLength(8);
@@ -196,7 +242,10 @@ describe('agent telemetry', () => {
   });
 
   it('omits server telemetry for a target without metricsUrl and skips GPUs when the job says so', async () => {
-    const { finished } = await runPoint(pool, job({ runId: 'run-none', loadPointId: 'lp-none', requests: 2, telemetry: { gpu: false } }));
+    const { finished } = await runPoint(
+      pool,
+      job({ runId: 'run-none', loadPointId: 'lp-none', requests: 2, telemetry: { gpu: false } }),
+    );
     expect(finished.status).toBe('completed');
     expect(finished.telemetry).toEqual({});
   });
@@ -211,7 +260,12 @@ describe('agent telemetry', () => {
     expect(measured).toHaveLength(8);
     expect(samples.length).toBeGreaterThan(measured.length);
     const gpu = finished.telemetry!.gpu!;
-    expect(gpu).toMatchObject({ available: true, source: 'nvidia-smi', energyMethod: 'trapezoid', sampleErrors: 0 });
+    expect(gpu).toMatchObject({
+      available: true,
+      source: 'nvidia-smi',
+      energyMethod: 'trapezoid',
+      sampleErrors: 0,
+    });
     expect(gpu.gpus[0]!.powerWMean).toBe(300);
     expect(gpu.samples).toBeGreaterThanOrEqual(3);
     expect(gpu.energyJ).toBeGreaterThan(0);

@@ -23,7 +23,10 @@ const BODY_LIMIT_BYTES = 64 * 1024 * 1024;
  * `app.listen(port, host)` (or {@link startApi}). Background work (ingest worker, sweeper, agent scan)
  * starts when the app initializes and stops on `app.close()`.
  */
-export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig,
+  opts: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   if (config.secrets.isDevelopmentKey) {
     logger.warn(

@@ -16,7 +16,16 @@ import {
   type Run,
 } from '@inferbench/contracts';
 import { LoadPointAccumulator } from '@inferbench/metrics';
-import { announceAgent, experimentBody, makeSamples, sendEvents, startTestApi, targetBody, waitFor, type TestApi } from './helpers.js';
+import {
+  announceAgent,
+  experimentBody,
+  makeSamples,
+  sendEvents,
+  startTestApi,
+  targetBody,
+  waitFor,
+  type TestApi,
+} from './helpers.js';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -38,7 +47,9 @@ async function takeJobs(pool: string, loadPointId: string, n: number): Promise<L
     return mine.length >= n ? mine : null;
   });
   for (const j of jobs) await t.queue(loadQueueName(pool)).remove(j.id);
-  return jobs.map((j) => j.data).sort((a, b) => a.shard.index - b.shard.index || (a.attempt ?? 0) - (b.attempt ?? 0));
+  return jobs
+    .map((j) => j.data)
+    .sort((a, b) => a.shard.index - b.shard.index || (a.attempt ?? 0) - (b.attempt ?? 0));
 }
 
 const ev = (job: LoadPointJob, agentId: string) => ({
@@ -53,23 +64,51 @@ const ev = (job: LoadPointJob, agentId: string) => ({
 
 /** Shifted copies of the helper samples so two shards do not look identical. */
 function shardSamples(n: number, shiftUs: number): RequestSample[] {
-  return makeSamples(n).map((s) => ({ ...s, sentUs: s.sentUs + shiftUs, firstChunkUs: s.firstChunkUs! + shiftUs * 2, endUs: s.endUs + shiftUs * 3 }));
+  return makeSamples(n).map((s) => ({
+    ...s,
+    sentUs: s.sentUs + shiftUs,
+    firstChunkUs: s.firstChunkUs! + shiftUs * 2,
+    endUs: s.endUs + shiftUs * 3,
+  }));
 }
 
-function finished(job: LoadPointJob, agentId: string, batchCount: number, extra: Partial<Extract<AgentEvent, { type: 'loadpoint.finished' }>> = {}): AgentEvent {
-  return { ...ev(job, agentId), type: 'loadpoint.finished', status: 'completed', batchCount, warnings: [], ...extra };
+function finished(
+  job: LoadPointJob,
+  agentId: string,
+  batchCount: number,
+  extra: Partial<Extract<AgentEvent, { type: 'loadpoint.finished' }>> = {},
+): AgentEvent {
+  return {
+    ...ev(job, agentId),
+    type: 'loadpoint.finished',
+    status: 'completed',
+    batchCount,
+    warnings: [],
+    ...extra,
+  };
 }
 
-async function runWhere(id: string, pred: (r: Run) => boolean, what: string, timeoutMs = 15_000): Promise<Run> {
-  return waitFor(what, async () => {
-    const r = await t.client.getRun(id);
-    return pred(r) ? r : null;
-  }, timeoutMs);
+async function runWhere(
+  id: string,
+  pred: (r: Run) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<Run> {
+  return waitFor(
+    what,
+    async () => {
+      const r = await t.client.getRun(id);
+      return pred(r) ? r : null;
+    },
+    timeoutMs,
+  );
 }
 
 async function startRun(pool: string, name: string, loadPlan: Record<string, unknown>): Promise<Run> {
   const target = await t.client.createTarget(targetBody(`${name}-target`, { pool }));
-  const exp = await t.client.createExperiment(experimentBody([target.id], { name, loadPlan: loadPlan as never }));
+  const exp = await t.client.createExperiment(
+    experimentBody([target.id], { name, loadPlan: loadPlan as never }),
+  );
   return t.client.startRun(exp.id);
 }
 
@@ -82,7 +121,12 @@ async function announceBusy(id: string, pool: string, job: LoadPointJob, ttlSec:
     version: '0.0.0-test',
     capabilities: { cpus: 2, memoryMb: 1024, gpus: [], labels: {} },
     state: 'busy',
-    currentJob: { runId: job.runId, loadPointId: job.loadPointId, shardIndex: job.shard.index, attempt: job.attempt ?? 0 },
+    currentJob: {
+      runId: job.runId,
+      loadPointId: job.loadPointId,
+      shardIndex: job.shard.index,
+      attempt: job.attempt ?? 0,
+    },
     startedAt: Date.now() - 1000,
     heartbeatAt: Date.now(),
   };
@@ -93,7 +137,13 @@ describe('sharded load points', () => {
   it("splits a point into N jobs with a common start, merges the shards' accumulators exactly and lists shard health", async () => {
     await announceAgent(t, 'shard-a', 'pool-shards');
     await announceAgent(t, 'shard-b', 'pool-shards');
-    const run = await startRun('pool-shards', 'shards', { kind: 'rate', levels: [4], requests: 20, seed: 1, shards: 2 });
+    const run = await startRun('pool-shards', 'shards', {
+      kind: 'rate',
+      levels: [4],
+      requests: 20,
+      seed: 1,
+      shards: 2,
+    });
     const lp = run.loadPoints[0]!;
     expect(lp.shards).toBe(2);
     const jobs = await takeJobs('pool-shards', lp.id, 2);
@@ -122,22 +172,50 @@ describe('sharded load points', () => {
     const done = await runWhere(run.id, (r) => r.status === 'completed', 'sharded run completed');
     const point = done.loadPoints[0]!;
     // the merge of the two shards equals one accumulator over every sample
-    const expected = new LoadPointAccumulator().addAll([...samples[0]!, ...samples[1]!]).summary({ warnings: [], includeTimeSeries: true });
+    const expected = new LoadPointAccumulator()
+      .addAll([...samples[0]!, ...samples[1]!])
+      .summary({ warnings: [], includeTimeSeries: true });
     expect(point.summary).toEqual(expected);
     expect(point.startSkewMs).toBe(7);
     expect(point.shardHealth).toEqual([
-      { index: 0, attempt: 0, agentId: 'shard-a', status: 'completed', errors: 0, scheduleDelayP99Ms: 1.5, startedAtEpochMs: startAt, reason: null },
-      { index: 1, attempt: 0, agentId: 'shard-b', status: 'completed', errors: 0, scheduleDelayP99Ms: 2.5, startedAtEpochMs: startAt + 7, reason: null },
+      {
+        index: 0,
+        attempt: 0,
+        agentId: 'shard-a',
+        status: 'completed',
+        errors: 0,
+        scheduleDelayP99Ms: 1.5,
+        startedAtEpochMs: startAt,
+        reason: null,
+      },
+      {
+        index: 1,
+        attempt: 0,
+        agentId: 'shard-b',
+        status: 'completed',
+        errors: 0,
+        scheduleDelayP99Ms: 2.5,
+        startedAtEpochMs: startAt + 7,
+        reason: null,
+      },
     ]);
     const row = await t.prisma.loadPoint.findUniqueOrThrow({ where: { id: lp.id } });
-    expect(LoadPointAccumulator.decode(row.histograms!).summary({ includeTimeSeries: true })).toEqual(expected);
+    expect(LoadPointAccumulator.decode(row.histograms!).summary({ includeTimeSeries: true })).toEqual(
+      expected,
+    );
     // the shards' accumulators are dropped from the row once merged
     expect(JSON.stringify(row.shardState)).not.toContain('"accumulator"');
   });
 
   it("summarizes a shard that sent no accumulator from its stored samples; shards: 'all' uses every live agent of the pool", async () => {
     for (const id of ['all-a', 'all-b', 'all-c']) await announceAgent(t, id, 'pool-all');
-    const run = await startRun('pool-all', 'all', { kind: 'concurrency', levels: [3], requests: 9, seed: 1, shards: 'all' });
+    const run = await startRun('pool-all', 'all', {
+      kind: 'concurrency',
+      levels: [3],
+      requests: 9,
+      seed: 1,
+      shards: 'all',
+    });
     const lp = run.loadPoints[0]!;
     expect(lp.shards).toBe(3);
     const jobs = await takeJobs('pool-all', lp.id, 3);
@@ -150,7 +228,9 @@ describe('sharded load points', () => {
       ]);
     }
     const done = await runWhere(run.id, (r) => r.status === 'completed', 'run completed');
-    expect(done.loadPoints[0]!.summary).toEqual(new LoadPointAccumulator().addAll(samples.flat()).summary({ warnings: [], includeTimeSeries: true }));
+    expect(done.loadPoints[0]!.summary).toEqual(
+      new LoadPointAccumulator().addAll(samples.flat()).summary({ warnings: [], includeTimeSeries: true }),
+    );
     expect(done.loadPoints[0]!.startSkewMs).toBeNull();
   });
 });
@@ -158,7 +238,12 @@ describe('sharded load points', () => {
 describe('agent loss', () => {
   it('retries the shard of an agent whose heartbeat expired as attempt + 1; the dead attempt stays stored but does not count', async () => {
     await announceAgent(t, 'loss-spare', 'pool-loss');
-    const run = await startRun('pool-loss', 'loss', { kind: 'concurrency', levels: [1], requests: 6, seed: 1 });
+    const run = await startRun('pool-loss', 'loss', {
+      kind: 'concurrency',
+      levels: [1],
+      requests: 6,
+      seed: 1,
+    });
     const lp = run.loadPoints[0]!;
     const [job0] = await takeJobs('pool-loss', lp.id, 1);
     expect(job0!.attempt).toBe(0);
@@ -168,11 +253,15 @@ describe('agent loss', () => {
       { ...ev(job0!, 'loss-victim'), type: 'sample.batch', batchSeq: 0, samples: makeSamples(4) },
     ]);
     // the key expires after 1 s; the sweeper re-enqueues the shard as attempt 1, under its own job id
-    await waitFor('retry job', async () => (await waitingJobs('pool-loss')).some((j) => j.id === loadPointJobId(lp.id, 0, 1)));
+    await waitFor('retry job', async () =>
+      (await waitingJobs('pool-loss')).some((j) => j.id === loadPointJobId(lp.id, 0, 1)),
+    );
     const [job1] = await takeJobs('pool-loss', lp.id, 1);
     expect(job1).toMatchObject({ attempt: 1, shard: { index: 0, count: 1 } });
     expect(job1!.startSync).toBeUndefined();
-    expect((await t.prisma.loadPoint.findUniqueOrThrow({ where: { id: lp.id } })).shardAttempts).toEqual({ '0': 1 });
+    expect((await t.prisma.loadPoint.findUniqueOrThrow({ where: { id: lp.id } })).shardAttempts).toEqual({
+      '0': 1,
+    });
 
     // a late end of the dead attempt is ignored; the new attempt's samples count
     await sendEvents(t, [finished(job0!, 'loss-victim', 1)]);
@@ -185,8 +274,14 @@ describe('agent loss', () => {
     const done = await runWhere(run.id, (r) => r.status === 'completed', 'retried run completed');
     const point = done.loadPoints[0]!;
     expect(point.summary!.requests.succeeded).toBe(6);
-    expect(point.shardHealth).toMatchObject([{ index: 0, attempt: 1, agentId: 'loss-spare', status: 'completed' }]);
-    const byAttempt = await t.prisma.requestSample.groupBy({ by: ['attempt'], where: { loadPointId: lp.id }, _count: { _all: true } });
+    expect(point.shardHealth).toMatchObject([
+      { index: 0, attempt: 1, agentId: 'loss-spare', status: 'completed' },
+    ]);
+    const byAttempt = await t.prisma.requestSample.groupBy({
+      by: ['attempt'],
+      where: { loadPointId: lp.id },
+      _count: { _all: true },
+    });
     expect(Object.fromEntries(byAttempt.map((r) => [r.attempt, r._count._all]))).toEqual({ 0: 4, 1: 6 });
     // the lost job is handled once: the agent row no longer names it
     expect((await t.prisma.agent.findUniqueOrThrow({ where: { id: 'loss-victim' } })).currentJob).toBeNull();
@@ -194,7 +289,13 @@ describe('agent loss', () => {
 
   it("with onAgentLoss 'fail' fails the point naming the agent and the shard, keeping what it stored", async () => {
     await announceAgent(t, 'fail-spare', 'pool-fail');
-    const run = await startRun('pool-fail', 'fail', { kind: 'concurrency', levels: [1], requests: 6, seed: 1, onAgentLoss: 'fail' });
+    const run = await startRun('pool-fail', 'fail', {
+      kind: 'concurrency',
+      levels: [1],
+      requests: 6,
+      seed: 1,
+      onAgentLoss: 'fail',
+    });
     const lp = run.loadPoints[0]!;
     const [job0] = await takeJobs('pool-fail', lp.id, 1);
     await announceBusy('fail-victim', 'pool-fail', job0!, 1);

@@ -93,7 +93,11 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
 }
 
 /** Poll `check` until it returns a truthy value (no fixed sleeps); fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
@@ -112,12 +116,19 @@ export function targetBody(name: string, extra: Record<string, unknown> = {}) {
   return { name, baseUrl: 'http://127.0.0.1:9/v1', apiKind: 'chat' as const, model: 'm1', ...extra };
 }
 
-export function experimentBody(targetIds: string[], extra: Partial<z.input<typeof CreateExperimentRequestSchema>> = {}): CreateExperimentRequest {
+export function experimentBody(
+  targetIds: string[],
+  extra: Partial<z.input<typeof CreateExperimentRequestSchema>> = {},
+): CreateExperimentRequest {
   return {
     name: 'exp',
     description: 'test experiment',
     tags: ['t1'],
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 32 }, outputTokens: { kind: 'fixed', value: 8 } },
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 32 },
+      outputTokens: { kind: 'fixed', value: 8 },
+    },
     loadPlan: { kind: 'concurrency', levels: [1, 4], requests: 10, seed: 7 },
     variants: targetIds.map((targetId, i) => ({
       targetId,
@@ -165,14 +176,24 @@ const base = (job: Pick<LoadPointJob, 'runId' | 'loadPointId' | 'shard'>, agentI
 /** Agent events for one job, as a real agent would send them. */
 export const agentEvents = {
   started: (job: LoadPointJob): AgentEvent => ({ ...base(job), type: 'loadpoint.started' }),
-  batch: (job: LoadPointJob, batchSeq: number, samples: RequestSample[]): AgentEvent => ({ ...base(job), type: 'sample.batch', batchSeq, samples }),
+  batch: (job: LoadPointJob, batchSeq: number, samples: RequestSample[]): AgentEvent => ({
+    ...base(job),
+    type: 'sample.batch',
+    batchSeq,
+    samples,
+  }),
   progress: (job: LoadPointJob, done: number): AgentEvent => ({
     ...base(job),
     type: 'loadpoint.progress',
     window: { tSec: 0, completed: done, errors: 0, outputTokens: done * 8 },
     totals: { done, errors: 0, elapsedSec: 1 },
   }),
-  finished: (job: LoadPointJob, batchCount: number, status: 'completed' | 'failed' | 'cancelled' = 'completed', reason?: string): AgentEvent => ({
+  finished: (
+    job: LoadPointJob,
+    batchCount: number,
+    status: 'completed' | 'failed' | 'cancelled' = 'completed',
+    reason?: string,
+  ): AgentEvent => ({
     ...base(job),
     type: 'loadpoint.finished',
     status,
@@ -188,7 +209,12 @@ export async function sendEvents(t: TestApi, events: AgentEvent[]): Promise<void
 }
 
 /** Keep an agent heartbeat key alive under the test prefix (as apps/agent does). */
-export async function announceAgent(t: TestApi, id: string, pool = 'default', state: AgentInfo['state'] = 'idle'): Promise<AgentInfo> {
+export async function announceAgent(
+  t: TestApi,
+  id: string,
+  pool = 'default',
+  state: AgentInfo['state'] = 'idle',
+): Promise<AgentInfo> {
   const info: AgentInfo = {
     id,
     pool,
@@ -210,7 +236,13 @@ export async function announceAgent(t: TestApi, id: string, pool = 'default', st
  */
 export function startFakeAgent(
   t: TestApi,
-  opts: { pool?: string; samplesPerPoint?: number; batchSize?: number; concurrency?: number; onJob?: (job: LoadPointJob) => Promise<void> } = {},
+  opts: {
+    pool?: string;
+    samplesPerPoint?: number;
+    batchSize?: number;
+    concurrency?: number;
+    onJob?: (job: LoadPointJob) => Promise<void>;
+  } = {},
 ): { worker: Worker; jobs: LoadPointJob[]; close(): Promise<void> } {
   const jobs: LoadPointJob[] = [];
   const connection = new Redis(t.testRedis.url, { maxRetriesPerRequest: null });
@@ -224,7 +256,8 @@ export function startFakeAgent(
       const size = opts.batchSize ?? 5;
       const events: AgentEvent[] = [agentEvents.started(data)];
       let seq = 0;
-      for (let i = 0; i < n; i += size) events.push(agentEvents.batch(data, seq++, makeSamples(Math.min(size, n - i), i)));
+      for (let i = 0; i < n; i += size)
+        events.push(agentEvents.batch(data, seq++, makeSamples(Math.min(size, n - i), i)));
       events.push(agentEvents.progress(data, n), agentEvents.finished(data, seq));
       await sendEvents(t, events);
     },

@@ -5,8 +5,24 @@
  * point that does not exist in the event's run is dropped without writing anything.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPointJobId, loadQueueName, LoadPointJobSchema, type LoadPointJob, type RequestSample } from '@inferbench/contracts';
-import { agentEvents, announceAgent, experimentBody, makeSamples, sendEvents, startTestApi, targetBody, waitFor, type TestApi } from './helpers.js';
+import {
+  loadPointJobId,
+  loadQueueName,
+  LoadPointJobSchema,
+  type LoadPointJob,
+  type RequestSample,
+} from '@inferbench/contracts';
+import {
+  agentEvents,
+  announceAgent,
+  experimentBody,
+  makeSamples,
+  sendEvents,
+  startTestApi,
+  targetBody,
+  waitFor,
+  type TestApi,
+} from './helpers.js';
 import { copyTextValue, toCopyText } from '../src/modules/ingest/samples.repository.js';
 
 let t: TestApi;
@@ -20,7 +36,12 @@ afterAll(async () => {
 async function startPoint(pool: string): Promise<LoadPointJob> {
   await announceAgent(t, `agent-${pool}`, pool);
   const target = await t.client.createTarget(targetBody(`${pool}-target`, { pool }));
-  const exp = await t.client.createExperiment(experimentBody([target.id], { name: pool, loadPlan: { kind: 'concurrency', levels: [1], requests: 100, seed: 1 } }));
+  const exp = await t.client.createExperiment(
+    experimentBody([target.id], {
+      name: pool,
+      loadPlan: { kind: 'concurrency', levels: [1], requests: 100, seed: 1 },
+    }),
+  );
   const run = await t.client.startRun(exp.id);
   const job = await waitFor(`a job on ${pool}`, async () => {
     const jobs = await t.queue(loadQueueName(pool)).getJobs(['waiting', 'prioritized', 'delayed']);
@@ -31,13 +52,18 @@ async function startPoint(pool: string): Promise<LoadPointJob> {
 }
 
 const stored = (loadPointId: string) =>
-  t.prisma.requestSample.findMany({ where: { loadPointId }, orderBy: [{ shardIndex: 'asc' }, { idx: 'asc' }] });
+  t.prisma.requestSample.findMany({
+    where: { loadPointId },
+    orderBy: [{ shardIndex: 'asc' }, { idx: 'asc' }],
+  });
 
 describe('COPY text format', () => {
   it('escapes backslash, tab, newline and carriage return, and drops NUL', () => {
     expect(copyTextValue('plain')).toBe('plain');
     expect(copyTextValue('a\\b\tc\nd\re\0f')).toBe('a\\\\b\\tc\\nd\\re' + 'f');
-    const line = toCopyText('lp', 1, 2, [{ ...makeSamples(1)[0]!, chunkGapsUs: [3, 4], errorMessage: 'x\ty' }]);
+    const line = toCopyText('lp', 1, 2, [
+      { ...makeSamples(1)[0]!, chunkGapsUs: [3, 4], errorMessage: 'x\ty' },
+    ]);
     expect(line.endsWith('\n')).toBe(true);
     expect(line.split('\t')).toHaveLength(20);
     expect(line).toContain('\t{3,4}\t');
@@ -51,7 +77,15 @@ describe('COPY ingest', () => {
     const awkward = 'upstream said: "a\\b"\ttab\nnewline\r\nand NUL\0 here, ünïcode ✓';
     const samples: RequestSample[] = [
       ...makeSamples(3),
-      { ...makeSamples(1, 3)[0]!, chunkGapsUs: [], httpStatus: 502, errorClass: 'http', errorMessage: awkward, firstChunkUs: undefined, firstContentUs: undefined },
+      {
+        ...makeSamples(1, 3)[0]!,
+        chunkGapsUs: [],
+        httpStatus: 502,
+        errorClass: 'http',
+        errorMessage: awkward,
+        firstChunkUs: undefined,
+        firstContentUs: undefined,
+      },
     ];
     const batch = agentEvents.batch(job, 0, samples);
     await sendEvents(t, [batch, batch]);
@@ -68,22 +102,45 @@ describe('COPY ingest', () => {
     const rows = await stored(job.loadPointId);
     expect(rows).toHaveLength(4);
     expect(rows.map((r) => r.chunkGapsUs)).toEqual(samples.map((s) => s.chunkGapsUs));
-    expect(rows[3]).toMatchObject({ httpStatus: 502, errorClass: 'http', errorMessage: awkward.replace('\0', ''), firstChunkUs: null });
-    expect(rows[0]).toMatchObject({ idx: 0, sentUs: samples[0]!.sentUs, endUs: samples[0]!.endUs, tokenSource: samples[0]!.tokenSource, errorMessage: null });
+    expect(rows[3]).toMatchObject({
+      httpStatus: 502,
+      errorClass: 'http',
+      errorMessage: awkward.replace('\0', ''),
+      firstChunkUs: null,
+    });
+    expect(rows[0]).toMatchObject({
+      idx: 0,
+      sentUs: samples[0]!.sentUs,
+      endUs: samples[0]!.endUs,
+      tokenSource: samples[0]!.tokenSource,
+      errorMessage: null,
+    });
   });
 
   it('a batch repeating a stored idx falls back to row-wise insertion and keeps its new rows', async () => {
     const job = await startPoint('pool-clash');
-    await sendEvents(t, [agentEvents.batch(job, 0, makeSamples(3, 0)), agentEvents.batch(job, 1, makeSamples(3, 2))]);
-    await waitFor('5 stored', async () => (await t.client.getRun(job.runId)).loadPoints[0]!.samplesStored === 5);
+    await sendEvents(t, [
+      agentEvents.batch(job, 0, makeSamples(3, 0)),
+      agentEvents.batch(job, 1, makeSamples(3, 2)),
+    ]);
+    await waitFor(
+      '5 stored',
+      async () => (await t.client.getRun(job.runId)).loadPoints[0]!.samplesStored === 5,
+    );
     expect((await stored(job.loadPointId)).map((r) => r.idx)).toEqual([0, 1, 2, 3, 4]);
     expect(await t.prisma.ingestBatch.count({ where: { loadPointId: job.loadPointId } })).toBe(2);
   });
 
   it('drops a batch whose point is not in the event run, writing nothing', async () => {
     const job = await startPoint('pool-stray');
-    await sendEvents(t, [{ ...agentEvents.batch(job, 0, makeSamples(2)), runId: 'not-the-run' }, agentEvents.batch(job, 1, makeSamples(1, 5))]);
-    await waitFor('the valid batch', async () => (await t.client.getRun(job.runId)).loadPoints[0]!.samplesStored === 1);
+    await sendEvents(t, [
+      { ...agentEvents.batch(job, 0, makeSamples(2)), runId: 'not-the-run' },
+      agentEvents.batch(job, 1, makeSamples(1, 5)),
+    ]);
+    await waitFor(
+      'the valid batch',
+      async () => (await t.client.getRun(job.runId)).loadPoints[0]!.samplesStored === 1,
+    );
     await waitFor('queue drained', async () => {
       const c = await t.queue('ingest').getJobCounts('waiting', 'active');
       return (c.waiting ?? 0) + (c.active ?? 0) === 0;

@@ -48,10 +48,25 @@ function synthSamples(n: number, ttftMs: number, seed: number): RequestSample[] 
  * A completed run of `experimentId` with one finalized point per variant (level "concurrency 4"), written
  * straight to the database the way finalization does: summary + encoded accumulator, plus the raw samples.
  */
-async function seedRun(experimentId: string, ttftByVariant: Record<string, number>, seed: number, createdAt: Date): Promise<{ runId: string; pointIds: Record<string, string> }> {
+async function seedRun(
+  experimentId: string,
+  ttftByVariant: Record<string, number>,
+  seed: number,
+  createdAt: Date,
+): Promise<{ runId: string; pointIds: Record<string, string> }> {
   const exp = await t.client.getExperiment(experimentId);
   const run = await t.prisma.run.create({
-    data: { experimentId, status: 'completed', trigger: 'api', spec: { slo: { ttftMs: 200, percentile: 99 }, variants: exp.variants.map((v) => ({ id: v.id, label: v.label, targetId: v.targetId })) }, createdAt, finishedAt: createdAt },
+    data: {
+      experimentId,
+      status: 'completed',
+      trigger: 'api',
+      spec: {
+        slo: { ttftMs: 200, percentile: 99 },
+        variants: exp.variants.map((v) => ({ id: v.id, label: v.label, targetId: v.targetId })),
+      },
+      createdAt,
+      finishedAt: createdAt,
+    },
   });
   const pointIds: Record<string, string> = {};
   let ordinal = 0;
@@ -72,7 +87,9 @@ async function seedRun(experimentId: string, ttftByVariant: Record<string, numbe
         histograms: acc.encode(),
       },
     });
-    await t.prisma.requestSample.createMany({ data: samples.map((s) => ({ ...s, loadPointId: p.id, shardIndex: 0 })) });
+    await t.prisma.requestSample.createMany({
+      data: samples.map((s) => ({ ...s, loadPointId: p.id, shardIndex: 0 })),
+    });
     pointIds[v.label] = p.id;
   }
   return { runId: run.id, pointIds };
@@ -81,15 +98,21 @@ async function seedRun(experimentId: string, ttftByVariant: Record<string, numbe
 describe('experiments: archive, clone, list filters, baseline, history', () => {
   it('archives out of the list and back, filters by last run status, clones, sets a baseline and reports history', async () => {
     const target = await t.client.createTarget(targetBody('review-target'));
-    const exp = await t.client.createExperiment(experimentBody([target.id, target.id], { name: 'review-exp', slo: { ttftMs: 200, percentile: 99 } }));
+    const exp = await t.client.createExperiment(
+      experimentBody([target.id, target.id], { name: 'review-exp', slo: { ttftMs: 200, percentile: 99 } }),
+    );
     expect(exp).toMatchObject({ baselineRunId: null, archivedAt: null });
 
     const older = await seedRun(exp.id, { v0: 50, v1: 50 }, 1, new Date(Date.now() - 60_000));
     const newer = await seedRun(exp.id, { v0: 50, v1: 80 }, 100, new Date());
 
     // list: status filter is the newest run's status
-    expect((await t.client.listExperiments({ status: 'completed' })).items.map((e) => e.id)).toContain(exp.id);
-    expect((await t.client.listExperiments({ status: 'failed' })).items.map((e) => e.id)).not.toContain(exp.id);
+    expect((await t.client.listExperiments({ status: 'completed' })).items.map((e) => e.id)).toContain(
+      exp.id,
+    );
+    expect((await t.client.listExperiments({ status: 'failed' })).items.map((e) => e.id)).not.toContain(
+      exp.id,
+    );
 
     const archived = await t.client.archiveExperiment(exp.id);
     expect(archived.archivedAt).not.toBeNull();
@@ -104,8 +127,17 @@ describe('experiments: archive, clone, list filters, baseline, history', () => {
 
     const clone = await t.client.cloneExperiment(exp.id);
     expect(clone.id).not.toBe(exp.id);
-    expect(clone).toMatchObject({ name: 'review-exp (copy)', loadPlan: exp.loadPlan, workload: exp.workload, slo: exp.slo, recentRuns: [], baselineRunId: null });
-    expect(clone.variants.map((v) => [v.label, v.targetId])).toEqual(exp.variants.map((v) => [v.label, v.targetId]));
+    expect(clone).toMatchObject({
+      name: 'review-exp (copy)',
+      loadPlan: exp.loadPlan,
+      workload: exp.workload,
+      slo: exp.slo,
+      recentRuns: [],
+      baselineRunId: null,
+    });
+    expect(clone.variants.map((v) => [v.label, v.targetId])).toEqual(
+      exp.variants.map((v) => [v.label, v.targetId]),
+    );
     expect((await t.client.cloneExperiment(exp.id, { name: 'named' })).name).toBe('named');
 
     // baseline: only a run of this experiment
@@ -114,7 +146,10 @@ describe('experiments: archive, clone, list filters, baseline, history', () => {
     expect(bad.status).toBe(400);
     expect(bad.fieldErrors()).toHaveProperty('runId');
     expect((await t.client.setBaseline(exp.id, older.runId)).baselineRunId).toBe(older.runId);
-    expect(await t.client.getRunReview(older.runId)).toMatchObject({ isBaseline: true, experimentId: exp.id });
+    expect(await t.client.getRunReview(older.runId)).toMatchObject({
+      isBaseline: true,
+      experimentId: exp.id,
+    });
     expect((await t.client.getRunReview(newer.runId)).isBaseline).toBe(false);
 
     const hist = await t.client.getExperimentHistory(exp.id);
@@ -123,8 +158,16 @@ describe('experiments: archive, clone, list filters, baseline, history', () => {
     expect(hist.runs[0]!.isBaseline).toBe(true);
     const v1Newer = hist.runs[1]!.points.find((p) => p.variantLabel === 'v1')!;
     const stored = await t.prisma.loadPoint.findUniqueOrThrow({ where: { id: newer.pointIds.v1! } });
-    const summary = stored.summary as { latency: Record<string, { p50: number; p99: number }>; goodput: number };
-    expect(v1Newer).toMatchObject({ key: 'v1 · concurrency 4', ttftP50Ms: summary.latency.ttftMs!.p50, ttftP99Ms: summary.latency.ttftMs!.p99, goodput: summary.goodput });
+    const summary = stored.summary as {
+      latency: Record<string, { p50: number; p99: number }>;
+      goodput: number;
+    };
+    expect(v1Newer).toMatchObject({
+      key: 'v1 · concurrency 4',
+      ttftP50Ms: summary.latency.ttftMs!.p50,
+      ttftP99Ms: summary.latency.ttftMs!.p99,
+      goodput: summary.goodput,
+    });
     // the regression in v1 shows as a higher TTFT in the newer run
     const v1Older = hist.runs[0]!.points.find((p) => p.variantLabel === 'v1')!;
     expect(v1Newer.ttftP50Ms!).toBeGreaterThan(v1Older.ttftP50Ms! * 1.3);
@@ -170,7 +213,9 @@ describe('review: comments and run tags', () => {
 describe('distribution, samples page and compare', () => {
   it('answers CDFs from stored histograms, pages raw samples, and compares runs and variants with CIs', async () => {
     const target = await t.client.createTarget(targetBody('compare-target'));
-    const exp = await t.client.createExperiment(experimentBody([target.id, target.id], { name: 'compare-exp' }));
+    const exp = await t.client.createExperiment(
+      experimentBody([target.id, target.id], { name: 'compare-exp' }),
+    );
     const a = await seedRun(exp.id, { v0: 50, v1: 50 }, 11, new Date(Date.now() - 1000));
     const b = await seedRun(exp.id, { v0: 51, v1: 90 }, 22, new Date());
 

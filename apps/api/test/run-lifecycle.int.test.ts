@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunListSchema } from '@inferbench/contracts';
-import { announceAgent, experimentBody, startFakeAgent, startTestApi, targetBody, waitFor, type TestApi } from './helpers.js';
+import {
+  announceAgent,
+  experimentBody,
+  startFakeAgent,
+  startTestApi,
+  targetBody,
+  waitFor,
+  type TestApi,
+} from './helpers.js';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -15,7 +23,9 @@ describe('a run driven by a fake agent', () => {
     await announceAgent(t, 'fake-agent');
     const a = await t.client.createTarget(targetBody('flow-a', { apiKey: 'sk-flow' }));
     const b = await t.client.createTarget(targetBody('flow-b'));
-    const exp = await t.client.createExperiment(experimentBody([a.id, b.id], { name: 'flow', slo: { ttftMs: 500, percentile: 99 } }));
+    const exp = await t.client.createExperiment(
+      experimentBody([a.id, b.id], { name: 'flow', slo: { ttftMs: 500, percentile: 99 } }),
+    );
     const agent = startFakeAgent(t, { samplesPerPoint: 12, batchSize: 5, concurrency: 4 });
     try {
       const run = await t.client.startRun(exp.id, { trigger: 'ci', metadata: { gitSha: 'abc' } });
@@ -45,7 +55,12 @@ describe('a run driven by a fake agent', () => {
       expect(jobA).toBeDefined();
       expect(agent.jobs).toHaveLength(4);
       const list = await t.client.request('GET', `/runs?experimentId=${exp.id}&limit=5`, RunListSchema);
-      expect(list.items[0]).toMatchObject({ id: run.id, status: 'completed', loadPointCount: 4, loadPointsDone: 4 });
+      expect(list.items[0]).toMatchObject({
+        id: run.id,
+        status: 'completed',
+        loadPointCount: 4,
+        loadPointsDone: 4,
+      });
     } finally {
       await agent.close();
     }
@@ -59,7 +74,15 @@ describe('a run driven by a fake agent', () => {
       experimentBody([a.id, b.id], {
         name: 'sla',
         // every fake sample has TTFT ≈ 20-24 ms, so every level passes: the search doubles 1 → 2 → 4 (max)
-        loadPlan: { kind: 'sla', mode: 'concurrency', slo: { ttftMs: 1000, percentile: 99 }, min: 1, max: 4, requests: 10, seed: 3 },
+        loadPlan: {
+          kind: 'sla',
+          mode: 'concurrency',
+          slo: { ttftMs: 1000, percentile: 99 },
+          min: 1,
+          max: 4,
+          requests: 10,
+          seed: 3,
+        },
       }),
     );
     const agent = startFakeAgent(t, { samplesPerPoint: 10, batchSize: 10, concurrency: 2 });
@@ -70,7 +93,8 @@ describe('a run driven by a fake agent', () => {
         const r = await t.client.getRun(run.id);
         return r.status === 'completed' ? r : null;
       });
-      const byVariant = (label: string) => done.loadPoints.filter((p) => p.variantLabel === label).map((p) => p.levelLabel);
+      const byVariant = (label: string) =>
+        done.loadPoints.filter((p) => p.variantLabel === label).map((p) => p.levelLabel);
       expect(byVariant('v0')).toEqual(['c=1', 'c=2', 'c=4']);
       expect(byVariant('v1')).toEqual(['c=1', 'c=2', 'c=4']);
       expect(new Set(done.loadPoints.map((p) => p.ordinal)).size).toBe(6);

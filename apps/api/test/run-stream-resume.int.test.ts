@@ -8,10 +8,28 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '@inferbench/api-client';
-import { loadPointJobId, loadQueueName, LoadPointJobSchema, RunStreamEventSchema, type LoadPointJob, type Run, type RunStreamEvent } from '@inferbench/contracts';
+import {
+  loadPointJobId,
+  loadQueueName,
+  LoadPointJobSchema,
+  RunStreamEventSchema,
+  type LoadPointJob,
+  type Run,
+  type RunStreamEvent,
+} from '@inferbench/contracts';
 import { freePort } from '@inferbench/testing';
 import { RUN_STREAM_ENDED_TTL_MS, runStreamKey } from '../src/modules/runs/run-events.publisher.js';
-import { agentEvents, announceAgent, experimentBody, makeSamples, sendEvents, startTestApi, targetBody, waitFor, type TestApi } from './helpers.js';
+import {
+  agentEvents,
+  announceAgent,
+  experimentBody,
+  makeSamples,
+  sendEvents,
+  startTestApi,
+  targetBody,
+  waitFor,
+  type TestApi,
+} from './helpers.js';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -61,14 +79,23 @@ function openStream(url: string, lastEventId?: string) {
 
 /** Every entry of the run's stream after `afterId`, as the API stored them. */
 async function streamEntries(runId: string, afterId = '-'): Promise<Seen[]> {
-  const rows = await t.redis.xrange(runStreamKey(t.prefix, runId), afterId === '-' ? '-' : `(${afterId}`, '+');
+  const rows = await t.redis.xrange(
+    runStreamKey(t.prefix, runId),
+    afterId === '-' ? '-' : `(${afterId}`,
+    '+',
+  );
   return rows.map(([id, fields]) => ({ id, event: RunStreamEventSchema.parse(JSON.parse(fields[1]!)) }));
 }
 
 async function startRun(pool: string, name: string): Promise<{ run: Run; job: LoadPointJob }> {
   await announceAgent(t, `agent-${pool}`, pool);
   const target = await t.client.createTarget(targetBody(`${name}-target`, { pool }));
-  const exp = await t.client.createExperiment(experimentBody([target.id], { name, loadPlan: { kind: 'concurrency', levels: [1], requests: 4, seed: 1 } }));
+  const exp = await t.client.createExperiment(
+    experimentBody([target.id], {
+      name,
+      loadPlan: { kind: 'concurrency', levels: [1], requests: 4, seed: 1 },
+    }),
+  );
   const run = await t.client.startRun(exp.id);
   const job = await waitFor(`a job on ${pool}`, async () => {
     const jobs = await t.queue(loadQueueName(pool)).getJobs(['waiting', 'prioritized', 'delayed']);
@@ -113,17 +140,30 @@ describe('resumable run events', () => {
 
     const first = openStream(url);
     await waitFor('snapshot', async () => first.seen.length >= 1);
-    expect(first.seen[0]!.event).toEqual({ type: 'run.status', runId: run.id, status: 'queued', error: null });
+    expect(first.seen[0]!.event).toEqual({
+      type: 'run.status',
+      runId: run.id,
+      status: 'queued',
+      error: null,
+    });
     await sendEvents(t, [agentEvents.started(job), agentEvents.progress(job, 1)]);
-    await waitFor('progress 1 on the first connection', async () => first.seen.some((s) => s.event.type === 'loadpoint.progress'));
+    await waitFor('progress 1 on the first connection', async () =>
+      first.seen.some((s) => s.event.type === 'loadpoint.progress'),
+    );
     first.close();
     await first.done;
     const lastSeen = first.seen.at(-1)!.id;
 
     // while nobody listens
-    await sendEvents(t, [agentEvents.progress(job, 2), agentEvents.progress(job, 3), agentEvents.batch(job, 0, makeSamples(2))]);
+    await sendEvents(t, [
+      agentEvents.progress(job, 2),
+      agentEvents.progress(job, 3),
+      agentEvents.batch(job, 0, makeSamples(2)),
+    ]);
     await waitFor('progress 3 in the stream', async () =>
-      (await streamEntries(run.id, lastSeen)).some((s) => s.event.type === 'loadpoint.progress' && s.event.totals.done === 3),
+      (await streamEntries(run.id, lastSeen)).some(
+        (s) => s.event.type === 'loadpoint.progress' && s.event.totals.done === 3,
+      ),
     );
     const missed = await streamEntries(run.id, lastSeen);
     expect(missed.length).toBeGreaterThanOrEqual(2);
@@ -132,7 +172,11 @@ describe('resumable run events', () => {
     await waitFor('the missed events replayed', async () => second.seen.length >= missed.length);
     expect(second.seen.slice(0, missed.length)).toEqual(missed);
     // then live, up to the end
-    await sendEvents(t, [agentEvents.progress(job, 4), agentEvents.batch(job, 1, makeSamples(2, 2)), agentEvents.finished(job, 2)]);
+    await sendEvents(t, [
+      agentEvents.progress(job, 4),
+      agentEvents.batch(job, 1, makeSamples(2, 2)),
+      agentEvents.finished(job, 2),
+    ]);
     await second.done;
     expect(second.seen.at(-1)!.event).toMatchObject({ type: 'run.status', status: 'completed' });
 
@@ -142,13 +186,17 @@ describe('resumable run events', () => {
     const ids = [...first.seen.slice(1), ...second.seen].map((s) => s.id);
     expect(new Set(ids).size).toBe(ids.length);
     const snapshotId = first.seen[0]!.id;
-    expect(ids).toEqual((await streamEntries(run.id, snapshotId === '0-0' ? '-' : snapshotId)).map((s) => s.id));
+    expect(ids).toEqual(
+      (await streamEntries(run.id, snapshotId === '0-0' ? '-' : snapshotId)).map((s) => s.id),
+    );
     expect(all.length).toBeGreaterThanOrEqual(ids.length);
 
     // resuming from the terminal event of a finished run: nothing missed, the stream still ends with the status
     const late = openStream(url, second.seen.at(-1)!.id);
     await late.done;
-    expect(late.seen.map((s) => s.event)).toEqual([{ type: 'run.status', runId: run.id, status: 'completed', error: null }]);
+    expect(late.seen.map((s) => s.event)).toEqual([
+      { type: 'run.status', runId: run.id, status: 'completed', error: null },
+    ]);
 
     // kept a while after the end, then gone
     const ttlMs = await t.redis.pttl(runStreamKey(t.prefix, run.id));
@@ -181,9 +229,11 @@ describe('resumable run events', () => {
       expect(proxy.connections).toBe(2);
       const afterSnapshot = await streamEntries(run.id, seen[0]!.id === '0-0' ? '-' : seen[0]!.id);
       expect(seen.slice(1)).toEqual(afterSnapshot);
-      expect(seen.filter((s) => s.event.type === 'loadpoint.progress').map((s) => s.event.type === 'loadpoint.progress' && s.event.totals.done)).toEqual([
-        1, 2, 3,
-      ]);
+      expect(
+        seen
+          .filter((s) => s.event.type === 'loadpoint.progress')
+          .map((s) => s.event.type === 'loadpoint.progress' && s.event.totals.done),
+      ).toEqual([1, 2, 3]);
       expect(seen.at(-1)!.event).toMatchObject({ type: 'run.status', status: 'completed' });
     } finally {
       await proxy.close();
@@ -192,7 +242,11 @@ describe('resumable run events', () => {
 
   it('a position that was trimmed away (or an expired stream) gets a fresh snapshot instead of a partial replay', async () => {
     const { run, job } = await startRun('pool-trim', 'trim');
-    await sendEvents(t, [agentEvents.started(job), agentEvents.progress(job, 1), agentEvents.progress(job, 2)]);
+    await sendEvents(t, [
+      agentEvents.started(job),
+      agentEvents.progress(job, 1),
+      agentEvents.progress(job, 2),
+    ]);
     const key = runStreamKey(t.prefix, run.id);
     await waitFor('3 entries', async () => (await t.redis.xlen(key)) >= 4);
     const [oldest] = await streamEntries(run.id);
@@ -201,14 +255,20 @@ describe('resumable run events', () => {
     const s = openStream(`${t.url}/runs/${run.id}/events`, oldest!.id);
     await waitFor('an event', async () => s.seen.length >= 1);
     const newest = (await streamEntries(run.id)).at(-1)!;
-    expect(s.seen[0]).toEqual({ id: newest.id, event: { type: 'run.status', runId: run.id, status: 'running', error: null } });
+    expect(s.seen[0]).toEqual({
+      id: newest.id,
+      event: { type: 'run.status', runId: run.id, status: 'running', error: null },
+    });
     s.close();
     await s.done;
 
     await t.redis.del(key);
     const gone = openStream(`${t.url}/runs/${run.id}/events`, oldest!.id);
     await waitFor('an event', async () => gone.seen.length >= 1);
-    expect(gone.seen[0]).toEqual({ id: '0-0', event: { type: 'run.status', runId: run.id, status: 'running', error: null } });
+    expect(gone.seen[0]).toEqual({
+      id: '0-0',
+      event: { type: 'run.status', runId: run.id, status: 'running', error: null },
+    });
     gone.close();
     await gone.done;
   });

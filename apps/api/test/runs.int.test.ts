@@ -1,7 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, ApiError } from '@inferbench/api-client';
-import { cancelKey, INGEST_QUEUE, loadPointJobId, loadQueueName, LoadPointJobSchema, type LoadPointJob, type Run, type RunStreamEvent } from '@inferbench/contracts';
-import { agentEvents, announceAgent, experimentBody, makeSamples, sendEvents, startTestApi, targetBody, waitFor, type TestApi } from './helpers.js';
+import {
+  cancelKey,
+  INGEST_QUEUE,
+  loadPointJobId,
+  loadQueueName,
+  LoadPointJobSchema,
+  type LoadPointJob,
+  type Run,
+  type RunStreamEvent,
+} from '@inferbench/contracts';
+import {
+  agentEvents,
+  announceAgent,
+  experimentBody,
+  makeSamples,
+  sendEvents,
+  startTestApi,
+  targetBody,
+  waitFor,
+  type TestApi,
+} from './helpers.js';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -20,7 +39,9 @@ async function waitingJobs(pool = 'default'): Promise<LoadPointJob[]> {
 
 /** Play an agent picking up the only waiting job of a pool: take it off the queue and return its payload. */
 async function takeJob(pool: string, loadPointId?: string): Promise<LoadPointJob> {
-  const job = await waitFor(`a job on ${pool}`, async () => (await waitingJobs(pool)).find((j) => !loadPointId || j.loadPointId === loadPointId));
+  const job = await waitFor(`a job on ${pool}`, async () =>
+    (await waitingJobs(pool)).find((j) => !loadPointId || j.loadPointId === loadPointId),
+  );
   await t.queue(loadQueueName(pool)).remove(loadPointJobId(job.loadPointId, job.shard.index));
   return job;
 }
@@ -34,18 +55,38 @@ async function runWhere(id: string, pred: (r: Run) => boolean, what: string): Pr
 
 describe('starting a run', () => {
   it('freezes the spec, creates variants × levels load points and enqueues the first point of each target chain', async () => {
-    const a = await t.client.createTarget(targetBody('start-a', { apiKey: 'sk-start', pool: 'pool-start', metricsUrl: 'http://127.0.0.1:9/metrics' }));
+    const a = await t.client.createTarget(
+      targetBody('start-a', {
+        apiKey: 'sk-start',
+        pool: 'pool-start',
+        metricsUrl: 'http://127.0.0.1:9/metrics',
+      }),
+    );
     const b = await t.client.createTarget(targetBody('start-b', { pool: 'pool-start' }));
     // v0 and v1 share target a (one chain), v2 is on target b (its own chain)
     const body = experimentBody([a.id, a.id, b.id], {
       name: 'start',
-      loadPlan: { kind: 'rate', levels: [1, 2.5], arrival: 'poisson', requests: 20, seed: 42, warmup: { requests: 2 } },
+      loadPlan: {
+        kind: 'rate',
+        levels: [1, 2.5],
+        arrival: 'poisson',
+        requests: 20,
+        seed: 42,
+        warmup: { requests: 2 },
+      },
       slo: { ttftMs: 200, percentile: 99 },
     });
     const exp = await t.client.createExperiment(body);
     const run = await t.client.startRun(exp.id, { trigger: 'ci', metadata: { gitSha: 'deadbeef' } });
 
-    expect(run).toMatchObject({ experimentId: exp.id, experimentName: 'start', status: 'queued', trigger: 'ci', metadata: { gitSha: 'deadbeef' }, error: null });
+    expect(run).toMatchObject({
+      experimentId: exp.id,
+      experimentName: 'start',
+      status: 'queued',
+      trigger: 'ci',
+      metadata: { gitSha: 'deadbeef' },
+      error: null,
+    });
     expect(run.loadPoints.map((p) => [p.ordinal, p.variantLabel, p.levelLabel, p.status])).toEqual([
       [0, 'v0', 'r=1/s', 'queued'],
       [1, 'v0', 'r=2.5/s', 'queued'],
@@ -64,14 +105,23 @@ describe('starting a run', () => {
     expect(row.enqueuedAt).not.toBeNull();
 
     const jobs = await waitingJobs('pool-start');
-    expect(jobs.map((j) => j.loadPointId).sort()).toEqual([run.loadPoints[0]!.id, run.loadPoints[4]!.id].sort());
+    expect(jobs.map((j) => j.loadPointId).sort()).toEqual(
+      [run.loadPoints[0]!.id, run.loadPoints[4]!.id].sort(),
+    );
     const first = jobs.find((j) => j.loadPointId === run.loadPoints[0]!.id)!;
     expect(first).toEqual({
       v: 1,
       runId: run.id,
       loadPointId: run.loadPoints[0]!.id,
       shard: { index: 0, count: 1 },
-      target: { baseUrl: 'http://127.0.0.1:9/v1', apiKind: 'chat', model: 'm1', headers: {}, apiKey: 'sk-start', metricsUrl: 'http://127.0.0.1:9/metrics' },
+      target: {
+        baseUrl: 'http://127.0.0.1:9/v1',
+        apiKind: 'chat',
+        model: 'm1',
+        headers: {},
+        apiKey: 'sk-start',
+        metricsUrl: 'http://127.0.0.1:9/metrics',
+      },
       params: { maxTokens: 8 },
       workload: body.workload,
       load: { kind: 'rate', rate: 1, arrival: 'poisson' },
@@ -85,19 +135,30 @@ describe('starting a run', () => {
     });
     const jobB = jobs.find((j) => j.loadPointId === run.loadPoints[4]!.id)!;
     expect(jobB.target).not.toHaveProperty('apiKey');
-    const bullJob = await t.queue(loadQueueName('pool-start')).getJob(loadPointJobId(run.loadPoints[0]!.id, 0));
+    const bullJob = await t
+      .queue(loadQueueName('pool-start'))
+      .getJob(loadPointJobId(run.loadPoints[0]!.id, 0));
     expect(bullJob?.name).toBe('loadpoint.execute');
 
     // the experiment shows the run; editing the experiment later does not change the frozen run
-    expect((await t.client.getExperiment(exp.id)).recentRuns[0]).toMatchObject({ id: run.id, status: 'queued' });
-    await t.client.updateExperiment(exp.id, { loadPlan: { kind: 'concurrency', levels: [9], requests: 1, seed: 1 } });
+    expect((await t.client.getExperiment(exp.id)).recentRuns[0]).toMatchObject({
+      id: run.id,
+      status: 'queued',
+    });
+    await t.client.updateExperiment(exp.id, {
+      loadPlan: { kind: 'concurrency', levels: [9], requests: 1, seed: 1 },
+    });
     expect((await t.client.getRun(run.id)).spec).toEqual(run.spec);
 
     await t.client.cancelRun(run.id);
   });
 
   it('answers 404 for an unknown experiment, run or load point', async () => {
-    for (const call of [() => t.client.startRun('nope'), () => t.client.getRun('nope'), () => t.client.cancelRun('nope')]) {
+    for (const call of [
+      () => t.client.startRun('nope'),
+      () => t.client.getRun('nope'),
+      () => t.client.cancelRun('nope'),
+    ]) {
       const err = await call().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ApiError);
       expect((err as ApiError).status).toBe(404);
@@ -112,7 +173,9 @@ describe('starting a run', () => {
 describe('ingest and finalization', () => {
   it('moves the chain on as points finish, stores a re-sent batch once, and completes the run with summaries', async () => {
     const target = await t.client.createTarget(targetBody('ingest-a', { pool: 'pool-ingest' }));
-    const exp = await t.client.createExperiment(experimentBody([target.id], { name: 'ingest', slo: { ttftMs: 1000, percentile: 99 } }));
+    const exp = await t.client.createExperiment(
+      experimentBody([target.id], { name: 'ingest', slo: { ttftMs: 1000, percentile: 99 } }),
+    );
     const run = await t.client.startRun(exp.id);
     const [p0, p1] = run.loadPoints;
     expect((await waitingJobs('pool-ingest')).map((j) => j.loadPointId)).toEqual([p0!.id]);
@@ -134,7 +197,11 @@ describe('ingest and finalization', () => {
     expect((await waitingJobs('pool-ingest')).map((j) => j.loadPointId)).toEqual([]);
 
     await sendEvents(t, [agentEvents.finished(job0, 2)]);
-    const after0 = await runWhere(run.id, (r) => r.loadPoints[0]!.status === 'completed', 'point 0 completed');
+    const after0 = await runWhere(
+      run.id,
+      (r) => r.loadPoints[0]!.status === 'completed',
+      'point 0 completed',
+    );
     const sum = after0.loadPoints[0]!.summary!;
     expect(sum.requests).toMatchObject({ total: 8, succeeded: 8, failed: 0 });
     expect(sum.latency.ttftMs!.count).toBe(8);
@@ -145,7 +212,11 @@ describe('ingest and finalization', () => {
     const job1 = await takeJob('pool-ingest', p1!.id);
 
     // point 1: the finished event arrives BEFORE its last batch; finalization waits for the batch
-    await sendEvents(t, [agentEvents.started(job1), agentEvents.batch(job1, 0, makeSamples(4, 0)), agentEvents.finished(job1, 2)]);
+    await sendEvents(t, [
+      agentEvents.started(job1),
+      agentEvents.batch(job1, 0, makeSamples(4, 0)),
+      agentEvents.finished(job1, 2),
+    ]);
     await runWhere(run.id, (r) => r.loadPoints[1]!.samplesStored === 4, 'point 1 first batch');
     expect((await t.client.getRun(run.id)).loadPoints[1]!.status).toBe('running');
     await sendEvents(t, [agentEvents.batch(job1, 1, makeSamples(4, 4))]);
@@ -159,7 +230,10 @@ describe('ingest and finalization', () => {
 
     // raw samples download: JSONL and CSV
     const jsonl = await (await fetch(t.client.samplesUrl(p0!.id, 'jsonl'))).text();
-    const lines = jsonl.trim().split('\n').map((l) => JSON.parse(l) as { idx: number; shardIndex: number; chunkGapsUs: number[] });
+    const lines = jsonl
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { idx: number; shardIndex: number; chunkGapsUs: number[] });
     expect(lines.map((l) => l.idx)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(lines[0]).toMatchObject({ shardIndex: 0, chunkGapsUs: makeSamples(1)[0]!.chunkGapsUs });
     const csvRes = await fetch(t.client.samplesUrl(p0!.id, 'csv'));
@@ -175,15 +249,29 @@ describe('ingest and finalization', () => {
 
   it('fails the run naming the failed point and its reason; invalid events are dropped', async () => {
     const target = await t.client.createTarget(targetBody('ingest-fail', { pool: 'pool-fail' }));
-    const exp = await t.client.createExperiment(experimentBody([target.id], { name: 'fails', loadPlan: { kind: 'concurrency', levels: [2], requests: 5, seed: 1 } }));
+    const exp = await t.client.createExperiment(
+      experimentBody([target.id], {
+        name: 'fails',
+        loadPlan: { kind: 'concurrency', levels: [2], requests: 5, seed: 1 },
+      }),
+    );
     const run = await t.client.startRun(exp.id);
     const job = await takeJob('pool-fail');
     // garbage on the ingest queue must not break the consumer
     await t.queue(INGEST_QUEUE).add('bogus', { type: 'sample.batch', hello: 'world' });
-    await sendEvents(t, [agentEvents.started(job), agentEvents.batch(job, 0, makeSamples(2)), agentEvents.finished(job, 1, 'failed', 'error rate 0.9 exceeded maxErrorRate 0.5')]);
+    await sendEvents(t, [
+      agentEvents.started(job),
+      agentEvents.batch(job, 0, makeSamples(2)),
+      agentEvents.finished(job, 1, 'failed', 'error rate 0.9 exceeded maxErrorRate 0.5'),
+    ]);
     const failed = await runWhere(run.id, (r) => r.status === 'failed', 'run failed');
-    expect(failed.error).toBe("load point c=2 of variant 'v0' failed: error rate 0.9 exceeded maxErrorRate 0.5");
-    expect(failed.loadPoints[0]).toMatchObject({ status: 'failed', error: 'error rate 0.9 exceeded maxErrorRate 0.5' });
+    expect(failed.error).toBe(
+      "load point c=2 of variant 'v0' failed: error rate 0.9 exceeded maxErrorRate 0.5",
+    );
+    expect(failed.loadPoints[0]).toMatchObject({
+      status: 'failed',
+      error: 'error rate 0.9 exceeded maxErrorRate 0.5',
+    });
     expect(failed.loadPoints[0]!.summary?.requests.total).toBe(2);
   });
 });
@@ -218,7 +306,10 @@ describe('cancel', () => {
     await sub.quit();
 
     // the agent stops: a late batch and its finished(cancelled) still count; the point keeps `cancelled`
-    await sendEvents(t, [agentEvents.batch(active, 1, makeSamples(2, 3)), agentEvents.finished(active, 2, 'cancelled', 'run cancelled')]);
+    await sendEvents(t, [
+      agentEvents.batch(active, 1, makeSamples(2, 3)),
+      agentEvents.finished(active, 2, 'cancelled', 'run cancelled'),
+    ]);
     const late = await runWhere(run.id, (r) => r.loadPoints[0]!.summary !== null, 'partial summary');
     expect(late.status).toBe('cancelled');
     expect(late.loadPoints[0]).toMatchObject({ status: 'cancelled', samplesStored: 5 });
@@ -230,7 +321,12 @@ describe('cancel', () => {
 describe('live events (SSE)', () => {
   it('sends a status snapshot, relays progress and status changes, and ends when the run ends', async () => {
     const target = await t.client.createTarget(targetBody('sse-a', { pool: 'pool-sse' }));
-    const exp = await t.client.createExperiment(experimentBody([target.id], { name: 'sse', loadPlan: { kind: 'concurrency', levels: [1], requests: 3, seed: 1 } }));
+    const exp = await t.client.createExperiment(
+      experimentBody([target.id], {
+        name: 'sse',
+        loadPlan: { kind: 'concurrency', levels: [1], requests: 3, seed: 1 },
+      }),
+    );
     const run = await t.client.startRun(exp.id);
     const job = await takeJob('pool-sse');
 
@@ -239,14 +335,21 @@ describe('live events (SSE)', () => {
     const reader = raw.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
     expect(first).toMatch(/^id: \d+-\d+\ndata: /);
-    expect(JSON.parse(first.split('data: ')[1]!)).toEqual({ type: 'run.status', runId: run.id, status: 'queued', error: null });
+    expect(JSON.parse(first.split('data: ')[1]!)).toEqual({
+      type: 'run.status',
+      runId: run.id,
+      status: 'queued',
+      error: null,
+    });
     await reader.cancel();
 
     const events: RunStreamEvent[] = [];
     const follow = new ApiClient({ baseUrl: t.url }).followRun(run.id, (e) => events.push(e));
     await waitFor('snapshot', async () => events.length >= 1);
     await sendEvents(t, [agentEvents.started(job)]);
-    await waitFor('running status', async () => events.some((e) => e.type === 'loadpoint.status' && e.status === 'running'));
+    await waitFor('running status', async () =>
+      events.some((e) => e.type === 'loadpoint.status' && e.status === 'running'),
+    );
     await sendEvents(t, [agentEvents.progress(job, 2)]);
     await waitFor('progress', async () => events.some((e) => e.type === 'loadpoint.progress'));
     await sendEvents(t, [agentEvents.batch(job, 0, makeSamples(3)), agentEvents.finished(job, 1)]);

@@ -37,7 +37,14 @@ describe('readiness', () => {
     // a reachable server whose database is gone: every query fails
     await db.drop();
     const api = await startApi(
-      loadConfig({ DATABASE_URL: db.url, REDIS_URL: redis.url, QUEUE_PREFIX: redis.prefix, API_PORT: '0', SECRET_KEY: 'cd'.repeat(32), LOG_LEVEL: 'silent' }),
+      loadConfig({
+        DATABASE_URL: db.url,
+        REDIS_URL: redis.url,
+        QUEUE_PREFIX: redis.prefix,
+        API_PORT: '0',
+        SECRET_KEY: 'cd'.repeat(32),
+        LOG_LEVEL: 'silent',
+      }),
     );
     try {
       const ready = await fetch(`${api.url}/ready`);

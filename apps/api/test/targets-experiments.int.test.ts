@@ -28,21 +28,48 @@ describe('health and docs', () => {
     const ready = await fetch(`${t.url}/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: true, redis: true } });
-    const doc = (await (await fetch(`${t.url}/docs/json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await fetch(`${t.url}/docs/json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/targets', '/targets/{id}', '/experiments', '/experiments/{id}/runs', '/runs', '/runs/{id}', '/runs/{id}/cancel', '/runs/{id}/events', '/agents', '/load-points/{id}/samples']) {
+    for (const p of [
+      '/targets',
+      '/targets/{id}',
+      '/experiments',
+      '/experiments/{id}/runs',
+      '/runs',
+      '/runs/{id}',
+      '/runs/{id}/cancel',
+      '/runs/{id}/events',
+      '/agents',
+      '/load-points/{id}/samples',
+    ]) {
       expect(doc.paths[p], p).toBeDefined();
     }
-    const post = doc.paths['/experiments']!.post as { requestBody: { content: { 'application/json': { schema: { required: string[] } } } } };
-    expect(post.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['name', 'workload', 'loadPlan', 'variants']));
+    const post = doc.paths['/experiments']!.post as {
+      requestBody: { content: { 'application/json': { schema: { required: string[] } } } };
+    };
+    expect(post.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['name', 'workload', 'loadPlan', 'variants']),
+    );
     expect((await fetch(`${t.url}/docs`)).status).toBe(200);
   });
 });
 
 describe('targets', () => {
   it('creates, reads, lists, updates and deletes; the API key is stored encrypted and never returned', async () => {
-    const created = await t.client.createTarget(targetBody('crud-a', { apiKey: 'sk-secret-1', headers: { 'x-team': 'ml' } }));
-    expect(created).toMatchObject({ name: 'crud-a', pool: 'default', apiKind: 'chat', hasApiKey: true, headers: { 'x-team': 'ml' }, metricsUrl: null });
+    const created = await t.client.createTarget(
+      targetBody('crud-a', { apiKey: 'sk-secret-1', headers: { 'x-team': 'ml' } }),
+    );
+    expect(created).toMatchObject({
+      name: 'crud-a',
+      pool: 'default',
+      apiKind: 'chat',
+      hasApiKey: true,
+      headers: { 'x-team': 'ml' },
+      metricsUrl: null,
+    });
     expect(JSON.stringify(created)).not.toContain('sk-secret-1');
     expect(created).not.toHaveProperty('apiKey');
     expect(created).not.toHaveProperty('apiKeyEnc');
@@ -73,7 +100,11 @@ describe('targets', () => {
 
   it('answers 400 naming the missing field and writes nothing', async () => {
     const before = await t.prisma.target.count();
-    const err = await expectApiError(t.client.createTarget({ name: 'no-url', model: 'm' } as never), 400, 'VALIDATION_FAILED');
+    const err = await expectApiError(
+      t.client.createTarget({ name: 'no-url', model: 'm' } as never),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(err.fieldErrors()).toHaveProperty('baseUrl');
     expect(Object.keys(err.fieldErrors())).toEqual(['baseUrl']);
     expect(await t.prisma.target.count()).toBe(before);
@@ -102,7 +133,13 @@ describe('experiments', () => {
   it('creates with variants, reads, searches, updates and deletes', async () => {
     const a = await t.client.createTarget(targetBody('exp-a'));
     const b = await t.client.createTarget(targetBody('exp-b'));
-    const exp = await t.client.createExperiment(experimentBody([a.id, b.id], { name: 'Quantization sweep', tags: ['quant', 'nightly'], slo: { ttftMs: 300, percentile: 95 } }));
+    const exp = await t.client.createExperiment(
+      experimentBody([a.id, b.id], {
+        name: 'Quantization sweep',
+        tags: ['quant', 'nightly'],
+        slo: { ttftMs: 300, percentile: 95 },
+      }),
+    );
     expect(exp.variants.map((v) => [v.label, v.targetId])).toEqual([
       ['v0', a.id],
       ['v1', b.id],
@@ -128,8 +165,19 @@ describe('experiments', () => {
       name: 'Quantization sweep 2',
       slo: null,
       variants: [
-        { id: v0.id, targetId: v0.targetId, label: 'fp16', optimization: { precision: 'fp16', features: {} }, params: {} },
-        { targetId: b.id, label: 'int4', optimization: { precision: 'int4-awq', features: {} }, params: { maxTokens: 4 } },
+        {
+          id: v0.id,
+          targetId: v0.targetId,
+          label: 'fp16',
+          optimization: { precision: 'fp16', features: {} },
+          params: {},
+        },
+        {
+          targetId: b.id,
+          label: 'int4',
+          optimization: { precision: 'int4-awq', features: {} },
+          params: { maxTokens: 4 },
+        },
       ],
     });
     expect(updated.name).toBe('Quantization sweep 2');
@@ -156,7 +204,11 @@ describe('experiments', () => {
     const nested = await expectApiError(t.client.createExperiment(badVariant), 400, 'VALIDATION_FAILED');
     expect(nested.fieldErrors()).toHaveProperty('variants.0.label');
 
-    const unknown = await expectApiError(t.client.createExperiment(experimentBody([target.id, 'nope'])), 400, 'VALIDATION_FAILED');
+    const unknown = await expectApiError(
+      t.client.createExperiment(experimentBody([target.id, 'nope'])),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(unknown.fieldErrors()['variants.1.targetId']).toContain('not found');
     expect({ e: await t.prisma.experiment.count(), v: await t.prisma.variant.count() }).toEqual(before);
   });
@@ -164,12 +216,18 @@ describe('experiments', () => {
   it('validates query strings and applies nothing of a rejected PATCH', async () => {
     const bad = await fetch(`${t.url}/experiments?limit=0`);
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { details: { issues: { path: string }[] } } }).error.details.issues[0]!.path).toBe('limit');
+    expect(
+      ((await bad.json()) as { error: { details: { issues: { path: string }[] } } }).error.details.issues[0]!
+        .path,
+    ).toBe('limit');
 
     const target = await t.client.createTarget(targetBody('exp-rollback'));
     const exp = await t.client.createExperiment(experimentBody([target.id], { name: 'rollback' }));
     await expectApiError(
-      t.client.updateExperiment(exp.id, { name: 'renamed', variants: [{ targetId: 'missing', label: 'x', optimization: { features: {} }, params: {} }] }),
+      t.client.updateExperiment(exp.id, {
+        name: 'renamed',
+        variants: [{ targetId: 'missing', label: 'x', optimization: { features: {} }, params: {} }],
+      }),
       400,
       'VALIDATION_FAILED',
     );

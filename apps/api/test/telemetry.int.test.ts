@@ -1,6 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunListSchema, type AgentEvent, type LoadPointJob, type LoadPointTelemetry, type ServerTelemetry } from '@inferbench/contracts';
-import { agentEvents, announceAgent, experimentBody, makeSamples, sendEvents, startFakeAgent, startTestApi, targetBody, waitFor, type TestApi } from './helpers.js';
+import {
+  RunListSchema,
+  type AgentEvent,
+  type LoadPointJob,
+  type LoadPointTelemetry,
+  type ServerTelemetry,
+} from '@inferbench/contracts';
+import {
+  agentEvents,
+  announceAgent,
+  experimentBody,
+  makeSamples,
+  sendEvents,
+  startFakeAgent,
+  startTestApi,
+  targetBody,
+  waitFor,
+  type TestApi,
+} from './helpers.js';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -25,12 +42,35 @@ function serverTelemetry(concurrency: number, scrapes: number): ServerTelemetry 
       { tSec: 0, running: concurrency, waiting: queued ? 3 : 0, kvUsagePct: 10 },
       { tSec: 1, running: concurrency, waiting: queued ? 5 : 0, kvUsagePct: 12 },
     ],
-    gaugeStats: { runningMean: concurrency, runningMax: concurrency, waitingMean: queued ? 4 : 0, waitingMax: queued ? 5 : 0, kvUsagePctMean: 11, kvUsagePctMax: 12 },
+    gaugeStats: {
+      runningMean: concurrency,
+      runningMax: concurrency,
+      waitingMean: queued ? 4 : 0,
+      waitingMax: queued ? 5 : 0,
+      kvUsagePctMean: 11,
+      kvUsagePctMax: 12,
+    },
     deltas: { promptTokens: 320, generationTokens: 96, preemptions: 0, requestsSucceeded: 12 },
     histograms: {},
     ttftSplit: queued
-      ? { queueMsMean: 60, prefillMsMean: 15, serverTtftMsMean: 80, queueSharePct: 75, prefillSharePct: 18.75, otherSharePct: 6.25, shareBasis: 'server-ttft' }
-      : { queueMsMean: 1, prefillMsMean: 15, serverTtftMsMean: 18, queueSharePct: 5.6, prefillSharePct: 83.3, otherSharePct: 11.1, shareBasis: 'server-ttft' },
+      ? {
+          queueMsMean: 60,
+          prefillMsMean: 15,
+          serverTtftMsMean: 80,
+          queueSharePct: 75,
+          prefillSharePct: 18.75,
+          otherSharePct: 6.25,
+          shareBasis: 'server-ttft',
+        }
+      : {
+          queueMsMean: 1,
+          prefillMsMean: 15,
+          serverTtftMsMean: 18,
+          queueSharePct: 5.6,
+          prefillSharePct: 83.3,
+          otherSharePct: 11.1,
+          shareBasis: 'server-ttft',
+        },
   };
 }
 
@@ -47,7 +87,9 @@ const GPU_UNAVAILABLE: LoadPointTelemetry['gpu'] = {
 describe('telemetry stored with a run', () => {
   it('keeps each point telemetry from the finished events, returns it, and computes hints when the run ends', async () => {
     await announceAgent(t, 'fake-agent');
-    const target = await t.client.createTarget(targetBody('telemetry-sim', { metricsUrl: 'http://127.0.0.1:9/metrics' }));
+    const target = await t.client.createTarget(
+      targetBody('telemetry-sim', { metricsUrl: 'http://127.0.0.1:9/metrics' }),
+    );
     const plain = await t.client.createTarget(targetBody('telemetry-none'));
     const exp = await t.client.createExperiment(experimentBody([target.id, plain.id], { name: 'telemetry' }));
     const agent = startFakeAgent(t, {
@@ -59,7 +101,9 @@ describe('telemetry stored with a run', () => {
         const events: AgentEvent[] = [
           agentEvents.started(job),
           agentEvents.batch(job, 0, makeSamples(12)),
-          withMetrics ? { ...finished, telemetry: { server: serverTelemetry(c, 5), gpu: GPU_UNAVAILABLE } } : finished,
+          withMetrics
+            ? { ...finished, telemetry: { server: serverTelemetry(c, 5), gpu: GPU_UNAVAILABLE } }
+            : finished,
         ];
         await sendEvents(t, events);
       },
@@ -111,8 +155,15 @@ describe('telemetry stored with a run', () => {
 
   it('stores a measured GPU view with its energy per output token (merging several shards: run-telemetry.spec.ts)', async () => {
     await announceAgent(t, 'fake-agent');
-    const target = await t.client.createTarget(targetBody('telemetry-shards', { metricsUrl: 'http://127.0.0.1:9/metrics' }));
-    const exp = await t.client.createExperiment(experimentBody([target.id], { name: 'telemetry shards', loadPlan: { kind: 'concurrency', levels: [2], requests: 10, seed: 1 } }));
+    const target = await t.client.createTarget(
+      targetBody('telemetry-shards', { metricsUrl: 'http://127.0.0.1:9/metrics' }),
+    );
+    const exp = await t.client.createExperiment(
+      experimentBody([target.id], {
+        name: 'telemetry shards',
+        loadPlan: { kind: 'concurrency', levels: [2], requests: 10, seed: 1 },
+      }),
+    );
     const run = await t.client.startRun(exp.id);
     const point = run.loadPoints[0]!;
     // the agent's events sent by hand for the point's single shard
@@ -123,19 +174,37 @@ describe('telemetry stored with a run', () => {
       source: 'nvidia-smi',
       samples: 3,
       sampleErrors: 0,
-      gpus: [{ index: 0, name: 'NVIDIA H100', series: [{ tSec: 0, utilPct: 90, powerW: 600 }, { tSec: 1, utilPct: 95, powerW: 640 }], energyJ: 620 }],
+      gpus: [
+        {
+          index: 0,
+          name: 'NVIDIA H100',
+          series: [
+            { tSec: 0, utilPct: 90, powerW: 600 },
+            { tSec: 1, utilPct: 95, powerW: 640 },
+          ],
+          energyJ: 620,
+        },
+      ],
       energyJ: 620,
       energyMethod: 'trapezoid',
       energyPerOutputTokenJ: 620 / 80,
     };
-    await sendEvents(t, [agentEvents.started(job), agentEvents.batch(job, 0, makeSamples(10)), { ...finished, telemetry: { server: serverTelemetry(2, 7), gpu } }]);
+    await sendEvents(t, [
+      agentEvents.started(job),
+      agentEvents.batch(job, 0, makeSamples(10)),
+      { ...finished, telemetry: { server: serverTelemetry(2, 7), gpu } },
+    ]);
     const done = await waitFor('run to complete', async () => {
       const r = await t.client.getRun(run.id);
       return r.status === 'completed' ? r : null;
     });
     expect(done.loadPoints[0]?.telemetry?.server?.scrapes).toBe(7);
     // a single shard keeps the agent's own energy per output token
-    expect(done.loadPoints[0]?.telemetry?.gpu).toMatchObject({ available: true, energyJ: 620, energyPerOutputTokenJ: 7.75 });
+    expect(done.loadPoints[0]?.telemetry?.gpu).toMatchObject({
+      available: true,
+      energyJ: 620,
+      energyPerOutputTokenJ: 7.75,
+    });
     // single level, 5.6 % queueing, 83 % prefill at the slowest point: prefill-bound (share rule)
     expect(done.hints.map((h) => h.kind)).toEqual(['prefill-bound']);
   });

@@ -32,7 +32,11 @@ function collectMeta(value: string, prev: Record<string, string>): Record<string
  * chat|completions` (the endpoint kind) apart from the global `--api <url>`.
  * Every action stores its exit code in `state.exitCode` instead of exiting, so tests can run it in-process.
  */
-export function buildProgram(io: CliIo, state: { exitCode: number; apiUrl: string }, signal: AbortSignal): Command {
+export function buildProgram(
+  io: CliIo,
+  state: { exitCode: number; apiUrl: string },
+  signal: AbortSignal,
+): Command {
   const program = new Command('inferbench')
     .description('Load generation and evaluation for LLM inference servers')
     .option('--api <url>', `inferbench API URL (env INFERBENCH_API_URL, default ${DEFAULT_API_URL})`)
@@ -61,9 +65,11 @@ export function buildProgram(io: CliIo, state: { exitCode: number; apiUrl: strin
       .option('--json', 'machine-readable JSON output');
 
   const experiments = program.command('experiments').description('experiments stored in the API');
-  apiCommand(experiments, 'list', 'list experiments: id, name, tags, variants, last run').action(async (_o, cmd: Command) => {
-    state.exitCode = await listExperiments(context(cmd));
-  });
+  apiCommand(experiments, 'list', 'list experiments: id, name, tags, variants, last run').action(
+    async (_o, cmd: Command) => {
+      state.exitCode = await listExperiments(context(cmd));
+    },
+  );
 
   const targets = program.command('targets').description('inference endpoints known to the API');
   apiCommand(targets, 'list', 'list targets').action(async (_o, cmd: Command) => {
@@ -71,20 +77,41 @@ export function buildProgram(io: CliIo, state: { exitCode: number; apiUrl: strin
   });
 
   const agents = program.command('agents').description('load-generating agents');
-  apiCommand(agents, 'list', 'list live agents with their pool and state').action(async (_o, cmd: Command) => {
-    state.exitCode = await listAgents(context(cmd));
-  });
+  apiCommand(agents, 'list', 'list live agents with their pool and state').action(
+    async (_o, cmd: Command) => {
+      state.exitCode = await listAgents(context(cmd));
+    },
+  );
 
   const run = program.command('run').description('start, follow, inspect and cancel runs');
   apiCommand(run, 'start', 'start a run of an experiment (id or exact name)')
     .argument('<experiment>', 'experiment id or exact name')
-    .option('--wait', 'follow the run live, print the summary table, exit 0 only when it completed (2 failed, 3 cancelled)')
+    .option(
+      '--wait',
+      'follow the run live, print the summary table, exit 0 only when it completed (2 failed, 3 cancelled)',
+    )
     .addOption(new Option('--trigger <trigger>', 'who started the run').choices(['ci', 'api']).default('api'))
-    .option('--meta <key=value>', 'metadata recorded with the run (repeatable), e.g. --meta gitSha=abc123', collectMeta, {})
-    .action(async (experiment: string, o: { wait?: boolean; trigger: string; meta: Record<string, string> }, cmd: Command) => {
-      const trigger: RunTrigger = RunTriggerSchema.parse(o.trigger);
-      state.exitCode = await startRun(context(cmd), experiment, { wait: Boolean(o.wait), trigger, metadata: o.meta }, signal);
-    });
+    .option(
+      '--meta <key=value>',
+      'metadata recorded with the run (repeatable), e.g. --meta gitSha=abc123',
+      collectMeta,
+      {},
+    )
+    .action(
+      async (
+        experiment: string,
+        o: { wait?: boolean; trigger: string; meta: Record<string, string> },
+        cmd: Command,
+      ) => {
+        const trigger: RunTrigger = RunTriggerSchema.parse(o.trigger);
+        state.exitCode = await startRun(
+          context(cmd),
+          experiment,
+          { wait: Boolean(o.wait), trigger, metadata: o.meta },
+          signal,
+        );
+      },
+    );
   apiCommand(run, 'get', 'show a run and its per-load-point summary')
     .argument('<id>', 'run id')
     .action(async (id: string, _o, cmd: Command) => {
@@ -98,52 +125,93 @@ export function buildProgram(io: CliIo, state: { exitCode: number; apiUrl: strin
 
   program
     .command('bench')
-    .description('run a load plan locally against an OpenAI-compatible server (no API needed), or compare two results')
+    .description(
+      'run a load plan locally against an OpenAI-compatible server (no API needed), or compare two results',
+    )
     .option('--base-url <url>', 'server URL, e.g. http://127.0.0.1:8000 (a trailing /v1 is fine)')
     .option('--model <name>', 'model name sent in each request')
     .option('--api <kind>', 'endpoint: chat (/v1/chat/completions) or completions (/v1/completions)', 'chat')
     .option('--api-key <key>', 'bearer token (env INFERBENCH_BENCH_API_KEY or OPENAI_API_KEY)')
     // load plan: one of these (default --concurrency 1)
-    .option('--plan <file>', 'a LoadPlanSpec JSON file (any kind: concurrency, rate, stages, trace, sweep, sla)')
-    .option('--concurrency <list>', 'closed loop: requests kept in flight; a list (1,4,8) runs one point per level')
+    .option(
+      '--plan <file>',
+      'a LoadPlanSpec JSON file (any kind: concurrency, rate, stages, trace, sweep, sla)',
+    )
+    .option(
+      '--concurrency <list>',
+      'closed loop: requests kept in flight; a list (1,4,8) runs one point per level',
+    )
     .option('--ramp-up <duration>', 'with --concurrency: open the slots linearly over this time (e.g. 10s)')
     .option('--rate <list>', 'open loop: requests per second; a list (2,5,10) runs one point per rate')
     .option('--arrival <kind>', 'open-loop arrivals: poisson (default), constant or gamma')
     .option('--burstiness <k>', 'gamma shape for --arrival gamma (<1 burstier than Poisson)')
-    .option('--max-concurrency <n>', 'open loop: cap on requests in flight; --sweep: concurrency of the saturation probe')
+    .option(
+      '--max-concurrency <n>',
+      'open loop: cap on requests in flight; --sweep: concurrency of the saturation probe',
+    )
     .option('--stages <list>', 'k6-style ramps, duration:target, e.g. "30s:10,1m:50,30s:0"')
     .option('--stage-mode <mode>', 'what --stages targets: concurrency (default) or rate')
-    .option('--stage-start <n>', 'with --stages: value at t = 0 (default 1 in concurrency mode, 0 in rate mode)')
+    .option(
+      '--stage-start <n>',
+      'with --stages: value at t = 0 (default 1 in concurrency mode, 0 in rate mode)',
+    )
     .option('--trace <file>', 'replay a JSONL trace (timestamp|tMs|tSec, input/output lengths per line)')
     .option('--speedup <x>', 'with --trace: replay x times faster')
-    .option('--sweep', 'automatic sweep: one stream, a saturation probe, then levels in between (stops early when saturated)')
+    .option(
+      '--sweep',
+      'automatic sweep: one stream, a saturation probe, then levels in between (stops early when saturated)',
+    )
     .option('--sweep-points <n>', 'with --sweep: load points in all, probes included (default 10)')
-    .option('--sweep-mode <mode>', 'with --sweep: rate (default) or concurrency (doubling until throughput stops growing)')
+    .option(
+      '--sweep-mode <mode>',
+      'with --sweep: rate (default) or concurrency (doubling until throughput stops growing)',
+    )
     .option('--sla <slo>', 'SLA search: the highest level meeting e.g. "p99(ttft)<500ms,p99(tpot)<50ms"')
     .option('--sla-mode <mode>', 'with --sla: search concurrency (default) or rate')
     .option('--sla-min <n>', 'with --sla: first level tried (default 1)')
     .option('--sla-max <n>', 'with --sla: highest level tried (default 256; required in rate mode)')
     .option('--slo <slo>', 'judge every point against this SLO and report goodput, e.g. "p99(ttft)<500ms"')
     // extent and limits (per load point)
-    .option('--requests <n>', 'measured requests per point (default 100 when no --duration and the plan has none)')
-    .option('--duration <d>', 'measured duration per point (30, 30s, 2m); with --requests whichever ends first')
+    .option(
+      '--requests <n>',
+      'measured requests per point (default 100 when no --duration and the plan has none)',
+    )
+    .option(
+      '--duration <d>',
+      'measured duration per point (30, 30s, 2m); with --requests whichever ends first',
+    )
     .option('--warmup <n>', 'warm-up requests per point, sent first and excluded from every figure')
-    .option('--seed <s>', 'seed for arrivals and prompts (same seed, same schedule and prompts; default: a fresh random seed, recorded in --out)')
+    .option(
+      '--seed <s>',
+      'seed for arrivals and prompts (same seed, same schedule and prompts; default: a fresh random seed, recorded in --out)',
+    )
     .option('--max-duration <d>', 'hard stop per point (default 3600 s)')
     .option('--max-requests <n>', 'hard cap on requests per point')
-    .option('--max-error-rate <x>', 'abort a point once its error rate (0..1) exceeds this; --sweep/--sla also judge points by it')
+    .option(
+      '--max-error-rate <x>',
+      'abort a point once its error rate (0..1) exceeds this; --sweep/--sla also judge points by it',
+    )
     // workload
     .option('--workload <file>', 'a WorkloadSpec JSON file')
     .option('--preset <name>', 'a named workload (and plan) preset; see --list-presets')
     .option('--list-presets', 'list workload presets and exit')
     .option('--dataset <source>', 'prompts from builtin:mini-chat or a JSONL file')
     .option('--dataset-format <f>', 'with --dataset: prompts (default), chat or sharegpt')
-    .option('--input-tokens <dist>', 'prompt length: 256, uniform:100-300, normal:256,50, lognormal:200,0.5 (default 256)')
+    .option(
+      '--input-tokens <dist>',
+      'prompt length: 256, uniform:100-300, normal:256,50, lognormal:200,0.5 (default 256)',
+    )
     .option('--output-tokens <dist>', 'max output tokens, same forms as --input-tokens (default 128)')
     .option('--shared-prefix <groups:tokens>', 'synthetic prompts in groups sharing a prefix, e.g. 8:2000')
-    .option('--turns <dist>', 'multi-turn sessions: turns per session (synthetic), or max turns replayed (--dataset)')
+    .option(
+      '--turns <dist>',
+      'multi-turn sessions: turns per session (synthetic), or max turns replayed (--dataset)',
+    )
     // request parameters
-    .option('--ignore-eos', 'ask the server to ignore EOS so every request generates its max tokens (vLLM, SGLang)')
+    .option(
+      '--ignore-eos',
+      'ask the server to ignore EOS so every request generates its max tokens (vLLM, SGLang)',
+    )
     .option('--temperature <t>', 'sampling temperature')
     .option('--tokenizer <spec>', 'tokenizer for prompts and client-side counts', 'o200k_base')
     // output
@@ -163,7 +231,11 @@ export function buildProgram(io: CliIo, state: { exitCode: number; apiUrl: strin
  * Run the CLI with `argv` (user arguments only, without node and script) and return the exit code.
  * Errors become one clear message on stderr.
  */
-export async function runCli(argv: string[], io: CliIo, signal: AbortSignal = new AbortController().signal): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<number> {
   const state = { exitCode: EXIT.ok as number, apiUrl: io.env.INFERBENCH_API_URL ?? DEFAULT_API_URL };
   const program = buildProgram(io, state, signal);
   try {
@@ -172,7 +244,9 @@ export async function runCli(argv: string[], io: CliIo, signal: AbortSignal = ne
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version are "errors" for commander; usage errors were already printed
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version'
+      return err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.help' ||
+        err.code === 'commander.version'
         ? EXIT.ok
         : EXIT.error;
     }

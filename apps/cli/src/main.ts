@@ -11,7 +11,11 @@ const onSignal = (): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }, ctl.signal);
+const code = await runCli(
+  process.argv.slice(2),
+  { stdout: process.stdout, stderr: process.stderr, env: process.env },
+  ctl.signal,
+);
 process.exitCode = code;
 // open keep-alive sockets or timers of libraries must not keep a finished command alive
 setTimeout(() => process.exit(code), 200).unref();

@@ -64,8 +64,7 @@ describe('prefix cache over HTTP', () => {
   });
   const cachedOf = (r: StreamResult): number => {
     const usage = r.events.find((e) => e.json?.usage)?.json?.usage as
-      | { prompt_tokens_details: { cached_tokens: number } }
-      | undefined;
+      { prompt_tokens_details: { cached_tokens: number } } | undefined;
     if (!usage) throw new Error('no usage chunk in the stream');
     return usage.prompt_tokens_details.cached_tokens;
   };
@@ -84,7 +83,8 @@ describe('prefix cache over HTTP', () => {
     const s = await serve();
     const url = `${s.url}/v1/chat/completions`;
     // 20 prompts of 300 tokens that differ in their first word only (the rest is identical)
-    for (let i = 0; i < 20; i++) expect(cachedOf(await postStream(url, body(promptOf(300, `s${i}`))))).toBe(0);
+    for (let i = 0; i < 20; i++)
+      expect(cachedOf(await postStream(url, body(promptOf(300, `s${i}`))))).toBe(0);
     let m = await scrapeMetrics(s.url);
     expect(series(m, QUERIES, 'pc')).toBe(20 * 300);
     expect(series(m, HITS, 'pc')).toBe(0);
@@ -101,7 +101,6 @@ describe('prefix cache over HTTP', () => {
     m = await scrapeMetrics(s.url);
     expect(series(m, HITS, 'pc')).toBe(288 + 319 + 32);
   });
-
 });
 
 describe('prefix cache in the engine (synthetic clock)', () => {

@@ -34,7 +34,8 @@ describe('dashboard flow: schedule, watch, compare, review', () => {
   let context: BrowserContext | undefined;
   let userDataDir: string | undefined;
   let page: Page;
-  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) =>
+    page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
     ensureBuilt();
@@ -61,7 +62,12 @@ describe('dashboard flow: schedule, watch, compare, review', () => {
 
   it('creates through the form, runs live, shows distributions, compares two variants and keeps a comment', async () => {
     const api = new ApiClient({ baseUrl: stack!.apiUrl });
-    await api.createTarget({ name: 'sim fixed', baseUrl: `${stack!.simUrl}/v1`, apiKind: 'chat', model: 'sim-fixed' });
+    await api.createTarget({
+      name: 'sim fixed',
+      baseUrl: `${stack!.simUrl}/v1`,
+      apiKind: 'chat',
+      model: 'sim-fixed',
+    });
 
     // 1. the form: first submit without a name shows the error next to the name field
     await page.goto(`${web!.url}/experiments/new`);
@@ -100,7 +106,9 @@ describe('dashboard flow: schedule, watch, compare, review', () => {
     const runId = new URL(page.url()).pathname.split('/').pop()!;
     await shot('flow-2-run-live');
     try {
-      await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 100_000, interval: 500 }).toBe('completed');
+      await expect
+        .poll(() => page.getByTestId('run-status').textContent(), { timeout: 100_000, interval: 500 })
+        .toBe('completed');
     } catch (err) {
       await shot('flow-2-run-timeout').catch(() => undefined);
       throw new Error(`run ${runId} did not show completed: ${String(err)}\n${stack!.dumpLogs()}`);
@@ -109,7 +117,9 @@ describe('dashboard flow: schedule, watch, compare, review', () => {
     // 3. detail: a summary per variant, each with a drawn distribution (CDF) chart
     await expect.poll(() => page.getByTestId('point-summary').count()).toBe(2);
     const dist = page.getByTestId('distribution-chart').first();
-    await expect.poll(() => dist.locator('path.recharts-line-curve').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => dist.locator('path.recharts-line-curve').count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
     expect(await dist.getByText('TTFT (ms)').count()).toBe(1);
     await dist.scrollIntoViewIfNeeded();
     await shot('flow-3-run-detail');
@@ -147,7 +157,11 @@ describe('dashboard flow: schedule, watch, compare, review', () => {
     await shot('flow-4-compare');
     // the selection survives a reload (it lives in the URL)
     await page.reload({ waitUntil: 'networkidle' });
-    await expect.poll(() => page.getByTestId('cdf-chart').locator('path.recharts-line-curve').count(), { timeout: 20_000 }).toBe(2);
+    await expect
+      .poll(() => page.getByTestId('cdf-chart').locator('path.recharts-line-curve').count(), {
+        timeout: 20_000,
+      })
+      .toBe(2);
     expect(await page.getByTestId('compare-column').count()).toBe(2);
 
     // 5. a comment on the run, signed with the display name, still there after a reload
@@ -179,8 +193,12 @@ describe('dashboard flow: schedule, watch, compare, review', () => {
     await page.goto(`${web!.url}/experiments/${experimentId}`);
     const history = page.getByTestId('history-chart');
     // one run so far: one dot per variant × level line, named in the legend
-    await expect.poll(() => history.locator('.recharts-legend-item-text').allTextContents(), { timeout: 15_000 }).toEqual(['fast · c=2', 'slow · c=2']);
-    expect(await history.locator('.recharts-line-dots circle, .recharts-dot').count()).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => history.locator('.recharts-legend-item-text').allTextContents(), { timeout: 15_000 })
+      .toEqual(['fast · c=2', 'slow · c=2']);
+    expect(await history.locator('.recharts-line-dots circle, .recharts-dot').count()).toBeGreaterThanOrEqual(
+      2,
+    );
     expect(await page.locator('table').getByText('baseline', { exact: true }).count()).toBe(1);
     await history.scrollIntoViewIfNeeded();
     await shot('flow-6-experiment-history');
@@ -190,6 +208,8 @@ describe('dashboard flow: schedule, watch, compare, review', () => {
     await page.getByRole('heading', { name: 'Experiments' }).first().waitFor();
     expect(await page.getByRole('link', { name: 'dashboard flow (edited)' }).count()).toBe(0);
     await page.getByLabel('archived').check();
-    await expect.poll(() => page.getByRole('link', { name: 'dashboard flow (edited)' }).count(), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => page.getByRole('link', { name: 'dashboard flow (edited)' }).count(), { timeout: 10_000 })
+      .toBe(1);
   });
 });

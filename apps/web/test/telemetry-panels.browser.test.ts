@@ -16,7 +16,16 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, startWeb, WEB_DIR, type WebServer } from './web-server';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const ARTIFACTS = path.join(WEB_DIR, 'test-artifacts');
 
 /** nvidia-smi --query-gpu=index,uuid,name,utilization.gpu,memory.used,memory.total,power.draw,clocks.sm,temperature.gpu --format=csv,noheader,nounits */
@@ -40,7 +49,10 @@ describe('run page telemetry', () => {
     await chmod(path.join(bin, 'nvidia-smi'), 0o755);
     stack = await startStack({
       agents: 1,
-      agentEnv: { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, AGENT_TELEMETRY_INTERVAL_MS: '500' },
+      agentEnv: {
+        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+        AGENT_TELEMETRY_INTERVAL_MS: '500',
+      },
     });
     web = await startWeb({ port: await freePort(), apiUrl: stack.apiUrl, timeoutMs: 60_000 });
     context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
@@ -61,11 +73,26 @@ describe('run page telemetry', () => {
 
   it('shows server and GPU panels, the reason when a part is missing, and the bottleneck hints', async () => {
     const api = new ApiClient({ baseUrl: stack!.apiUrl });
-    const withMetrics = await api.createTarget({ name: 'sim chunked', baseUrl: `${stack!.simUrl}/v1`, apiKind: 'chat', model: 'sim-8b-nochunk', metricsUrl: `${stack!.simUrl}/metrics` });
-    const without = await api.createTarget({ name: 'sim fixed', baseUrl: `${stack!.simUrl}/v1`, apiKind: 'chat', model: 'sim-fixed' });
+    const withMetrics = await api.createTarget({
+      name: 'sim chunked',
+      baseUrl: `${stack!.simUrl}/v1`,
+      apiKind: 'chat',
+      model: 'sim-8b-nochunk',
+      metricsUrl: `${stack!.simUrl}/metrics`,
+    });
+    const without = await api.createTarget({
+      name: 'sim fixed',
+      baseUrl: `${stack!.simUrl}/v1`,
+      apiKind: 'chat',
+      model: 'sim-fixed',
+    });
     const exp = await api.createExperiment({
       name: 'telemetry panels',
-      workload: { kind: 'synthetic', inputTokens: { kind: 'uniform', min: 64, max: 1024 }, outputTokens: { kind: 'uniform', min: 16, max: 40 } },
+      workload: {
+        kind: 'synthetic',
+        inputTokens: { kind: 'uniform', min: 64, max: 1024 },
+        outputTokens: { kind: 'uniform', min: 16, max: 40 },
+      },
       loadPlan: { kind: 'concurrency', levels: [2, 8], requests: 12, seed: 3 },
       variants: [
         { targetId: withMetrics.id, label: 'nochunk', params: { ignoreEos: true } },
@@ -78,7 +105,8 @@ describe('run page telemetry', () => {
       await new Promise((r) => setTimeout(r, 300));
       run = await api.getRun(run.id);
     }
-    if (run.status !== 'completed') throw new Error(`run ended ${run.status}: ${run.error}\n${stack!.dumpLogs()}`);
+    if (run.status !== 'completed')
+      throw new Error(`run ended ${run.status}: ${run.error}\n${stack!.dumpLogs()}`);
 
     await page.goto(`${web!.url}/runs/${run.id}`);
     await page.getByTestId('server-panel').first().waitFor({ timeout: 30_000 });
@@ -98,11 +126,15 @@ describe('run page telemetry', () => {
     // hints: as many cards as the API returned, each with its kind
     const hints = page.getByTestId('bottleneck-hints');
     expect(run.hints.length).toBeGreaterThan(0);
-    for (const h of run.hints) expect(await hints.locator(`[data-kind="${h.kind}"]`).count()).toBeGreaterThan(0);
+    for (const h of run.hints)
+      expect(await hints.locator(`[data-kind="${h.kind}"]`).count()).toBeGreaterThan(0);
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'telemetry-panels.png'), fullPage: true });
     await hints.screenshot({ path: path.join(ARTIFACTS, 'telemetry-hints.png') });
-    const card = page.getByTestId('point-summary').filter({ has: page.getByTestId('server-panel') }).last();
+    const card = page
+      .getByTestId('point-summary')
+      .filter({ has: page.getByTestId('server-panel') })
+      .last();
     await card.getByTestId('server-panel').screenshot({ path: path.join(ARTIFACTS, 'telemetry-server.png') });
     await card.getByTestId('gpu-panel').screenshot({ path: path.join(ARTIFACTS, 'telemetry-gpu.png') });
   });

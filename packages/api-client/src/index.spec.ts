@@ -17,7 +17,11 @@ beforeAll(async () => {
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
-          error: { code: 'VALIDATION_FAILED', message: 'invalid body', details: { issues: [{ path: 'model', message: 'Required' }] } },
+          error: {
+            code: 'VALIDATION_FAILED',
+            message: 'invalid body',
+            details: { issues: [{ path: 'model', message: 'Required' }] },
+          },
         }),
       );
     } else if (req.url === '/runs/r1/events') {
@@ -37,7 +41,9 @@ beforeAll(async () => {
         res.end('id: 3-0\ndata: {"type":"run.status","runId":"r2","status":"completed","error":null}\n\n');
       } else {
         res.write('id: 1-0\ndata: {"type":"run.status","runId":"r2","status":"running","error":null}\n\n');
-        res.write('id: 2-0\ndata: {"type":"loadpoint.status","runId":"r2","loadPointId":"p1","status":"running"}\n\n');
+        res.write(
+          'id: 2-0\ndata: {"type":"loadpoint.status","runId":"r2","loadPointId":"p1","status":"running"}\n\n',
+        );
         setTimeout(() => res.socket?.destroy(), 20);
       }
     } else if (req.url === '/runs/r3/events') {
@@ -69,7 +75,9 @@ describe('ApiClient', () => {
     expect(notFound).toBeInstanceOf(ApiError);
     expect((notFound as ApiError).status).toBe(404);
     expect((notFound as ApiError).code).toBe('NOT_FOUND');
-    const invalid = (await api.createTarget({ name: 'x', baseUrl: 'http://a', model: '' }).catch((e: unknown) => e)) as ApiError;
+    const invalid = (await api
+      .createTarget({ name: 'x', baseUrl: 'http://a', model: '' })
+      .catch((e: unknown) => e)) as ApiError;
     expect(invalid.code).toBe('VALIDATION_FAILED');
     expect(invalid.fieldErrors()).toEqual({ model: 'Required' });
   });
@@ -77,7 +85,9 @@ describe('ApiClient', () => {
   it('reports a non-envelope failure and an unreachable API clearly', async () => {
     const bad = (await new ApiClient({ baseUrl }).getRun('x').catch((e: unknown) => e)) as ApiError;
     expect(bad.code).toBe('BAD_RESPONSE');
-    const down = (await new ApiClient({ baseUrl: 'http://127.0.0.1:1' }).health().catch((e: unknown) => e)) as ApiError;
+    const down = (await new ApiClient({ baseUrl: 'http://127.0.0.1:1' })
+      .health()
+      .catch((e: unknown) => e)) as ApiError;
     expect(down.code).toBe('NETWORK');
     expect(down.message).toContain('http://127.0.0.1:1');
   });
@@ -102,26 +112,37 @@ describe('ApiClient', () => {
   it('reconnects a dropped stream with Last-Event-ID and resolves at the terminal status', async () => {
     const seen: string[] = [];
     const ids: string[] = [];
-    await new ApiClient({ baseUrl }).followRun('r2', (e) => seen.push(`${e.type}:${'status' in e ? e.status : ''}`), undefined, {
-      retryDelayMs: 10,
-      onEventId: (id) => ids.push(id),
-    });
+    await new ApiClient({ baseUrl }).followRun(
+      'r2',
+      (e) => seen.push(`${e.type}:${'status' in e ? e.status : ''}`),
+      undefined,
+      {
+        retryDelayMs: 10,
+        onEventId: (id) => ids.push(id),
+      },
+    );
     expect(r2Headers).toEqual([undefined, '2-0']);
     expect(seen).toEqual(['run.status:running', 'loadpoint.status:running', 'run.status:completed']);
     expect(ids).toEqual(['1-0', '2-0', '3-0']);
   });
 
   it('gives up after maxRetries consecutive failed reconnects, and does not retry a first connection or a 4xx', async () => {
-    const err = (await new ApiClient({ baseUrl }).followRun('r3', () => undefined, undefined, { maxRetries: 2, retryDelayMs: 5 }).catch((e: unknown) => e)) as ApiError;
+    const err = (await new ApiClient({ baseUrl })
+      .followRun('r3', () => undefined, undefined, { maxRetries: 2, retryDelayMs: 5 })
+      .catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.code).toBe('NETWORK');
     expect(err.message).toContain('gave up after 2 reconnects');
     expect(r3Connections).toBe(3);
-    const gone = (await new ApiClient({ baseUrl }).followRun('gone', () => undefined, undefined, { retryDelayMs: 5 }).catch((e: unknown) => e)) as ApiError;
+    const gone = (await new ApiClient({ baseUrl })
+      .followRun('gone', () => undefined, undefined, { retryDelayMs: 5 })
+      .catch((e: unknown) => e)) as ApiError;
     expect(gone.status).toBe(404);
     // nothing listens: the first connection fails at once (the CLI falls back to polling)
     const t0 = Date.now();
-    const down = (await new ApiClient({ baseUrl: 'http://127.0.0.1:1' }).followRun('r1', () => undefined).catch((e: unknown) => e)) as Error;
+    const down = (await new ApiClient({ baseUrl: 'http://127.0.0.1:1' })
+      .followRun('r1', () => undefined)
+      .catch((e: unknown) => e)) as Error;
     expect(down).toBeInstanceOf(Error);
     expect(Date.now() - t0).toBeLessThan(1000);
   });

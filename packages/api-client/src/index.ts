@@ -63,7 +63,6 @@ export interface ApiClientOptions {
   headers?: Record<string, string>;
 }
 
-
 export class ApiClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
@@ -74,7 +73,12 @@ export class ApiClient {
   }
 
   /** Low-level request: JSON in, schema-parsed JSON out. */
-  async request<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+  async request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
     let res: Response;
     try {
       res = await this.fetchImpl(`${this.baseUrl}${path}`, {
@@ -95,17 +99,26 @@ export class ApiClient {
       try {
         json = JSON.parse(text);
       } catch {
-        throw new ApiError(res.status, 'BAD_RESPONSE', `${method} ${path}: response is not JSON (${res.status})`);
+        throw new ApiError(
+          res.status,
+          'BAD_RESPONSE',
+          `${method} ${path}: response is not JSON (${res.status})`,
+        );
       }
     }
     if (!res.ok) {
       const env = ErrorEnvelopeSchema.safeParse(json);
-      if (env.success) throw new ApiError(res.status, env.data.error.code, env.data.error.message, env.data.error.details);
+      if (env.success)
+        throw new ApiError(res.status, env.data.error.code, env.data.error.message, env.data.error.details);
       throw new ApiError(res.status, 'BAD_RESPONSE', `${method} ${path} answered ${res.status}`);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new ApiError(res.status, 'BAD_RESPONSE', `${method} ${path}: unexpected response shape: ${parsed.error.message}`);
+      throw new ApiError(
+        res.status,
+        'BAD_RESPONSE',
+        `${method} ${path}: unexpected response shape: ${parsed.error.message}`,
+      );
     }
     return parsed.data;
   }
@@ -203,7 +216,11 @@ export class ApiClient {
 
   // Analysis: distributions, samples table, compare (all but the samples table read stored aggregates)
   getDistribution(loadPointId: string, figure: DistributionFigure, points?: number) {
-    return this.request('GET', `/load-points/${enc(loadPointId)}/distribution${qs({ figure, points })}`, DistributionSchema);
+    return this.request(
+      'GET',
+      `/load-points/${enc(loadPointId)}/distribution${qs({ figure, points })}`,
+      DistributionSchema,
+    );
   }
   getSamplesPage(loadPointId: string, page: { limit?: number; offset?: number } = {}) {
     return this.request('GET', `/load-points/${enc(loadPointId)}/samples/page${qs(page)}`, SamplesPageSchema);
@@ -231,7 +248,12 @@ export class ApiClient {
    * after `maxRetries` consecutive failures (an event received resets the count), rejecting with `ApiError` 'NETWORK'.
    * The first connection is not retried (a caller without a stream falls back to polling), nor is a 4xx answer.
    */
-  async followRun(runId: string, onEvent: (e: RunStreamEvent) => void, signal?: AbortSignal, opts: FollowRunOptions = {}): Promise<void> {
+  async followRun(
+    runId: string,
+    onEvent: (e: RunStreamEvent) => void,
+    signal?: AbortSignal,
+    opts: FollowRunOptions = {},
+  ): Promise<void> {
     const maxRetries = opts.maxRetries ?? 5;
     const retryDelayMs = opts.retryDelayMs ?? 250;
     let lastEventId = opts.lastEventId;
@@ -259,7 +281,11 @@ export class ApiClient {
         lastError = (err as Error).message;
       }
       if (++failures > maxRetries) {
-        throw new ApiError(0, 'NETWORK', `lost the event stream of run ${runId} (${lastError}); gave up after ${maxRetries} reconnects`);
+        throw new ApiError(
+          0,
+          'NETWORK',
+          `lost the event stream of run ${runId} (${lastError}); gave up after ${maxRetries} reconnects`,
+        );
       }
       await sleep(Math.min(retryDelayMs * 2 ** (failures - 1), 10_000), signal);
     }
@@ -277,10 +303,15 @@ export class ApiClient {
     onItem: (id: string | undefined, e: RunStreamEvent | undefined) => void,
   ): Promise<boolean> {
     const res = await this.fetchImpl(`${this.baseUrl}/runs/${enc(runId)}/events`, {
-      headers: { accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }), ...this.opts.headers },
+      headers: {
+        accept: 'text/event-stream',
+        ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+        ...this.opts.headers,
+      },
       signal,
     });
-    if (!res.ok || !res.body) throw new ApiError(res.status, 'BAD_RESPONSE', `cannot follow run ${runId}: ${res.status}`);
+    if (!res.ok || !res.body)
+      throw new ApiError(res.status, 'BAD_RESPONSE', `cannot follow run ${runId}: ${res.status}`);
     const reader = res.body.getReader();
     // Cancel the reader on abort: an abort raised from inside onEvent must end the loop at once.
     const onAbort = () => void reader.cancel().catch(() => undefined);
@@ -318,7 +349,11 @@ export class ApiClient {
           }
           if (id === undefined && event === undefined) continue;
           onItem(id, event);
-          if (event?.type === 'run.status' && (TERMINAL_RUN_STATUSES as readonly string[]).includes(event.status)) ended = true;
+          if (
+            event?.type === 'run.status' &&
+            (TERMINAL_RUN_STATUSES as readonly string[]).includes(event.status)
+          )
+            ended = true;
         }
       }
     } finally {

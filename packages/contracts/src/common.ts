@@ -27,7 +27,14 @@ export type RunTrigger = z.infer<typeof RunTriggerSchema>;
  * - `connect`: could not open the connection; `malformed_stream`: unparseable SSE/JSON;
  * - `truncated`: stream ended without `[DONE]`/finish; `cancelled`: aborted by the client (cancel or end of window).
  */
-export const ErrorClassSchema = z.enum(['http', 'timeout', 'connect', 'malformed_stream', 'truncated', 'cancelled']);
+export const ErrorClassSchema = z.enum([
+  'http',
+  'timeout',
+  'connect',
+  'malformed_stream',
+  'truncated',
+  'cancelled',
+]);
 export type ErrorClass = z.infer<typeof ErrorClassSchema>;
 export const ERROR_CLASSES = ErrorClassSchema.options;
 

@@ -9,7 +9,13 @@ import { z } from 'zod';
  * - NO_LIVE_AGENT: a run's pool has no live agent (409 at start, or the run's failure reason).
  * - INTERNAL: anything unexpected (500); `details.errorId` matches the server log line.
  */
-export const ErrorCodeSchema = z.enum(['VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT', 'NO_LIVE_AGENT', 'INTERNAL']);
+export const ErrorCodeSchema = z.enum([
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'CONFLICT',
+  'NO_LIVE_AGENT',
+  'INTERNAL',
+]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
 /** One invalid field: `path` is the dotted field path (e.g. `variants.0.targetId`). */

@@ -128,7 +128,12 @@ export type AgentInfo = z.infer<typeof AgentInfoSchema>;
 
 /** Events the API pushes to browsers and CLIs on `GET /runs/:id/events` (SSE). */
 export const RunStreamEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('run.status'), runId: z.string(), status: z.string(), error: z.string().nullable() }),
+  z.object({
+    type: z.literal('run.status'),
+    runId: z.string(),
+    status: z.string(),
+    error: z.string().nullable(),
+  }),
   z.object({
     type: z.literal('loadpoint.status'),
     runId: z.string(),

@@ -36,8 +36,12 @@ export const loadPointJobId = (loadPointId: string, shardIndex: number, attempt 
  * BullMQ job id of one sample batch: the ingest queue drops a re-sent batch with the same id. Attempt 0 keeps
  * the original form so ids of older agents stay valid; a retried shard's batches carry `-a<attempt>`.
  */
-export const sampleBatchJobId = (loadPointId: string, shardIndex: number, batchSeq: number, attempt = 0): string =>
-  `${loadPointId}-s${shardIndex}${attempt ? `-a${attempt}` : ''}-b${batchSeq}`;
+export const sampleBatchJobId = (
+  loadPointId: string,
+  shardIndex: number,
+  batchSeq: number,
+  attempt = 0,
+): string => `${loadPointId}-s${shardIndex}${attempt ? `-a${attempt}` : ''}-b${batchSeq}`;
 /**
  * Redis keys of one shard attempt set's common start (see {@link StartSyncSchema}): a set of the shards that
  * have arrived, and the start epoch (ms) written once with SET NX by the last one to arrive.

@@ -16,7 +16,10 @@ const require = createRequire(import.meta.url);
 // The wasm-bindgen "bundler" entry imports the .wasm file directly, which Node cannot; instantiate by hand.
 type EngineModule = typeof import('@prisma/schema-engine-wasm');
 interface WasmApi {
-  instantiate(bytes: Uint8Array, imports: Record<string, unknown>): Promise<{ instance: { exports: unknown } }>;
+  instantiate(
+    bytes: Uint8Array,
+    imports: Record<string, unknown>,
+  ): Promise<{ instance: { exports: unknown } }>;
 }
 let enginePromise: Promise<EngineModule> | undefined;
 async function loadEngineModule(): Promise<EngineModule> {

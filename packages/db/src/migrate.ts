@@ -16,7 +16,9 @@ async function create(name: string, databaseUrl: string): Promise<void> {
   try {
     // The WASM engine cannot use a shadow database, so "from" is the schema the migrations produce,
     // recorded as a snapshot next to them when each migration is created.
-    const snapshot = await readFile(path.join(MIGRATIONS_DIR, 'schema.snapshot.prisma'), 'utf8').catch(() => null);
+    const snapshot = await readFile(path.join(MIGRATIONS_DIR, 'schema.snapshot.prisma'), 'utf8').catch(
+      () => null,
+    );
     const schema = await readFile(SCHEMA_PATH, 'utf8');
     const from = snapshot
       ? { tag: 'schemaDatamodel' as const, files: [{ path: 'snapshot.prisma', content: snapshot }] }

@@ -15,7 +15,9 @@ describe('test fixtures against the real services', () => {
     expect(a!.name).not.toBe(b!.name);
     const c = new pg.Client({ connectionString: a!.url });
     await c.connect();
-    await c.query(`insert into "Target"(id,name,"baseUrl","apiKind",model,"updatedAt") values ('t1','x','http://a','chat','m',now())`);
+    await c.query(
+      `insert into "Target"(id,name,"baseUrl","apiKind",model,"updatedAt") values ('t1','x','http://a','chat','m',now())`,
+    );
     const rows = await c.query('select count(*)::int as n from "Target"');
     await c.end();
     expect(rows.rows[0].n).toBe(1);

@@ -29,11 +29,17 @@ export function testServices(env: NodeJS.ProcessEnv = process.env): TestServices
 }
 
 const TEMPLATE_DB = 'inferbench_test_template';
-const MIGRATIONS_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../prisma/migrations');
+const MIGRATIONS_DIR = path.resolve(
+  path.dirname(new URL(import.meta.url).pathname),
+  '../../../prisma/migrations',
+);
 
 async function migrationsHash(): Promise<string> {
   const h = createHash('sha256');
-  const names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   for (const n of names) h.update(n).update(await readFile(path.join(MIGRATIONS_DIR, n, 'migration.sql')));
   return h.digest('hex').slice(0, 16);
 }
@@ -89,7 +95,10 @@ export async function createTestDatabase(services = testServices()): Promise<Tes
   return {
     name,
     url: withDb(services.adminUrl, name),
-    drop: () => withAdmin(services.adminUrl, (c) => c.query(`drop database if exists "${name}" with (force)`)).then(() => undefined),
+    drop: () =>
+      withAdmin(services.adminUrl, (c) => c.query(`drop database if exists "${name}" with (force)`)).then(
+        () => undefined,
+      ),
   };
 }
 

@@ -5,7 +5,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { createTestDatabase, createTestRedis, freePort, REPO_ROOT, testServices, type TestDatabase, type TestRedis } from './index.js';
+import {
+  createTestDatabase,
+  createTestRedis,
+  freePort,
+  REPO_ROOT,
+  testServices,
+  type TestDatabase,
+  type TestRedis,
+} from './index.js';
 
 const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
 
@@ -73,18 +81,27 @@ function launch(name: string, entry: string, env: Record<string, string>): Stack
   return { name, child, logs, exited };
 }
 
-async function waitUntil(what: string, p: StackProcess | null, timeoutMs: number, check: () => Promise<boolean>) {
+async function waitUntil(
+  what: string,
+  p: StackProcess | null,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+) {
   const end = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void p?.exited.then((c) => (exitCode = c));
   while (Date.now() < end) {
     if (exitCode !== undefined) {
-      throw new Error(`${p?.name} exited (${exitCode}) while waiting for ${what}:\n${p?.logs.slice(-40).join('\n')}`);
+      throw new Error(
+        `${p?.name} exited (${exitCode}) while waiting for ${what}:\n${p?.logs.slice(-40).join('\n')}`,
+      );
     }
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${p?.logs.slice(-40).join('\n') ?? ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}:\n${p?.logs.slice(-40).join('\n') ?? ''}`,
+  );
 }
 
 const httpOk = (url: string) => async () => (await fetch(url)).ok;

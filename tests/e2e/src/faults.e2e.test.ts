@@ -32,7 +32,12 @@ async function useStack(opts: Parameters<typeof startStack>[0]): Promise<void> {
   api = new ApiClient({ baseUrl: stack.apiUrl });
   db = new pg.Client({ connectionString: stack.db.url });
   await db.connect();
-  const target = await api.createTarget({ name: 'sim fixed', baseUrl: `${stack.simUrl}/v1`, apiKind: 'chat', model: 'sim-fixed' });
+  const target = await api.createTarget({
+    name: 'sim fixed',
+    baseUrl: `${stack.simUrl}/v1`,
+    apiKind: 'chat',
+    model: 'sim-fixed',
+  });
   targetId = target.id;
 }
 async function stopStack(): Promise<void> {
@@ -43,14 +48,22 @@ async function stopStack(): Promise<void> {
 async function startRun(name: string, loadPlan: Record<string, unknown>): Promise<Run> {
   const exp = await api.createExperiment({
     name,
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 32 }, outputTokens: { kind: 'fixed', value: OUTPUT_TOKENS } },
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 32 },
+      outputTokens: { kind: 'fixed', value: OUTPUT_TOKENS },
+    },
     loadPlan: loadPlan as never,
     variants: [{ targetId, label: 'fixed', params: { maxTokens: OUTPUT_TOKENS, ignoreEos: true } }],
   });
   return api.startRun(exp.id);
 }
 
-async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     const v = await check().catch(() => null);
@@ -61,23 +74,36 @@ async function waitFor<T>(what: string, check: () => Promise<T | null | undefine
 }
 
 const waitEnded = (id: string, timeoutMs = 90_000): Promise<Run> =>
-  waitFor(`run ${id} to end`, async () => {
-    const r = await api.getRun(id);
-    return TERMINAL.includes(r.status) ? r : null;
-  }, timeoutMs);
+  waitFor(
+    `run ${id} to end`,
+    async () => {
+      const r = await api.getRun(id);
+      return TERMINAL.includes(r.status) ? r : null;
+    },
+    timeoutMs,
+  );
 
 async function storedSamples(loadPointId: string): Promise<number> {
-  const r = await db.query<{ n: number }>(`select count(*)::int as n from "RequestSample" where "loadPointId" = $1`, [loadPointId]);
+  const r = await db.query<{ n: number }>(
+    `select count(*)::int as n from "RequestSample" where "loadPointId" = $1`,
+    [loadPointId],
+  );
   return r.rows[0]!.n;
 }
 
 /** The agent process running a shard of the point, once one reports it in its heartbeat. */
 async function agentRunning(loadPointId: string): Promise<StackProcess> {
-  const id = await waitFor('an agent busy with the point', async () => {
-    const agents = await api.listAgents();
-    return agents.items.find((a) => a.state === 'busy' && a.currentJob?.loadPointId === loadPointId)?.id;
-  }, 30_000);
-  const p = stack.processes.find((x) => x.name === id && x.child.exitCode === null && x.child.signalCode === null);
+  const id = await waitFor(
+    'an agent busy with the point',
+    async () => {
+      const agents = await api.listAgents();
+      return agents.items.find((a) => a.state === 'busy' && a.currentJob?.loadPointId === loadPointId)?.id;
+    },
+    30_000,
+  );
+  const p = stack.processes.find(
+    (x) => x.name === id && x.child.exitCode === null && x.child.signalCode === null,
+  );
   if (!p) throw new Error(`no live process for agent ${id}`);
   return p;
 }
@@ -95,7 +121,8 @@ describe('faults', () => {
     await stack.kill(victim, 'SIGKILL');
 
     const done = await waitEnded(run.id);
-    if (done.status !== 'completed') throw new Error(`run ${done.status}: ${done.error}\n${stack.dumpLogs().slice(-8000)}`);
+    if (done.status !== 'completed')
+      throw new Error(`run ${done.status}: ${done.error}\n${stack.dumpLogs().slice(-8000)}`);
     const point = done.loadPoints[0]!;
     expect(point.shardHealth).toMatchObject([{ index: 0, attempt: 1, status: 'completed' }]);
     expect(point.shardHealth[0]!.agentId).not.toBe(victim.name);
@@ -110,13 +137,22 @@ describe('faults', () => {
     // what the dead agent stored before it died stays; attempt 1 ran the whole shard again
     expect(rows.rows[0]!.n).toBeGreaterThanOrEqual(4);
     expect(rows.rows[1]!.n).toBe(requests);
-    const sp = await db.query<{ shardAttempts: Record<string, number> }>(`select "shardAttempts" from "LoadPoint" where id = $1`, [lp]);
+    const sp = await db.query<{ shardAttempts: Record<string, number> }>(
+      `select "shardAttempts" from "LoadPoint" where id = $1`,
+      [lp],
+    );
     expect(sp.rows[0]!.shardAttempts).toEqual({ '0': 1 });
   });
 
   it("kill -9 with onAgentLoss 'fail': the point fails naming the agent and the shard; stored samples stay", async () => {
     await stack.startAgent();
-    const run = await startRun('kill fail', { kind: 'concurrency', levels: [2], requests: 40, seed: 2, onAgentLoss: 'fail' });
+    const run = await startRun('kill fail', {
+      kind: 'concurrency',
+      levels: [2],
+      requests: 40,
+      seed: 2,
+      onAgentLoss: 'fail',
+    });
     const lp = run.loadPoints[0]!.id;
     const victim = await agentRunning(lp);
     await waitFor('some samples stored', async () => (await storedSamples(lp)) >= 2, 30_000);
@@ -131,17 +167,26 @@ describe('faults', () => {
 
   it('API killed and restarted mid-run: batches wait in Redis, the run completes, and every planned sample is stored once', async () => {
     const requests = 30;
-    const run = await startRun('api restart', { kind: 'concurrency', levels: [3], requests, warmup: { requests: 0 }, seed: 3 });
+    const run = await startRun('api restart', {
+      kind: 'concurrency',
+      levels: [3],
+      requests,
+      warmup: { requests: 0 },
+      seed: 3,
+    });
     const lp = run.loadPoints[0]!.id;
     await agentRunning(lp);
     await waitFor('some samples stored', async () => (await storedSamples(lp)) >= 3, 30_000);
-    const apiProc = stack.processes.find((p) => p.name === 'api' && p.child.exitCode === null && p.child.signalCode === null)!;
+    const apiProc = stack.processes.find(
+      (p) => p.name === 'api' && p.child.exitCode === null && p.child.signalCode === null,
+    )!;
     await stack.kill(apiProc, 'SIGKILL');
     // the agent keeps measuring and queueing events while the API is gone
     await new Promise((r) => setTimeout(r, 2_000));
     await stack.startApi();
     const done = await waitEnded(run.id);
-    if (done.status !== 'completed') throw new Error(`run ${done.status}: ${done.error}\n${stack.dumpLogs().slice(-8000)}`);
+    if (done.status !== 'completed')
+      throw new Error(`run ${done.status}: ${done.error}\n${stack.dumpLogs().slice(-8000)}`);
     expect(await storedSamples(lp)).toBe(requests);
     expect(done.loadPoints[0]!.samplesStored).toBe(requests);
     expect(done.loadPoints[0]!.summary!.requests.succeeded).toBe(requests);
@@ -149,21 +194,37 @@ describe('faults', () => {
 
   it('cancel of a two-shard point: both shards stop within 2 s, the partial summary is kept and labelled cancelled', async () => {
     await stack.startAgent();
-    const run = await startRun('cancel shards', { kind: 'concurrency', levels: [4], durationSec: 60, seed: 4, shards: 2 });
+    const run = await startRun('cancel shards', {
+      kind: 'concurrency',
+      levels: [4],
+      durationSec: 60,
+      seed: 4,
+      shards: 2,
+    });
     const lp = run.loadPoints[0]!.id;
     expect(run.loadPoints[0]!.shards).toBe(2);
-    await waitFor('both shards busy', async () => {
-      const agents = await api.listAgents();
-      return agents.items.filter((a) => a.state === 'busy' && a.currentJob?.loadPointId === lp).length === 2;
-    }, 45_000);
+    await waitFor(
+      'both shards busy',
+      async () => {
+        const agents = await api.listAgents();
+        return (
+          agents.items.filter((a) => a.state === 'busy' && a.currentJob?.loadPointId === lp).length === 2
+        );
+      },
+      45_000,
+    );
     await waitFor('samples stored', async () => (await storedSamples(lp)) >= 6, 30_000);
     const cancelAt = Date.now();
     await api.cancelRun(run.id);
-    const point = await waitFor('a partial summary', async () => {
-      const r = await api.getRun(run.id);
-      const p = r.loadPoints[0]!;
-      return p.summary && p.shardHealth.length === 2 ? p : null;
-    }, 30_000);
+    const point = await waitFor(
+      'a partial summary',
+      async () => {
+        const r = await api.getRun(run.id);
+        const p = r.loadPoints[0]!;
+        return p.summary && p.shardHealth.length === 2 ? p : null;
+      },
+      30_000,
+    );
     expect(point.status).toBe('cancelled');
     expect(point.shardHealth.map((h) => h.status)).toEqual(['cancelled', 'cancelled']);
     expect(point.startSkewMs).not.toBeNull();
@@ -182,10 +243,20 @@ describe('faults', () => {
 
   it('a malformed job is not retried and fails its point and run with a clear message', async () => {
     // the valid job goes to a pool no agent serves, so the only job the agents see is the broken one
-    const parked = await api.createTarget({ name: 'parked', baseUrl: `${stack.simUrl}/v1`, apiKind: 'chat', model: 'sim-fixed', pool: 'parked' });
+    const parked = await api.createTarget({
+      name: 'parked',
+      baseUrl: `${stack.simUrl}/v1`,
+      apiKind: 'chat',
+      model: 'sim-fixed',
+      pool: 'parked',
+    });
     const exp = await api.createExperiment({
       name: 'malformed',
-      workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 32 }, outputTokens: { kind: 'fixed', value: 8 } },
+      workload: {
+        kind: 'synthetic',
+        inputTokens: { kind: 'fixed', value: 32 },
+        outputTokens: { kind: 'fixed', value: 8 },
+      },
       loadPlan: { kind: 'concurrency', levels: [1], requests: 3, seed: 5 },
       variants: [{ targetId: parked.id, label: 'parked', params: { maxTokens: 8 } }],
     });
@@ -197,17 +268,27 @@ describe('faults', () => {
       // a raw job naming the real point, with a load level no agent knows; attempts: 3 would retry a normal failure
       await queue.add(
         'loadpoint.execute',
-        { v: 1, runId: run.id, loadPointId: lp, shard: { index: 0, count: 1 }, load: { kind: 'warp', factor: 9 } },
+        {
+          v: 1,
+          runId: run.id,
+          loadPointId: lp,
+          shard: { index: 0, count: 1 },
+          load: { kind: 'warp', factor: 9 },
+        },
         { jobId: `${lp}-broken`, attempts: 3 },
       );
       const done = await waitEnded(run.id, 60_000);
       expect(done.status).toBe('failed');
       expect(done.loadPoints[0]!.error).toMatch(/^malformed load point job: .*load/);
       expect(done.error).toContain('malformed load point job');
-      const job = await waitFor('the broken job to be failed', async () => {
-        const j = await queue.getJob(`${lp}-broken`);
-        return j && (await j.getState()) === 'failed' ? j : null;
-      }, 10_000);
+      const job = await waitFor(
+        'the broken job to be failed',
+        async () => {
+          const j = await queue.getJob(`${lp}-broken`);
+          return j && (await j.getState()) === 'failed' ? j : null;
+        },
+        10_000,
+      );
       expect(job.attemptsMade).toBe(1);
     } finally {
       await queue.close();
@@ -240,7 +321,20 @@ class PrivateRedis {
 
   /** Start redis-server and wait until it answers PING. */
   async up(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', this.dir];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--dir',
+      this.dir,
+    ];
     const proc = spawn('redis-server', args, { stdio: 'ignore' });
     this.proc = proc;
     const end = Date.now() + 10_000;
@@ -284,7 +378,13 @@ describe('Redis restart', () => {
 
   it('Redis shut down and restarted (AOF) mid-run: the run ends in a definite, explained state and no sample is duplicated', async () => {
     const requests = 60;
-    const run = await startRun('redis restart', { kind: 'concurrency', levels: [3], requests, warmup: { requests: 0 }, seed: 6 });
+    const run = await startRun('redis restart', {
+      kind: 'concurrency',
+      levels: [3],
+      requests,
+      warmup: { requests: 0 },
+      seed: 6,
+    });
     const lp = run.loadPoints[0]!.id;
     // a live SSE client across the outage: the API's subscriber must come back for the stream to see the end
     const streamed: RunStreamEvent[] = [];
@@ -316,7 +416,10 @@ describe('Redis restart', () => {
     expect(dup.rows[0]!.n).toBe(dup.rows[0]!.distinct);
     expect(done.loadPoints[0]!.samplesStored).toBe(dup.rows[0]!.n);
     // the stream ended by itself with the run's terminal status
-    await Promise.race([following, new Promise((_, reject) => setTimeout(() => reject(new Error('SSE stream did not end')), 10_000))]);
+    await Promise.race([
+      following,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('SSE stream did not end')), 10_000)),
+    ]);
     expect(streamed.at(-1)).toMatchObject({ type: 'run.status', status: done.status });
     // the API is serving again and its agent is back in the registry
     const agents = await api.listAgents();

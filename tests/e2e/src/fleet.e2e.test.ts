@@ -31,7 +31,14 @@ describe('fleet: two agents vs one', () => {
   beforeAll(async () => {
     stack = await startStack({ agents: 2 });
     api = new ApiClient({ baseUrl: stack.apiUrl });
-    targetId = (await api.createTarget({ name: 'sim fixed', baseUrl: `${stack.simUrl}/v1`, apiKind: 'chat', model: 'sim-fixed' })).id;
+    targetId = (
+      await api.createTarget({
+        name: 'sim fixed',
+        baseUrl: `${stack.simUrl}/v1`,
+        apiKind: 'chat',
+        model: 'sim-fixed',
+      })
+    ).id;
   });
   afterAll(async () => {
     await stack?.stop();
@@ -40,8 +47,19 @@ describe('fleet: two agents vs one', () => {
   async function runPoint(shards: number): Promise<Run['loadPoints'][number]> {
     const exp = await api.createExperiment({
       name: `equivalence shards=${shards}`,
-      workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 32 }, outputTokens: { kind: 'fixed', value: OUTPUT_TOKENS } },
-      loadPlan: { kind: 'concurrency', levels: [CONCURRENCY], requests: REQUESTS, warmup: { requests: CONCURRENCY }, seed: 7, shards },
+      workload: {
+        kind: 'synthetic',
+        inputTokens: { kind: 'fixed', value: 32 },
+        outputTokens: { kind: 'fixed', value: OUTPUT_TOKENS },
+      },
+      loadPlan: {
+        kind: 'concurrency',
+        levels: [CONCURRENCY],
+        requests: REQUESTS,
+        warmup: { requests: CONCURRENCY },
+        seed: 7,
+        shards,
+      },
       variants: [{ targetId, label: 'fixed', params: { maxTokens: OUTPUT_TOKENS, ignoreEos: true } }],
     });
     let run = await api.startRun(exp.id);
@@ -50,7 +68,8 @@ describe('fleet: two agents vs one', () => {
       await new Promise((r) => setTimeout(r, 250));
       run = await api.getRun(run.id);
     }
-    if (run.status !== 'completed') throw new Error(`shards=${shards}: run ${run.status}: ${run.error}\n${stack.dumpLogs().slice(-6000)}`);
+    if (run.status !== 'completed')
+      throw new Error(`shards=${shards}: run ${run.status}: ${run.error}\n${stack.dumpLogs().slice(-6000)}`);
     const point = run.loadPoints[0]!;
     expect(point.shards).toBe(shards);
     expect(point.summary!.requests.succeeded).toBe(REQUESTS);
@@ -83,10 +102,15 @@ describe('fleet: two agents vs one', () => {
       expect(rps, JSON.stringify(figures)).toBeGreaterThan(expectedRps * 0.8);
       expect(rps, JSON.stringify(figures)).toBeLessThan(expectedRps * 1.05);
     }
-    expect(Math.abs(s2.requestThroughput - s1.requestThroughput) / s1.requestThroughput, JSON.stringify(figures)).toBeLessThan(
-      THROUGHPUT_REL_TOLERANCE,
+    expect(
+      Math.abs(s2.requestThroughput - s1.requestThroughput) / s1.requestThroughput,
+      JSON.stringify(figures),
+    ).toBeLessThan(THROUGHPUT_REL_TOLERANCE);
+    expect(Math.abs(figures.ttftP50Ms.two - figures.ttftP50Ms.one), JSON.stringify(figures)).toBeLessThan(
+      TTFT_P50_TOLERANCE_MS,
     );
-    expect(Math.abs(figures.ttftP50Ms.two - figures.ttftP50Ms.one), JSON.stringify(figures)).toBeLessThan(TTFT_P50_TOLERANCE_MS);
-    expect(Math.abs(figures.tpotP50Ms.two - figures.tpotP50Ms.one), JSON.stringify(figures)).toBeLessThan(TPOT_P50_TOLERANCE_MS);
+    expect(Math.abs(figures.tpotP50Ms.two - figures.tpotP50Ms.one), JSON.stringify(figures)).toBeLessThan(
+      TPOT_P50_TOLERANCE_MS,
+    );
   });
 });

@@ -41,9 +41,15 @@ describe('a run end to end', () => {
     const exp = await api.createExperiment({
       name: 'e2e fixed latency',
       tags: ['e2e'],
-      workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 64 }, outputTokens: { kind: 'fixed', value: outputTokens } },
+      workload: {
+        kind: 'synthetic',
+        inputTokens: { kind: 'fixed', value: 64 },
+        outputTokens: { kind: 'fixed', value: outputTokens },
+      },
       loadPlan: { kind: 'concurrency', levels: [1, 4], requests, warmup: { requests: 2 }, seed: 3 },
-      variants: [{ targetId: target.id, label: 'fixed', params: { maxTokens: outputTokens, ignoreEos: true } }],
+      variants: [
+        { targetId: target.id, label: 'fixed', params: { maxTokens: outputTokens, ignoreEos: true } },
+      ],
     });
 
     const started = await api.startRun(exp.id, { trigger: 'ci', metadata: { gitSha: 'abc123' } });
@@ -56,7 +62,8 @@ describe('a run end to end', () => {
       await new Promise((r) => setTimeout(r, 250));
       run = await api.getRun(started.id);
     }
-    if (run.status !== 'completed') throw new Error(`run ended ${run.status}: ${run.error}\n${stack.dumpLogs()}`);
+    if (run.status !== 'completed')
+      throw new Error(`run ended ${run.status}: ${run.error}\n${stack.dumpLogs()}`);
 
     expect(run.metadata).toEqual({ gitSha: 'abc123' });
     for (const point of run.loadPoints) {
@@ -80,7 +87,9 @@ describe('a run end to end', () => {
       // E2E ≈ TTFT + (n − 1) × TPOT
       const e2eExpected = SIM_TTFT_MS + (outputTokens - 1) * SIM_TPOT_MS;
       expect(s.latency.e2eMs!.p50).toBeGreaterThan(e2eExpected - 5);
-      expect(s.latency.e2eMs!.p50).toBeLessThan(e2eExpected + TTFT_SLACK_MS + (outputTokens - 1) * TPOT_SLACK_MS);
+      expect(s.latency.e2eMs!.p50).toBeLessThan(
+        e2eExpected + TTFT_SLACK_MS + (outputTokens - 1) * TPOT_SLACK_MS,
+      );
     }
     // closed loop at concurrency 4 completes ~4x the requests per second of concurrency 1
     const [c1, c4] = run.loadPoints.map((p) => p.summary!.requestThroughput);

@@ -19,7 +19,9 @@ import type { BottleneckHint, LoadPoint, Run } from '@inferbench/contracts';
 import { startStack, type Stack } from '@inferbench/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const hasNvidiaSmi = (process.env.PATH ?? '').split(path.delimiter).some((d) => d && existsSync(path.join(d, 'nvidia-smi')));
+const hasNvidiaSmi = (process.env.PATH ?? '')
+  .split(path.delimiter)
+  .some((d) => d && existsSync(path.join(d, 'nvidia-smi')));
 
 /** measured figures, printed at the end for the report */
 const figures: Record<string, unknown> = {};
@@ -31,13 +33,15 @@ async function waitForRun(api: ApiClient, stack: Stack, id: string, timeoutMs: n
     await new Promise((r) => setTimeout(r, 300));
     run = await api.getRun(id);
   }
-  if (run.status !== 'completed') throw new Error(`run ended ${run.status}: ${run.error}\n${stack.dumpLogs()}`);
+  if (run.status !== 'completed')
+    throw new Error(`run ended ${run.status}: ${run.error}\n${stack.dumpLogs()}`);
   return run;
 }
 
 const point = (run: Run, variant: string, concurrency: number): LoadPoint => {
   const p = run.loadPoints.find(
-    (x) => x.variantLabel === variant && x.level.kind === 'concurrency' && x.level.concurrency === concurrency,
+    (x) =>
+      x.variantLabel === variant && x.level.kind === 'concurrency' && x.level.concurrency === concurrency,
   );
   if (!p) throw new Error(`no point ${variant} c=${concurrency}`);
   return p;
@@ -129,7 +133,10 @@ describe('server telemetry, TTFT split and hints end to end', () => {
     const n = point(run, 'nochunk', top);
     const clientItlP99 = { chunked: c.summary!.latency.itlMs!.p99, nochunk: n.summary!.latency.itlMs!.p99 };
     const clientItlMax = { chunked: c.summary!.latency.itlMs!.max, nochunk: n.summary!.latency.itlMs!.max };
-    const serverItlP99 = { chunked: c.telemetry!.server!.histograms.itl!.p99Ms!, nochunk: n.telemetry!.server!.histograms.itl!.p99Ms! };
+    const serverItlP99 = {
+      chunked: c.telemetry!.server!.histograms.itl!.p99Ms!,
+      nochunk: n.telemetry!.server!.histograms.itl!.p99Ms!,
+    };
     Object.assign(figures, { A: { level: `c=${top}`, clientItlP99, clientItlMax, serverItlP99 } });
     // without chunking a 2,048-token prompt stalls every running decode ~254 ms; with it a step has at most
     // 256 prefill tokens (~40 ms): on the engine timeline ≥ 2x, on the client (noisier) ≥ 1.5x
@@ -153,7 +160,11 @@ describe('server telemetry, TTFT split and hints end to end', () => {
 
     // hints: at c=8 twice as many requests as slots (maxNumSeqs 4) wait for one, so each variant is
     // queue-bound by c=8 at the latest (c=4 can already qualify when arrivals wait behind long prefills)
-    (figures.A as Record<string, unknown>).hints = run.hints.map((h) => ({ kind: h.kind, variant: h.variant, level: h.level }));
+    (figures.A as Record<string, unknown>).hints = run.hints.map((h) => ({
+      kind: h.kind,
+      variant: h.variant,
+      level: h.level,
+    }));
     for (const h of run.hints) {
       expectWellFormed(h);
       expect(['chunked', 'nochunk']).toContain(h.variant);
@@ -201,10 +212,27 @@ describe('server telemetry, TTFT split and hints end to end', () => {
     const on = point(run, 'cache', 2);
     const off = point(run, 'no-cache', 2);
     const ttftP50 = { cache: on.summary!.latency.ttftMs!.p50, noCache: off.summary!.latency.ttftMs!.p50 };
-    const serverPrefillMs = { cache: on.telemetry!.server!.ttftSplit!.prefillMsMean!, noCache: off.telemetry!.server!.ttftSplit!.prefillMsMean! };
-    const hitTokens = { cache: on.telemetry!.server!.deltas.prefixCacheHitTokens, noCache: off.telemetry!.server!.deltas.prefixCacheHitTokens };
-    const queryTokens = { cache: on.telemetry!.server!.deltas.prefixCacheQueryTokens, noCache: off.telemetry!.server!.deltas.prefixCacheQueryTokens };
-    Object.assign(figures, { B: { ttftP50, serverPrefillMs, hitTokens, queryTokens, hints: run.hints.map((h) => ({ kind: h.kind, variant: h.variant, level: h.level })) } });
+    const serverPrefillMs = {
+      cache: on.telemetry!.server!.ttftSplit!.prefillMsMean!,
+      noCache: off.telemetry!.server!.ttftSplit!.prefillMsMean!,
+    };
+    const hitTokens = {
+      cache: on.telemetry!.server!.deltas.prefixCacheHitTokens,
+      noCache: off.telemetry!.server!.deltas.prefixCacheHitTokens,
+    };
+    const queryTokens = {
+      cache: on.telemetry!.server!.deltas.prefixCacheQueryTokens,
+      noCache: off.telemetry!.server!.deltas.prefixCacheQueryTokens,
+    };
+    Object.assign(figures, {
+      B: {
+        ttftP50,
+        serverPrefillMs,
+        hitTokens,
+        queryTokens,
+        hints: run.hints.map((h) => ({ kind: h.kind, variant: h.variant, level: h.level })),
+      },
+    });
 
     // ~1,090 prompt tokens: uncached ≈ 8 + 0.12 x 1090 ≈ 140 ms of prefill; cached, only the ~66 tokens
     // past the cached blocks (the warm-up requests filled the cache for both prefixes)

@@ -20,9 +20,16 @@ export function createLogger(
   const min = RANK[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>): void => {
     if (RANK[lvl] < min) return;
-    const rec: Record<string, unknown> = { level: lvl, time: new Date().toISOString(), ...base, msg, ...fields };
+    const rec: Record<string, unknown> = {
+      level: lvl,
+      time: new Date().toISOString(),
+      ...base,
+      msg,
+      ...fields,
+    };
     // Error objects stringify to {}; keep their message and stack
-    for (const [k, v] of Object.entries(rec)) if (v instanceof Error) rec[k] = { message: v.message, stack: v.stack };
+    for (const [k, v] of Object.entries(rec))
+      if (v instanceof Error) rec[k] = { message: v.message, stack: v.stack };
     write(`${JSON.stringify(rec)}\n`);
   };
   return {

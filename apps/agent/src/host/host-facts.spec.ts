@@ -17,7 +17,9 @@ describe('parseNvidiaSmiList', () => {
   });
 
   it('returns nothing for an error message', () => {
-    expect(parseNvidiaSmiList('NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.')).toEqual([]);
+    expect(
+      parseNvidiaSmiList('NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.'),
+    ).toEqual([]);
   });
 });
 

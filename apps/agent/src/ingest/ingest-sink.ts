@@ -65,7 +65,10 @@ export class IngestSink {
   send(event: AgentEvent, jobId?: string): Promise<void> {
     return new Promise<void>((resolve) => {
       if (this.closed) {
-        this.opts.logger.error('ingest sink closed; event dropped', { type: event.type, loadPointId: event.loadPointId });
+        this.opts.logger.error('ingest sink closed; event dropped', {
+          type: event.type,
+          loadPointId: event.loadPointId,
+        });
         return resolve();
       }
       this.queue.push({ event, jobId, resolve });
@@ -119,7 +122,8 @@ export class IngestSink {
             attempts: this.opts.jobAttempts ?? 10,
             backoff: { type: 'exponential', delay: 500 },
           });
-          if (this.failures > 0) this.opts.logger.info('ingest adds succeed again', { afterFailures: this.failures });
+          if (this.failures > 0)
+            this.opts.logger.info('ingest adds succeed again', { afterFailures: this.failures });
           this.failures = 0;
           if (this.queue[0] === head) this.queue.shift();
           head.resolve();

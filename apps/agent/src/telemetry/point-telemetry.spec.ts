@@ -4,7 +4,11 @@ import { LoadPointTelemetrySchema, type LoadPointJob } from '@inferbench/contrac
 import { createGpuSampler, type ExecFn, type GpuSamplerOptions } from '@inferbench/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.js';
-import { createPointTelemetryStarter, metricsHeadersFor, type PointTelemetrySettings } from './point-telemetry.js';
+import {
+  createPointTelemetryStarter,
+  metricsHeadersFor,
+  type PointTelemetrySettings,
+} from './point-telemetry.js';
 
 const logger = createLogger('silent');
 
@@ -36,14 +40,21 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const job = (over: Partial<LoadPointJob> = {}, target: Partial<LoadPointJob['target']> = {}): LoadPointJob => ({
+const job = (
+  over: Partial<LoadPointJob> = {},
+  target: Partial<LoadPointJob['target']> = {},
+): LoadPointJob => ({
   v: 1,
   runId: 'r',
   loadPointId: 'lp',
   shard: { index: 0, count: 1 },
   target: { baseUrl: 'http://127.0.0.1:1', apiKind: 'chat', model: 'm', headers: {}, ...target },
   params: {},
-  workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 8 }, outputTokens: { kind: 'fixed', value: 4 } },
+  workload: {
+    kind: 'synthetic',
+    inputTokens: { kind: 'fixed', value: 8 },
+    outputTokens: { kind: 'fixed', value: 4 },
+  },
   load: { kind: 'concurrency', concurrency: 1 },
   limits: { maxDurationSec: 60 },
   seed: 1,
@@ -68,7 +79,9 @@ function fakeNvidiaSmi(): { exec: ExecFn; calls: () => number } {
 describe('metricsHeadersFor', () => {
   it('sends the target auth: Bearer apiKey, overridden by the target headers (lower-cased)', () => {
     expect(metricsHeadersFor({ apiKey: 'k1', headers: {} })).toEqual({ authorization: 'Bearer k1' });
-    expect(metricsHeadersFor({ apiKey: 'k1', headers: { Authorization: 'Basic x', 'X-Tenant': 't' } })).toEqual({
+    expect(
+      metricsHeadersFor({ apiKey: 'k1', headers: { Authorization: 'Basic x', 'X-Tenant': 't' } }),
+    ).toEqual({
       authorization: 'Basic x',
       'x-tenant': 't',
     });
@@ -129,7 +142,10 @@ describe('createPointTelemetryStarter', () => {
       },
     );
     await start(job(), logger).stop({ outputTokens: 0 });
-    await start(job({ telemetry: { gpuIndices: [3], dcgmUrl: 'http://127.0.0.1:9401/metrics' } }), logger).stop({ outputTokens: 0 });
+    await start(
+      job({ telemetry: { gpuIndices: [3], dcgmUrl: 'http://127.0.0.1:9401/metrics' } }),
+      logger,
+    ).stop({ outputTokens: 0 });
     expect(seen).toEqual([
       { intervalMs: 250, gpuIndices: [0, 1], dcgmUrl: 'http://127.0.0.1:9400/metrics' },
       { intervalMs: 250, gpuIndices: [3], dcgmUrl: 'http://127.0.0.1:9401/metrics' },
@@ -139,10 +155,18 @@ describe('createPointTelemetryStarter', () => {
   it('reports a GPU host without nvidia-smi as unavailable, not as an error', async () => {
     const start = createPointTelemetryStarter(SETTINGS, {
       createGpuSampler: (o) =>
-        createGpuSampler({ ...o, exec: () => Promise.reject(Object.assign(new Error('spawn nvidia-smi ENOENT'), { code: 'ENOENT' })) }),
+        createGpuSampler({
+          ...o,
+          exec: () => Promise.reject(Object.assign(new Error('spawn nvidia-smi ENOENT'), { code: 'ENOENT' })),
+        }),
     });
     const t = await start(job(), logger).stop({ outputTokens: 10 });
-    expect(t.gpu).toMatchObject({ available: false, reason: 'nvidia-smi not found', energyMethod: 'none', energyJ: 0 });
+    expect(t.gpu).toMatchObject({
+      available: false,
+      reason: 'nvidia-smi not found',
+      energyMethod: 'none',
+      energyJ: 0,
+    });
     expect(t.gpu!.energyPerOutputTokenJ).toBeUndefined();
   });
 
@@ -156,7 +180,11 @@ describe('createPointTelemetryStarter', () => {
       },
     });
     const t = await start(job({}, { metricsUrl }), logger).stop({ outputTokens: 1 });
-    expect(t.server).toMatchObject({ available: false, reason: 'scraper did not start: bad url', url: metricsUrl });
+    expect(t.server).toMatchObject({
+      available: false,
+      reason: 'scraper did not start: bad url',
+      url: metricsUrl,
+    });
     expect(t.gpu).toMatchObject({ available: false, reason: 'GPU sampler did not start: no exec' });
     expect(LoadPointTelemetrySchema.safeParse(t).success).toBe(true);
   });
@@ -180,7 +208,10 @@ describe('createPointTelemetryStarter', () => {
     const start = createPointTelemetryStarter(SETTINGS, {
       createGpuSampler: (o) => {
         const real = createGpuSampler({ ...o, exec: fakeNvidiaSmi().exec });
-        return { start: () => real.start(), stop: async (s) => ({ ...(await real.stop(s)), energyJ: Number.NaN }) };
+        return {
+          start: () => real.start(),
+          stop: async (s) => ({ ...(await real.stop(s)), energyJ: Number.NaN }),
+        };
       },
     });
     const t = await start(job(), logger).stop({ outputTokens: 1 });

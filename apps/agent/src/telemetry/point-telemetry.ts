@@ -93,7 +93,15 @@ export function unavailableServerTelemetry(reason: string, url?: string): Server
 
 /** A GPU result that says why nothing was collected. */
 export function unavailableGpuTelemetry(reason: string): GpuTelemetry {
-  return { available: false, reason, samples: 0, sampleErrors: 0, gpus: [], energyJ: 0, energyMethod: 'none' };
+  return {
+    available: false,
+    reason,
+    samples: 0,
+    sampleErrors: 0,
+    gpus: [],
+    energyJ: 0,
+    energyMethod: 'none',
+  };
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -117,7 +125,9 @@ function checked<T>(schema: z.ZodType<T>, value: T, fallback: (reason: string) =
   const r = schema.safeParse(value);
   if (r.success) return value;
   const issue = r.error.issues[0];
-  return fallback(`telemetry result failed validation${issue ? ` at ${issue.path.join('.')}: ${issue.message}` : ''}`);
+  return fallback(
+    `telemetry result failed validation${issue ? ` at ${issue.path.join('.')}: ${issue.message}` : ''}`,
+  );
 }
 
 /**
@@ -183,7 +193,11 @@ export function createPointTelemetryStarter(
         if (serverResult) out.server = checked(ServerTelemetrySchema, serverResult, serverFail);
         if (gpuResult) out.gpu = checked(GpuTelemetrySchema, gpuResult, unavailableGpuTelemetry);
         logger.info('load point telemetry', {
-          server: out.server && { available: out.server.available, scrapes: out.server.scrapes, reason: out.server.reason },
+          server: out.server && {
+            available: out.server.available,
+            scrapes: out.server.scrapes,
+            reason: out.server.reason,
+          },
           gpu: out.gpu && { available: out.gpu.available, samples: out.gpu.samples, reason: out.gpu.reason },
         });
         return out;

@@ -23,7 +23,11 @@ const JOB: LoadPointJob = {
   shard: { index: 0, count: 1 },
   target: { baseUrl: 'http://127.0.0.1:1', apiKind: 'chat', model: 'm', headers: {} },
   params: {},
-  workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 8 }, outputTokens: { kind: 'fixed', value: 4 } },
+  workload: {
+    kind: 'synthetic',
+    inputTokens: { kind: 'fixed', value: 8 },
+    outputTokens: { kind: 'fixed', value: 4 },
+  },
   load: { kind: 'concurrency', concurrency: 2 },
   requests: 7,
   limits: { maxDurationSec: 60 },
@@ -53,14 +57,21 @@ const tokenizer = { name: 'fake' } as Tokenizer;
 
 function harness(
   engine: RunLoadPointFn,
-  opts: { cancelled?: boolean; ackDelayMs?: number; startTelemetry?: LoadPointProcessorDeps['startTelemetry'] } = {},
+  opts: {
+    cancelled?: boolean;
+    ackDelayMs?: number;
+    startTelemetry?: LoadPointProcessorDeps['startTelemetry'];
+  } = {},
 ) {
   const events: { event: AgentEvent; jobId?: string; ackedAt?: number }[] = [];
   let order = 0;
   const deps: LoadPointProcessorDeps = {
     agentId: 'agent-1',
     send: async (event, jobId) => {
-      const rec: { event: AgentEvent; jobId?: string; ackedAt?: number } = { event, ...(jobId ? { jobId } : {}) };
+      const rec: { event: AgentEvent; jobId?: string; ackedAt?: number } = {
+        event,
+        ...(jobId ? { jobId } : {}),
+      };
       events.push(rec);
       // batches are acknowledged late, to prove `finished` waits for them
       if (event.type === 'sample.batch') await new Promise((r) => setTimeout(r, opts.ackDelayMs ?? 0));
@@ -111,15 +122,25 @@ describe('LoadPointProcessor', () => {
     expect(types[types.length - 1]).toBe('loadpoint.finished');
     const batches = events.filter((e) => e.event.type === 'sample.batch');
     expect(batches.map((b) => b.jobId)).toEqual(['lp1-s0-b0', 'lp1-s0-b1', 'lp1-s0-b2']);
-    expect(batches.map((b) => (b.event.type === 'sample.batch' ? b.event.samples.length : 0))).toEqual([3, 3, 1]);
+    expect(batches.map((b) => (b.event.type === 'sample.batch' ? b.event.samples.length : 0))).toEqual([
+      3, 3, 1,
+    ]);
     const finished = events[events.length - 1]!;
-    expect(finished.event).toMatchObject({ status: 'completed', batchCount: 3, warnings: ['w1'], agentId: 'agent-1' });
+    expect(finished.event).toMatchObject({
+      status: 'completed',
+      batchCount: 3,
+      warnings: ['w1'],
+      agentId: 'agent-1',
+    });
     // every batch was acknowledged before finished was even sent
     const finishedIdx = events.indexOf(finished);
     for (const b of batches) expect(b.ackedAt).toBeLessThan(finished.ackedAt!);
     expect(finishedIdx).toBe(events.length - 1);
     const progress = events.filter((e) => e.event.type === 'loadpoint.progress').map((e) => e.event);
-    expect(progress[0]).toMatchObject({ window: { tSec: 0, completed: 3 }, totals: { done: 4, planned: 7, elapsedSec: 1 } });
+    expect(progress[0]).toMatchObject({
+      window: { tSec: 0, completed: 3 },
+      totals: { done: 4, planned: 7, elapsedSec: 1 },
+    });
     expect(progress[1]).toMatchObject({ window: { tSec: 1, completed: 4 } });
   });
 
@@ -154,7 +175,11 @@ describe('LoadPointProcessor', () => {
   });
 
   it('maps an engine limit abort to failed with the engine reason', async () => {
-    const engine: RunLoadPointFn = async () => ({ ...okResult, status: 'aborted', reason: 'error rate 60% > 50%' });
+    const engine: RunLoadPointFn = async () => ({
+      ...okResult,
+      status: 'aborted',
+      reason: 'error rate 60% > 50%',
+    });
     const { processor, events } = harness(engine);
     expect(await processor.process(JOB)).toMatchObject({ status: 'failed', reason: 'error rate 60% > 50%' });
     expect(events.at(-1)!.event).toMatchObject({ status: 'failed', batchCount: 0 });
@@ -189,7 +214,12 @@ describe('LoadPointProcessor', () => {
     const bad = { ...JOB, load: { kind: 'concurrency', concurrency: 0 } };
     await expect(processor.process(bad)).rejects.toBeInstanceOf(MalformedJobError);
     expect(events).toHaveLength(1);
-    expect(events[0]!.event).toMatchObject({ type: 'loadpoint.finished', status: 'failed', loadPointId: 'lp1', batchCount: 0 });
+    expect(events[0]!.event).toMatchObject({
+      type: 'loadpoint.finished',
+      status: 'failed',
+      loadPointId: 'lp1',
+      batchCount: 0,
+    });
     expect((events[0]!.event as { reason: string }).reason).toContain('load.concurrency');
 
     await expect(processor.process({ nonsense: true })).rejects.toBeInstanceOf(MalformedJobError);
@@ -198,7 +228,15 @@ describe('LoadPointProcessor', () => {
 
   describe('telemetry', () => {
     const TELEMETRY: LoadPointTelemetry = {
-      gpu: { available: false, reason: 'nvidia-smi not found', samples: 0, sampleErrors: 0, gpus: [], energyJ: 0, energyMethod: 'none' },
+      gpu: {
+        available: false,
+        reason: 'nvidia-smi not found',
+        samples: 0,
+        sampleErrors: 0,
+        gpus: [],
+        energyJ: 0,
+        energyMethod: 'none',
+      },
     };
 
     it('runs telemetry around the engine, passes measured successful output tokens and reports it in finished', async () => {
@@ -232,7 +270,11 @@ describe('LoadPointProcessor', () => {
       expect(log).toEqual(['start lp1', 'engine', 'stop']);
       expect(stops).toEqual([{ outputTokens: 17 }]);
       const finished = events.at(-1)!.event;
-      expect(finished).toMatchObject({ type: 'loadpoint.finished', status: 'completed', telemetry: TELEMETRY });
+      expect(finished).toMatchObject({
+        type: 'loadpoint.finished',
+        status: 'completed',
+        telemetry: TELEMETRY,
+      });
       expect(AgentEventSchema.parse(finished)).toEqual(finished);
     });
 
@@ -260,10 +302,15 @@ describe('LoadPointProcessor', () => {
         },
       });
       expect(await throwing.processor.process(JOB)).toMatchObject({ status: 'completed', samples: 1 });
-      expect(throwing.events.at(-1)!.event).toMatchObject({ type: 'loadpoint.finished', status: 'completed' });
+      expect(throwing.events.at(-1)!.event).toMatchObject({
+        type: 'loadpoint.finished',
+        status: 'completed',
+      });
       expect('telemetry' in throwing.events.at(-1)!.event).toBe(false);
 
-      const rejecting = harness(engine, { startTelemetry: () => ({ stop: () => Promise.reject(new Error('lost')) }) });
+      const rejecting = harness(engine, {
+        startTelemetry: () => ({ stop: () => Promise.reject(new Error('lost')) }),
+      });
       expect(await rejecting.processor.process(JOB)).toMatchObject({ status: 'completed', samples: 1 });
       expect('telemetry' in rejecting.events.at(-1)!.event).toBe(false);
     });

@@ -27,7 +27,10 @@ import { SampleBatcher } from './sample-batcher.js';
 import type { StartSyncOutcome } from './start-sync.js';
 
 /** The load engine entry point (loadgen's `runLoadPoint`; tests pass scripted engines). */
-export type RunLoadPointFn = (input: RunLoadPointInput, deps: RunLoadPointDeps) => Promise<RunLoadPointResult>;
+export type RunLoadPointFn = (
+  input: RunLoadPointInput,
+  deps: RunLoadPointDeps,
+) => Promise<RunLoadPointResult>;
 
 /** Sends one event to the ingest queue; resolves when Redis acknowledged it (IngestSink.send). */
 export type SendEvent = (event: AgentEvent, jobId?: string) => Promise<void>;
@@ -102,14 +105,21 @@ export class LoadPointProcessor {
   async process(data: unknown): Promise<LoadPointJobResult> {
     const parsed = LoadPointJobSchema.safeParse(data);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      const issues = parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ');
       const reason = `malformed load point job: ${issues}`.slice(0, 2000);
       const ids = LooseIdsSchema.safeParse(data);
       if (ids.success) {
         const attempt = ids.data.attempt ?? 0;
         await this.deps.send(
           this.finishedEvent(
-            { runId: ids.data.runId, loadPointId: ids.data.loadPointId, shardIndex: ids.data.shard?.index ?? 0, attempt },
+            {
+              runId: ids.data.runId,
+              loadPointId: ids.data.loadPointId,
+              shardIndex: ids.data.shard?.index ?? 0,
+              attempt,
+            },
             { status: 'failed', batchCount: 0, reason, warnings: [] },
           ),
           finishedJobId(ids.data.loadPointId, ids.data.shard?.index ?? 0, attempt),
@@ -123,7 +133,12 @@ export class LoadPointProcessor {
 
   private async run(job: LoadPointJob): Promise<LoadPointJobResult> {
     const { deps } = this;
-    const ids = { runId: job.runId, loadPointId: job.loadPointId, shardIndex: job.shard.index, attempt: job.attempt ?? 0 };
+    const ids = {
+      runId: job.runId,
+      loadPointId: job.loadPointId,
+      shardIndex: job.shard.index,
+      attempt: job.attempt ?? 0,
+    };
     const log = deps.logger.child({ ...ids });
     const ctl = new AbortController();
     // register before checking the key so a cancel published in between is not missed
@@ -157,12 +172,25 @@ export class LoadPointProcessor {
   ): Promise<LoadPointJobResult> {
     const { deps } = this;
     const acks: Promise<void>[] = [];
-    acks.push(deps.send({ v: PROTOCOL_VERSION, ...ids, agentId: deps.agentId, ts: this.now(), type: 'loadpoint.started' }, startedJobId(job.loadPointId, job.shard.index, ids.attempt)));
+    acks.push(
+      deps.send(
+        { v: PROTOCOL_VERSION, ...ids, agentId: deps.agentId, ts: this.now(), type: 'loadpoint.started' },
+        startedJobId(job.loadPointId, job.shard.index, ids.attempt),
+      ),
+    );
 
     const batcher = new SampleBatcher(job.batchSize, (samples, batchSeq) => {
       acks.push(
         deps.send(
-          { v: PROTOCOL_VERSION, ...ids, agentId: deps.agentId, ts: this.now(), type: 'sample.batch', batchSeq, samples },
+          {
+            v: PROTOCOL_VERSION,
+            ...ids,
+            agentId: deps.agentId,
+            ts: this.now(),
+            type: 'sample.batch',
+            batchSeq,
+            samples,
+          },
           sampleBatchJobId(job.loadPointId, job.shard.index, batchSeq, ids.attempt),
         ),
       );
@@ -210,7 +238,8 @@ export class LoadPointProcessor {
         void deps
           .isRunCancelled(job.runId)
           .then((c) => {
-            if (c && !ctl.signal.aborted) ctl.abort({ kind: 'cancelled', runId: job.runId } satisfies AbortCause);
+            if (c && !ctl.signal.aborted)
+              ctl.abort({ kind: 'cancelled', runId: job.runId } satisfies AbortCause);
           })
           .catch(() => undefined);
       }
@@ -237,11 +266,23 @@ export class LoadPointProcessor {
       if (job.startSync) {
         const sync = deps.waitForStart
           ? await deps.waitForStart(job.startSync, job.shard.index, ctl.signal)
-          : { synced: false, waitedMs: 0, warning: 'started without a common start: this agent cannot synchronize shards' };
+          : {
+              synced: false,
+              waitedMs: 0,
+              warning: 'started without a common start: this agent cannot synchronize shards',
+            };
         if (sync.warning) syncWarnings.push(sync.warning);
-        log.info('common start', { synced: sync.synced, waitedMs: sync.waitedMs, startAtEpochMs: sync.startAtEpochMs });
+        log.info('common start', {
+          synced: sync.synced,
+          waitedMs: sync.waitedMs,
+          startAtEpochMs: sync.startAtEpochMs,
+        });
       }
-      log.info('load point started', { load: job.load, requests: job.requests, durationSec: job.durationSec });
+      log.info('load point started', {
+        load: job.load,
+        requests: job.requests,
+        durationSec: job.durationSec,
+      });
       const result = await deps.runLoadPoint(
         {
           target: job.target,
@@ -268,7 +309,13 @@ export class LoadPointProcessor {
       warnings = [...syncWarnings, ...result.warnings];
       startedAtEpochMs = result.startedAtEpochMs;
       ({ status, reason } = mapEngineStatus(result, ctl.signal));
-      log.info('load point ended', { status, reason, sent: result.sent, completed: result.completed, cancelledTail: result.cancelledTail });
+      log.info('load point ended', {
+        status,
+        reason,
+        sent: result.sent,
+        completed: result.completed,
+        cancelledTail: result.cancelledTail,
+      });
     } catch (err) {
       status = 'failed';
       reason = `load engine error: ${(err as Error)?.message ?? String(err)}`;
@@ -335,7 +382,10 @@ export class LoadPointProcessor {
 
   private finishedEvent(
     ids: EventIds,
-    f: Pick<LoadPointFinishedEvent, 'status' | 'batchCount' | 'reason' | 'warnings' | 'telemetry' | 'accumulator' | 'shardHealth'>,
+    f: Pick<
+      LoadPointFinishedEvent,
+      'status' | 'batchCount' | 'reason' | 'warnings' | 'telemetry' | 'accumulator' | 'shardHealth'
+    >,
   ): LoadPointFinishedEvent {
     return {
       v: PROTOCOL_VERSION,
@@ -370,7 +420,8 @@ export function mapEngineStatus(
   if (cause?.kind === 'shutdown') {
     return { status: 'failed', reason: 'the agent shut down during the load point' };
   }
-  if (result.status === 'completed') return { status: 'completed', ...(result.reason ? { reason: result.reason } : {}) };
+  if (result.status === 'completed')
+    return { status: 'completed', ...(result.reason ? { reason: result.reason } : {}) };
   if (result.status === 'cancelled') return { status: 'cancelled', reason: result.reason ?? 'run cancelled' };
   return { status: 'failed', reason: result.reason ?? 'load point aborted by a limit' };
 }

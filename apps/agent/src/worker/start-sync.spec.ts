@@ -56,7 +56,9 @@ describe('waitForCommonStart', () => {
   it('starts alone with a warning when the peers never arrive', async () => {
     const store = new MemoryStore();
     const t0 = Date.now();
-    const o = await waitForCommonStart(store, { ...sync, timeoutMs: 150 }, 0, new AbortController().signal, { prefix: 't' });
+    const o = await waitForCommonStart(store, { ...sync, timeoutMs: 150 }, 0, new AbortController().signal, {
+      prefix: 't',
+    });
     expect(o.synced).toBe(false);
     expect(o.warning).toMatch(/3 shards registered within 150 ms/);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);

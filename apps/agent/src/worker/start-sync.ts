@@ -73,7 +73,10 @@ export async function waitForCommonStart(
     let timer: NodeJS.Timeout | undefined;
     const left = Math.max(1, deadline - now());
     try {
-      return await Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), left)))]);
+      return await Promise.race([
+        p,
+        new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), left))),
+      ]);
     } finally {
       clearTimeout(timer);
     }

@@ -17,7 +17,12 @@ afterAll(async () => {
 describe('parseBenchOptions', () => {
   it('defaults to one point at c=1, 100 requests, a synthetic 256/128 workload, chat API, no key', async () => {
     const { config, apiKey } = await parseBenchOptions(base, {});
-    expect(config.plan).toMatchObject({ kind: 'concurrency', levels: [1], requests: 100, limits: { maxDurationSec: 3600 } });
+    expect(config.plan).toMatchObject({
+      kind: 'concurrency',
+      levels: [1],
+      requests: 100,
+      limits: { maxDurationSec: 3600 },
+    });
     // a fresh random seed per invocation (a repeated seed would resend the same prompts)
     expect(Number.isInteger(config.plan.seed) && (config.plan.seed as number) > 0).toBe(true);
     expect(config.workload).toEqual({
@@ -31,10 +36,25 @@ describe('parseBenchOptions', () => {
 
   it('builds an open-loop rate list and takes the key from the environment without recording it', async () => {
     const { config, apiKey } = await parseBenchOptions(
-      { ...base, rate: '2.5,5', arrival: 'gamma', burstiness: '0.5', maxConcurrency: '64', duration: '30', api: 'completions' },
+      {
+        ...base,
+        rate: '2.5,5',
+        arrival: 'gamma',
+        burstiness: '0.5',
+        maxConcurrency: '64',
+        duration: '30',
+        api: 'completions',
+      },
       { OPENAI_API_KEY: 'sk-test' },
     );
-    expect(config.plan).toMatchObject({ kind: 'rate', levels: [2.5, 5], arrival: 'gamma', burstiness: 0.5, maxConcurrency: 64, durationSec: 30 });
+    expect(config.plan).toMatchObject({
+      kind: 'rate',
+      levels: [2.5, 5],
+      arrival: 'gamma',
+      burstiness: 0.5,
+      maxConcurrency: 64,
+      durationSec: 30,
+    });
     expect(config.plan.requests).toBeUndefined();
     expect(config).toMatchObject({ apiKind: 'completions', hasApiKey: true });
     expect(apiKey).toBe('sk-test');
@@ -42,7 +62,10 @@ describe('parseBenchOptions', () => {
   });
 
   it('builds stages, sweep and SLA plans and limits from the shorthand flags', async () => {
-    const st = await parseBenchOptions({ ...base, stages: '30s:10,1m:50,500ms:0', stageMode: 'rate', arrival: 'constant' }, {});
+    const st = await parseBenchOptions(
+      { ...base, stages: '30s:10,1m:50,500ms:0', stageMode: 'rate', arrival: 'constant' },
+      {},
+    );
     expect(st.config.plan).toMatchObject({
       kind: 'stages',
       mode: 'rate',
@@ -56,16 +79,37 @@ describe('parseBenchOptions', () => {
     // stages last the sum of their durations: no default request count
     expect(st.config.plan.requests).toBeUndefined();
 
-    const sw = await parseBenchOptions({ ...base, sweep: true, sweepPoints: '5', maxConcurrency: '32', requests: '20' }, {});
-    expect(sw.config.plan).toMatchObject({ kind: 'sweep', mode: 'rate', points: 5, maxConcurrency: 32, requests: 20 });
+    const sw = await parseBenchOptions(
+      { ...base, sweep: true, sweepPoints: '5', maxConcurrency: '32', requests: '20' },
+      {},
+    );
+    expect(sw.config.plan).toMatchObject({
+      kind: 'sweep',
+      mode: 'rate',
+      points: 5,
+      maxConcurrency: 32,
+      requests: 20,
+    });
 
-    const sla = await parseBenchOptions({ ...base, sla: 'p99(ttft)<500ms,p99(tpot)<50ms', slaMax: '64', maxErrorRate: '0.05' }, {});
-    expect(sla.config.plan).toMatchObject({ kind: 'sla', mode: 'concurrency', max: 64, maxErrorRate: 0.05, limits: { maxErrorRate: 0.05 } });
+    const sla = await parseBenchOptions(
+      { ...base, sla: 'p99(ttft)<500ms,p99(tpot)<50ms', slaMax: '64', maxErrorRate: '0.05' },
+      {},
+    );
+    expect(sla.config.plan).toMatchObject({
+      kind: 'sla',
+      mode: 'concurrency',
+      max: 64,
+      maxErrorRate: 0.05,
+      limits: { maxErrorRate: 0.05 },
+    });
     expect(sla.config.slo).toEqual({ ttftMs: 500, tpotMs: 50, percentile: 99 });
   });
 
   it('reads a workload preset and lets extent flags replace its plan extent', async () => {
-    const { config } = await parseBenchOptions({ ...base, preset: 'chat-poisson-sweep', requests: '10', temperature: '0' }, {});
+    const { config } = await parseBenchOptions(
+      { ...base, preset: 'chat-poisson-sweep', requests: '10', temperature: '0' },
+      {},
+    );
     expect(config.workload).toMatchObject({ kind: 'dataset', source: 'builtin:mini-chat' });
     expect(config.plan).toMatchObject({ kind: 'sweep', requests: 10 });
     expect(config.plan.durationSec).toBeUndefined();
@@ -74,14 +118,20 @@ describe('parseBenchOptions', () => {
   });
 
   it('builds dataset and synthetic workloads with distributions and shared prefixes', async () => {
-    const ds = await parseBenchOptions({ ...base, dataset: 'builtin:mini-chat', outputTokens: 'uniform:10-20' }, {});
+    const ds = await parseBenchOptions(
+      { ...base, dataset: 'builtin:mini-chat', outputTokens: 'uniform:10-20' },
+      {},
+    );
     expect(ds.config.workload).toEqual({
       kind: 'dataset',
       source: 'builtin:mini-chat',
       format: 'prompts',
       outputTokens: { kind: 'uniform', min: 10, max: 20 },
     });
-    const sy = await parseBenchOptions({ ...base, inputTokens: 'normal:256,50', sharedPrefix: '4:100', turns: '3' }, {});
+    const sy = await parseBenchOptions(
+      { ...base, inputTokens: 'normal:256,50', sharedPrefix: '4:100', turns: '3' },
+      {},
+    );
     expect(sy.config.workload).toMatchObject({
       inputTokens: { kind: 'normal', mean: 256, std: 50 },
       sharedPrefix: { groups: 4, prefixTokens: 100 },
@@ -92,10 +142,21 @@ describe('parseBenchOptions', () => {
   it('names the bad field of a --plan file and of a --workload file', async () => {
     const plan = path.join(dir, 'plan.json');
     await writeFile(plan, JSON.stringify({ kind: 'rate', levels: [2, -1], requests: 5 }));
-    await expect(parseBenchOptions({ ...base, plan }, {})).rejects.toThrow(/is not a valid load plan:\n {2}levels\.1: /);
+    await expect(parseBenchOptions({ ...base, plan }, {})).rejects.toThrow(
+      /is not a valid load plan:\n {2}levels\.1: /,
+    );
     const wl = path.join(dir, 'workload.json');
-    await writeFile(wl, JSON.stringify({ kind: 'synthetic', inputTokens: { kind: 'fixed', value: 0 }, outputTokens: { kind: 'fixed', value: 5 } }));
-    await expect(parseBenchOptions({ ...base, workload: wl }, {})).rejects.toThrow(/is not a valid workload:\n {2}inputTokens\.value: /);
+    await writeFile(
+      wl,
+      JSON.stringify({
+        kind: 'synthetic',
+        inputTokens: { kind: 'fixed', value: 0 },
+        outputTokens: { kind: 'fixed', value: 5 },
+      }),
+    );
+    await expect(parseBenchOptions({ ...base, workload: wl }, {})).rejects.toThrow(
+      /is not a valid workload:\n {2}inputTokens\.value: /,
+    );
   });
 
   it.each([

@@ -30,10 +30,14 @@ function formatPointDetail(p: BenchPoint): string {
     `duration ${fmtNum(s.durationSec, 2)} s  ${fmtNum(s.requestThroughput, 3)} req/s  ${fmtNum(s.outputTokenThroughput, 1)} output tok/s  ${fmtNum(s.totalTokenThroughput, 1)} total tok/s  concurrency ${fmtNum(s.achievedConcurrency, 2)}  ${fmtNum(s.tokens.tokensPerChunk, 2)} tokens/chunk`,
   ];
   if (s.goodput !== undefined) {
-    lines.push(`goodput ${fmtNum(s.goodput, 3)} req/s  ${fmtNum(s.tokenGoodput, 1)} tok/s  SLO attainment ${fmtNum(s.sloAttainmentPct, 1)}%`);
+    lines.push(
+      `goodput ${fmtNum(s.goodput, 3)} req/s  ${fmtNum(s.tokenGoodput, 1)} tok/s  SLO attainment ${fmtNum(s.sloAttainmentPct, 1)}%`,
+    );
   }
   const rows = latencyRows(s);
-  const table = rows.length ? renderTable(LATENCY_HEADERS, rows) : 'no successful request: no latency figures\n';
+  const table = rows.length
+    ? renderTable(LATENCY_HEADERS, rows)
+    : 'no successful request: no latency figures\n';
   return `${lines.join('\n')}\n\n${table}`;
 }
 
@@ -46,7 +50,19 @@ const lat = (s: LoadPointSummary, fig: string, q: 'p50' | 'p99'): string => {
 export function formatPointsTable(r: BenchResultV2): string {
   const withSlo = r.config.slo !== undefined;
   const headers = [
-    '#', 'level', 'status', 'ok', 'failed', 'TTFT p50', 'TTFT p99', 'TPOT p50', 'TPOT p99', 'ITL p99', 'E2E p99', 'req/s', 'out tok/s',
+    '#',
+    'level',
+    'status',
+    'ok',
+    'failed',
+    'TTFT p50',
+    'TTFT p99',
+    'TPOT p50',
+    'TPOT p99',
+    'ITL p99',
+    'E2E p99',
+    'req/s',
+    'out tok/s',
     ...(withSlo ? ['goodput/s', 'SLO'] : []),
   ];
   const rows = r.points.map((p) => {
@@ -65,7 +81,9 @@ export function formatPointsTable(r: BenchResultV2): string {
       lat(s, 'e2eMs', 'p99'),
       fmtNum(s.requestThroughput, 2),
       fmtNum(s.outputTokenThroughput, 1),
-      ...(withSlo ? [fmtNum(s.goodput, 2), p.sloPass === undefined ? NONE : p.sloPass ? 'met' : 'missed'] : []),
+      ...(withSlo
+        ? [fmtNum(s.goodput, 2), p.sloPass === undefined ? NONE : p.sloPass ? 'met' : 'missed']
+        : []),
     ];
   });
   return renderTable(headers, rows, { align: headers.map((_, i) => (i >= 1 && i <= 2 ? 'left' : 'right')) });
@@ -80,12 +98,17 @@ export function formatBenchSummary(r: BenchResultV2): string {
   if (c.slo) out.push(`SLO: ${formatSlo(c.slo)}`);
   const single = r.points.length === 1 && c.plan.kind !== 'sla' && c.plan.kind !== 'sweep';
   if (r.points.length === 0) out.push('no load point ran');
-  else if (single) out.push(`${r.points[0]!.label}: ${r.points[0]!.status}${r.points[0]!.reason ? ` (${r.points[0]!.reason})` : ''}`, formatPointDetail(r.points[0]!));
+  else if (single)
+    out.push(
+      `${r.points[0]!.label}: ${r.points[0]!.status}${r.points[0]!.reason ? ` (${r.points[0]!.reason})` : ''}`,
+      formatPointDetail(r.points[0]!),
+    );
   else out.push('', formatPointsTable(r));
   for (const p of r.points) {
     for (const w of p.summary.warnings) out.push(`! ${single ? '' : `[${p.label}] `}${w}`);
     if (!single && p.reason) out.push(`! [${p.label}] ${p.status}: ${p.reason}`);
-    if (p.sloPass === false && p.sloViolations?.length) out.push(`  [${p.label}] SLO missed: ${p.sloViolations.join('; ')}`);
+    if (p.sloPass === false && p.sloViolations?.length)
+      out.push(`  [${p.label}] SLO missed: ${p.sloViolations.join('; ')}`);
   }
   for (const n of r.notes ?? []) out.push(n);
   if (r.sla) {
@@ -99,20 +122,31 @@ export function formatBenchSummary(r: BenchResultV2): string {
 }
 
 /** `inferbench bench ...`, `--compare a.json b.json` and `--list-presets`. */
-export async function benchCommand(o: BenchCliOptions, json: boolean, io: CliIo, signal: AbortSignal): Promise<number> {
+export async function benchCommand(
+  o: BenchCliOptions,
+  json: boolean,
+  io: CliIo,
+  signal: AbortSignal,
+): Promise<number> {
   if (o.listPresets) {
     io.stdout.write(formatPresetList());
     return EXIT.ok;
   }
   if (o.compare) {
-    if (o.compare.length !== 2) throw new CliError('--compare takes exactly two result files: --compare a.json b.json');
+    if (o.compare.length !== 2)
+      throw new CliError('--compare takes exactly two result files: --compare a.json b.json');
     const [pa, pb] = o.compare as [string, string];
     const [a, b] = await Promise.all([readBenchResult(pa), readBenchResult(pb)]);
-    io.stdout.write(json ? `${JSON.stringify(comparisonJson(a, b), null, 2)}\n` : formatComparison(a, b, [pa, pb]));
+    io.stdout.write(
+      json ? `${JSON.stringify(comparisonJson(a, b), null, 2)}\n` : formatComparison(a, b, [pa, pb]),
+    );
     return EXIT.ok;
   }
   const { config, apiKey } = await parseBenchOptions(o, io.env);
-  if (!json) io.stderr.write(`bench ${config.model} @ ${config.baseUrl}: ${describePlan(config.plan)}; ${describeWorkload(config.workload)}\n`);
+  if (!json)
+    io.stderr.write(
+      `bench ${config.model} @ ${config.baseUrl}: ${describePlan(config.plan)}; ${describeWorkload(config.workload)}\n`,
+    );
   const result = await runBenchPlan({
     config,
     ...(apiKey ? { apiKey } : {}),
@@ -131,7 +165,9 @@ export async function benchCommand(o: BenchCliOptions, json: boolean, io: CliIo,
   }
   if (!result.points.some((p) => p.summary.requests.succeeded > 0)) {
     const first = Object.keys(result.points[0]?.summary.errorsByClass ?? {})[0];
-    io.stderr.write(`no request succeeded${first ? ` (errors: ${first})` : ''}; is ${config.baseUrl} serving model "${config.model}"?\n`);
+    io.stderr.write(
+      `no request succeeded${first ? ` (errors: ${first})` : ''}; is ${config.baseUrl} serving model "${config.model}"?\n`,
+    );
     return EXIT.error;
   }
   return EXIT.ok;

@@ -13,7 +13,13 @@ import { BUILTIN_DATASETS, parseTrace, WORKLOAD_PRESETS } from '@inferbench/load
 import type { z } from 'zod';
 import { CliError } from '../errors.js';
 import type { BenchPlanConfig } from './result.js';
-import { parseDurationSec, parseLengthDist, parseNumberList, parseSloExpression, parseStages } from './parse-values.js';
+import {
+  parseDurationSec,
+  parseLengthDist,
+  parseNumberList,
+  parseSloExpression,
+  parseStages,
+} from './parse-values.js';
 
 /** Raw commander options of `inferbench bench` (strings as typed, parsed here). */
 export interface BenchCliOptions {
@@ -75,7 +81,11 @@ export const DEFAULT_MAX_DURATION_SEC = 3600;
 /** Measured requests per point when neither --requests nor --duration (nor the plan) says how long. */
 export const DEFAULT_REQUESTS = 100;
 
-function num(name: string, v: string, opts: { int?: boolean; min?: number; positive?: boolean; max?: number } = {}): number {
+function num(
+  name: string,
+  v: string,
+  opts: { int?: boolean; min?: number; positive?: boolean; max?: number } = {},
+): number {
   const x = Number(v);
   const bad =
     v.trim() === '' ||
@@ -87,7 +97,9 @@ function num(name: string, v: string, opts: { int?: boolean; min?: number; posit
   if (bad) {
     const range = opts.positive ? ' > 0' : opts.min !== undefined ? ` >= ${opts.min}` : '';
     const upper = opts.max !== undefined ? `${range ? ' and' : ''} <= ${opts.max}` : '';
-    throw new CliError(`--${name} must be ${opts.int ? 'an integer' : 'a number'}${range}${upper}, got "${v}"`);
+    throw new CliError(
+      `--${name} must be ${opts.int ? 'an integer' : 'a number'}${range}${upper}, got "${v}"`,
+    );
   }
   return x;
 }
@@ -133,7 +145,9 @@ async function checkDatasetSource(source: string, flag: string): Promise<string>
   if (source.startsWith('builtin:')) {
     const name = source.slice('builtin:'.length);
     if (!(BUILTIN_DATASETS as readonly string[]).includes(name)) {
-      throw new CliError(`${flag}: unknown built-in dataset "${name}" (known: ${BUILTIN_DATASETS.map((n) => `builtin:${n}`).join(', ')})`);
+      throw new CliError(
+        `${flag}: unknown built-in dataset "${name}" (known: ${BUILTIN_DATASETS.map((n) => `builtin:${n}`).join(', ')})`,
+      );
     }
     return source;
   }
@@ -150,10 +164,17 @@ const has = (v: unknown): boolean => v !== undefined && v !== false;
 
 /** Names of the given flags among `flags` (keys of the options, shown as --kebab-case). */
 function given(o: BenchCliOptions, flags: (keyof BenchCliOptions)[]): string[] {
-  return flags.filter((k) => has(o[k])).map((k) => `--${String(k).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  return flags
+    .filter((k) => has(o[k]))
+    .map((k) => `--${String(k).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 }
 
-function onlyWith(o: BenchCliOptions, flags: (keyof BenchCliOptions)[], allowed: boolean, where: string): void {
+function onlyWith(
+  o: BenchCliOptions,
+  flags: (keyof BenchCliOptions)[],
+  allowed: boolean,
+  where: string,
+): void {
   if (allowed) return;
   const bad = given(o, flags);
   if (bad.length) throw new CliError(`${bad[0]} only applies ${where}`);
@@ -161,7 +182,8 @@ function onlyWith(o: BenchCliOptions, flags: (keyof BenchCliOptions)[], allowed:
 
 function choice<T extends string>(flag: string, v: string | undefined, choices: readonly T[], dflt: T): T {
   if (v === undefined) return dflt;
-  if (!(choices as readonly string[]).includes(v)) throw new CliError(`${flag} must be ${choices.join(' or ')}, got "${v}"`);
+  if (!(choices as readonly string[]).includes(v))
+    throw new CliError(`${flag} must be ${choices.join(' or ')}, got "${v}"`);
   return v as T;
 }
 
@@ -169,35 +191,58 @@ function choice<T extends string>(flag: string, v: string | undefined, choices: 
 async function buildWorkload(o: BenchCliOptions): Promise<{ workload: WorkloadSpec; params: RequestParams }> {
   const sources = given(o, ['workload', 'preset', 'dataset']);
   if (sources.length > 1) throw new CliError(`give one workload source, not ${sources.join(' and ')}`);
-  const synthFlags: (keyof BenchCliOptions)[] = ['inputTokens', 'outputTokens', 'sharedPrefix', 'turns', 'datasetFormat'];
+  const synthFlags: (keyof BenchCliOptions)[] = [
+    'inputTokens',
+    'outputTokens',
+    'sharedPrefix',
+    'turns',
+    'datasetFormat',
+  ];
   let workload: unknown;
   let params: RequestParams = {};
   if (o.workload !== undefined || o.preset !== undefined) {
     const src = o.workload !== undefined ? '--workload' : '--preset';
     const bad = given(o, synthFlags);
-    if (bad.length) throw new CliError(`${bad[0]} cannot be combined with ${src} (the workload is defined there)`);
+    if (bad.length)
+      throw new CliError(`${bad[0]} cannot be combined with ${src} (the workload is defined there)`);
     if (o.workload !== undefined) {
       workload = await readJsonFile(o.workload, '--workload');
       const parsed = WorkloadSpecSchema.safeParse(workload);
-      if (!parsed.success) throw new CliError(`--workload: ${o.workload} is not a valid workload:\n${issueLines(parsed.error)}`);
+      if (!parsed.success)
+        throw new CliError(`--workload: ${o.workload} is not a valid workload:\n${issueLines(parsed.error)}`);
       workload = parsed.data;
     } else {
-      const preset = (WORKLOAD_PRESETS as Record<string, (typeof WORKLOAD_PRESETS)[keyof typeof WORKLOAD_PRESETS]>)[o.preset!];
+      const preset = (
+        WORKLOAD_PRESETS as Record<string, (typeof WORKLOAD_PRESETS)[keyof typeof WORKLOAD_PRESETS]>
+      )[o.preset!];
       if (!preset) {
-        throw new CliError(`unknown preset "${o.preset}" (known: ${Object.keys(WORKLOAD_PRESETS).join(', ')}; see --list-presets)`);
+        throw new CliError(
+          `unknown preset "${o.preset}" (known: ${Object.keys(WORKLOAD_PRESETS).join(', ')}; see --list-presets)`,
+        );
       }
       workload = preset.workload;
       params = { ...preset.params };
     }
   } else if (o.dataset !== undefined) {
-    if (o.inputTokens !== undefined) throw new CliError("--input-tokens does not apply to --dataset (the dataset's prompts set the input)");
-    if (o.sharedPrefix !== undefined) throw new CliError('--shared-prefix only applies to synthetic prompts (without --dataset)');
+    if (o.inputTokens !== undefined)
+      throw new CliError("--input-tokens does not apply to --dataset (the dataset's prompts set the input)");
+    if (o.sharedPrefix !== undefined)
+      throw new CliError('--shared-prefix only applies to synthetic prompts (without --dataset)');
     workload = {
       kind: 'dataset',
       source: await checkDatasetSource(o.dataset, '--dataset'),
-      format: choice('--dataset-format', o.datasetFormat, ['prompts', 'chat', 'sharegpt'] as const, 'prompts'),
-      ...(o.outputTokens === undefined ? {} : { outputTokens: parseLengthDist(o.outputTokens, '--output-tokens') }),
-      ...(o.turns === undefined ? {} : { multiTurn: { maxTurns: num('turns', o.turns, { int: true, min: 1 }) } }),
+      format: choice(
+        '--dataset-format',
+        o.datasetFormat,
+        ['prompts', 'chat', 'sharegpt'] as const,
+        'prompts',
+      ),
+      ...(o.outputTokens === undefined
+        ? {}
+        : { outputTokens: parseLengthDist(o.outputTokens, '--output-tokens') }),
+      ...(o.turns === undefined
+        ? {}
+        : { multiTurn: { maxTurns: num('turns', o.turns, { int: true, min: 1 }) } }),
     };
   } else {
     if (o.datasetFormat !== undefined) throw new CliError('--dataset-format only applies with --dataset');
@@ -205,7 +250,9 @@ async function buildWorkload(o: BenchCliOptions): Promise<{ workload: WorkloadSp
     if (o.sharedPrefix !== undefined) {
       const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(o.sharedPrefix);
       if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
-        throw new CliError(`--shared-prefix takes groups:tokens with both >= 1 (e.g. 8:2000), got "${o.sharedPrefix}"`);
+        throw new CliError(
+          `--shared-prefix takes groups:tokens with both >= 1 (e.g. 8:2000), got "${o.sharedPrefix}"`,
+        );
       }
       sharedPrefix = { groups: Number(m[1]), prefixTokens: Number(m[2]) };
     }
@@ -218,7 +265,8 @@ async function buildWorkload(o: BenchCliOptions): Promise<{ workload: WorkloadSp
     };
   }
   if (o.ignoreEos) params = { ...params, ignoreEos: true };
-  if (o.temperature !== undefined) params = { ...params, temperature: num('temperature', o.temperature, { min: 0, max: 10 }) };
+  if (o.temperature !== undefined)
+    params = { ...params, temperature: num('temperature', o.temperature, { min: 0, max: 10 }) };
   const parsed = WorkloadSpecSchema.safeParse(workload);
   if (!parsed.success) throw new CliError(`invalid workload:\n${issueLines(parsed.error)}`);
   return { workload: parsed.data, params };
@@ -228,7 +276,9 @@ const ARRIVALS = ['poisson', 'constant', 'gamma'] as const;
 const MODES = ['rate', 'concurrency'] as const;
 
 /** The load plan from --plan / a load flag / the preset, before extent and limit overrides (raw, unvalidated). */
-async function buildPlanBase(o: BenchCliOptions): Promise<{ plan: Record<string, unknown>; from: string; slo?: SloSpec }> {
+async function buildPlanBase(
+  o: BenchCliOptions,
+): Promise<{ plan: Record<string, unknown>; from: string; slo?: SloSpec }> {
   const loadFlags = given(o, ['plan', 'concurrency', 'rate', 'stages', 'trace', 'sweep', 'sla']);
   if (loadFlags.length > 1) throw new CliError(`give one load plan, not ${loadFlags.join(' and ')}`);
   const which = loadFlags[0];
@@ -240,7 +290,12 @@ async function buildPlanBase(o: BenchCliOptions): Promise<{ plan: Record<string,
   const stageRate = which === '--stages' && o.stageMode === 'rate';
   const sweepRate = which === '--sweep' && (o.sweepMode ?? 'rate') === 'rate';
   const slaRate = which === '--sla' && o.slaMode === 'rate';
-  onlyWith(o, ['arrival', 'burstiness'], which === '--rate' || stageRate || sweepRate || slaRate, 'to open-loop (rate) plans');
+  onlyWith(
+    o,
+    ['arrival', 'burstiness'],
+    which === '--rate' || stageRate || sweepRate || slaRate,
+    'to open-loop (rate) plans',
+  );
   onlyWith(
     o,
     ['maxConcurrency'],
@@ -250,25 +305,33 @@ async function buildPlanBase(o: BenchCliOptions): Promise<{ plan: Record<string,
 
   const openLoop = (): Record<string, unknown> => ({
     arrival: choice('--arrival', o.arrival, ARRIVALS, 'poisson'),
-    ...(o.burstiness === undefined ? {} : { burstiness: num('burstiness', o.burstiness, { positive: true }) }),
+    ...(o.burstiness === undefined
+      ? {}
+      : { burstiness: num('burstiness', o.burstiness, { positive: true }) }),
   });
   const cap = (): Record<string, unknown> =>
-    o.maxConcurrency === undefined ? {} : { maxConcurrency: num('max-concurrency', o.maxConcurrency, { int: true, min: 1 }) };
+    o.maxConcurrency === undefined
+      ? {}
+      : { maxConcurrency: num('max-concurrency', o.maxConcurrency, { int: true, min: 1 }) };
 
   switch (which) {
     case '--plan': {
       const raw = await readJsonFile(o.plan!, '--plan');
       const parsed = LoadPlanSpecSchema.safeParse(raw);
-      if (!parsed.success) throw new CliError(`--plan: ${o.plan} is not a valid load plan:\n${issueLines(parsed.error)}`);
+      if (!parsed.success)
+        throw new CliError(`--plan: ${o.plan} is not a valid load plan:\n${issueLines(parsed.error)}`);
       const plan = parsed.data as Record<string, unknown> & LoadPlanSpec;
-      if (plan.kind === 'trace' && plan.source !== undefined) plan.source = await checkTraceFile(plan.source, '--plan (trace source)');
+      if (plan.kind === 'trace' && plan.source !== undefined)
+        plan.source = await checkTraceFile(plan.source, '--plan (trace source)');
       return { plan, from: o.plan! };
     }
     case '--concurrency':
       return {
         plan: {
           kind: 'concurrency',
-          levels: parseNumberList(o.concurrency!, '--concurrency', (x) => (Number.isInteger(x) && x >= 1 ? null : 'an integer >= 1')),
+          levels: parseNumberList(o.concurrency!, '--concurrency', (x) =>
+            Number.isInteger(x) && x >= 1 ? null : 'an integer >= 1',
+          ),
           ...(o.rampUp === undefined ? {} : { rampUpSec: parseDurationSec(o.rampUp, '--ramp-up') }),
         },
         from: 'the command line',
@@ -289,7 +352,9 @@ async function buildPlanBase(o: BenchCliOptions): Promise<{ plan: Record<string,
           kind: 'stages',
           mode: choice('--stage-mode', o.stageMode, MODES, 'concurrency'),
           stages: parseStages(o.stages!),
-          ...(o.stageStart === undefined ? {} : { startTarget: num('stage-start', o.stageStart, { min: 0 }) }),
+          ...(o.stageStart === undefined
+            ? {}
+            : { startTarget: num('stage-start', o.stageStart, { min: 0 }) }),
           ...(o.stageMode === 'rate' ? openLoop() : {}),
           ...cap(),
         },
@@ -311,7 +376,9 @@ async function buildPlanBase(o: BenchCliOptions): Promise<{ plan: Record<string,
         plan: {
           kind: 'sweep',
           mode,
-          ...(o.sweepPoints === undefined ? {} : { points: num('sweep-points', o.sweepPoints, { int: true, min: 3, max: 50 }) }),
+          ...(o.sweepPoints === undefined
+            ? {}
+            : { points: num('sweep-points', o.sweepPoints, { int: true, min: 3, max: 50 }) }),
           ...(mode === 'rate' ? openLoop() : {}),
           ...cap(),
         },
@@ -321,7 +388,8 @@ async function buildPlanBase(o: BenchCliOptions): Promise<{ plan: Record<string,
     case '--sla': {
       const slo = parseSloExpression(o.sla!, '--sla');
       const mode = choice('--sla-mode', o.slaMode, MODES, 'concurrency');
-      if (mode === 'rate' && o.slaMax === undefined) throw new CliError('--sla-mode rate needs --sla-max <req/s> (the highest rate to try)');
+      if (mode === 'rate' && o.slaMax === undefined)
+        throw new CliError('--sla-mode rate needs --sla-max <req/s> (the highest rate to try)');
       const max = o.slaMax === undefined ? 256 : num('sla-max', o.slaMax, { positive: true });
       return {
         plan: {
@@ -339,7 +407,10 @@ async function buildPlanBase(o: BenchCliOptions): Promise<{ plan: Record<string,
     default:
       if (o.preset !== undefined) {
         const preset = WORKLOAD_PRESETS[o.preset as keyof typeof WORKLOAD_PRESETS];
-        return { plan: structuredClone(preset.loadPlan) as Record<string, unknown>, from: `preset ${o.preset}` };
+        return {
+          plan: structuredClone(preset.loadPlan) as Record<string, unknown>,
+          from: `preset ${o.preset}`,
+        };
       }
       return { plan: { kind: 'concurrency', levels: [1] }, from: 'the command line' };
   }
@@ -359,7 +430,8 @@ export async function parseBenchOptions(
   }
   if (!o.model) throw new CliError('--model is required (the model name the server serves)');
   const apiKind = o.api ?? 'chat';
-  if (apiKind !== 'chat' && apiKind !== 'completions') throw new CliError(`--api must be chat or completions, got "${apiKind}"`);
+  if (apiKind !== 'chat' && apiKind !== 'completions')
+    throw new CliError(`--api must be chat or completions, got "${apiKind}"`);
 
   const { workload, params } = await buildWorkload(o);
   const base = await buildPlanBase(o);
@@ -374,7 +446,12 @@ export async function parseBenchOptions(
     delete plan.durationSec;
     if (requests !== undefined) plan.requests = requests;
     if (durationSec !== undefined) plan.durationSec = durationSec;
-  } else if (plan.kind !== 'stages' && plan.kind !== 'trace' && plan.requests === undefined && plan.durationSec === undefined) {
+  } else if (
+    plan.kind !== 'stages' &&
+    plan.kind !== 'trace' &&
+    plan.requests === undefined &&
+    plan.durationSec === undefined
+  ) {
     plan.requests = DEFAULT_REQUESTS;
   }
   if (o.warmup !== undefined) {
@@ -389,7 +466,8 @@ export async function parseBenchOptions(
   const limits: Record<string, unknown> = { ...(plan.limits as Record<string, unknown> | undefined) };
   if (o.maxDuration !== undefined) limits.maxDurationSec = parseDurationSec(o.maxDuration, '--max-duration');
   else limits.maxDurationSec ??= DEFAULT_MAX_DURATION_SEC;
-  if (o.maxRequests !== undefined) limits.maxRequests = num('max-requests', o.maxRequests, { int: true, min: 1 });
+  if (o.maxRequests !== undefined)
+    limits.maxRequests = num('max-requests', o.maxRequests, { int: true, min: 1 });
   if (o.maxErrorRate !== undefined) {
     const rate = num('max-error-rate', o.maxErrorRate, { min: 0, max: 1 });
     limits.maxErrorRate = rate;
@@ -399,12 +477,14 @@ export async function parseBenchOptions(
   plan.limits = limits;
 
   const parsed = LoadPlanSpecSchema.safeParse(plan);
-  if (!parsed.success) throw new CliError(`invalid load plan (from ${base.from}):\n${issueLines(parsed.error)}`);
+  if (!parsed.success)
+    throw new CliError(`invalid load plan (from ${base.from}):\n${issueLines(parsed.error)}`);
   const finalPlan = parsed.data;
 
   let slo: SloSpec | undefined = finalPlan.kind === 'sla' ? finalPlan.slo : undefined;
   if (o.slo !== undefined) {
-    if (slo) throw new CliError('--slo cannot be combined with an SLA search (its SLO is the one searched for)');
+    if (slo)
+      throw new CliError('--slo cannot be combined with an SLA search (its SLO is the one searched for)');
     slo = parseSloExpression(o.slo, '--slo');
   }
 
@@ -428,7 +508,13 @@ export async function parseBenchOptions(
 export function formatPresetList(): string {
   const out: string[] = [];
   for (const [name, p] of Object.entries(WORKLOAD_PRESETS)) {
-    out.push(`${name} — ${p.title}`, `  ${p.description}`, `  workload: ${JSON.stringify(p.workload)}`, `  plan: ${JSON.stringify(p.loadPlan)}`, '');
+    out.push(
+      `${name} — ${p.title}`,
+      `  ${p.description}`,
+      `  workload: ${JSON.stringify(p.workload)}`,
+      `  plan: ${JSON.stringify(p.loadPlan)}`,
+      '',
+    );
   }
   return `${out.join('\n')}Use one with --preset <name>; --requests/--duration/--warmup and a load flag (e.g. --concurrency 4) override its plan.\n`;
 }

@@ -31,16 +31,39 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const common = (model: string): string[] => ['bench', '--base-url', sim.url, '--model', model, '--tokenizer', 'whitespace'];
-const readV2 = async (file: string): Promise<BenchResultV2> => BenchResultV2Schema.parse(JSON.parse(await readFile(file, 'utf8')));
+const common = (model: string): string[] => [
+  'bench',
+  '--base-url',
+  sim.url,
+  '--model',
+  model,
+  '--tokenizer',
+  'whitespace',
+];
+const readV2 = async (file: string): Promise<BenchResultV2> =>
+  BenchResultV2Schema.parse(JSON.parse(await readFile(file, 'utf8')));
 
 describe('inferbench bench', () => {
   it('runs a closed-loop point, writes the result and one line per request, and compares two results', async () => {
     const a = path.join(dir, 'a.json');
     const aReq = path.join(dir, 'a.jsonl');
     const r = await runInferbench([
-      ...common('sim-fast'), '--concurrency', '3', '--requests', '15',
-      '--input-tokens', '32', '--output-tokens', '16', '--ignore-eos', '--warmup', '2', '--out', a, '--out-requests', aReq,
+      ...common('sim-fast'),
+      '--concurrency',
+      '3',
+      '--requests',
+      '15',
+      '--input-tokens',
+      '32',
+      '--output-tokens',
+      '16',
+      '--ignore-eos',
+      '--warmup',
+      '2',
+      '--out',
+      a,
+      '--out-requests',
+      aReq,
     ]);
     expect(r.stderr).not.toMatch(/inferbench:/);
     expect(r.code).toBe(0);
@@ -53,7 +76,11 @@ describe('inferbench bench', () => {
     expect(result.summary?.requests.succeeded).toBe(15);
     expect(result.summary?.requests.warmup).toBe(2);
     expect(result.summary?.tokens.output).toBe(15 * 16);
-    expect(result.config).toMatchObject({ model: 'sim-fast', plan: { kind: 'concurrency', levels: [3], requests: 15 }, hasApiKey: false });
+    expect(result.config).toMatchObject({
+      model: 'sim-fast',
+      plan: { kind: 'concurrency', levels: [3], requests: 15 },
+      hasApiKey: false,
+    });
     expect(result.level).toEqual({ kind: 'concurrency', concurrency: 3 });
     expect(result.environment.cpus).toBe(os.cpus().length);
     expect(result.summary?.peerNames?.ttftMs).toBeDefined();
@@ -67,7 +94,19 @@ describe('inferbench bench', () => {
 
     const b = path.join(dir, 'b.json');
     const rb = await runInferbench([
-      ...common('sim-fp16'), '--rate', '20', '--arrival', 'constant', '--requests', '10', '--input-tokens', '32', '--output-tokens', '8', '--out', b,
+      ...common('sim-fp16'),
+      '--rate',
+      '20',
+      '--arrival',
+      'constant',
+      '--requests',
+      '10',
+      '--input-tokens',
+      '32',
+      '--output-tokens',
+      '8',
+      '--out',
+      b,
     ]);
     expect(rb.code).toBe(0);
     const resB = await readV2(b);
@@ -98,8 +137,19 @@ describe('inferbench bench', () => {
       createdAt: result.createdAt,
       status: 'completed',
       config: {
-        baseUrl: sim.url, model: 'old', apiKind: 'chat', load: { kind: 'rate', rate: 20, arrival: 'constant' }, requests: 10,
-        warmupRequests: 0, inputTokens: 32, outputTokens: 8, ignoreEos: false, seed: 1, tokenizer: 'whitespace', maxDurationSec: 3600, hasApiKey: false,
+        baseUrl: sim.url,
+        model: 'old',
+        apiKind: 'chat',
+        load: { kind: 'rate', rate: 20, arrival: 'constant' },
+        requests: 10,
+        warmupRequests: 0,
+        inputTokens: 32,
+        outputTokens: 8,
+        ignoreEos: false,
+        seed: 1,
+        tokenizer: 'whitespace',
+        maxDurationSec: 3600,
+        hasApiKey: false,
       },
       summary: resB.summary!,
       engine: resB.points[0]!.engine,
@@ -110,15 +160,31 @@ describe('inferbench bench', () => {
     expect(BenchResultSchema.parse(v1).v).toBe(1);
     const cmpOld = await runInferbench(['--json', 'bench', '--compare', old, b]);
     expect(cmpOld.code).toBe(0);
-    expect((JSON.parse(cmpOld.stdout) as Record<string, { delta: number }>)['requests ok']).toMatchObject({ a: 10, b: 10, delta: 0 });
+    expect((JSON.parse(cmpOld.stdout) as Record<string, { delta: number }>)['requests ok']).toMatchObject({
+      a: 10,
+      b: 10,
+      delta: 0,
+    });
   });
 
   it('runs one point per level of a concurrency list and compares multi-point files level by level', async () => {
     const a = path.join(dir, 'list-a.json');
     const aReq = path.join(dir, 'list-a.jsonl');
     const r = await runInferbench([
-      ...common('sim-fast'), '--concurrency', '1,2,4', '--requests', '8', '--input-tokens', 'uniform:10-30', '--output-tokens', '6',
-      '--ignore-eos', '--out', a, '--out-requests', aReq,
+      ...common('sim-fast'),
+      '--concurrency',
+      '1,2,4',
+      '--requests',
+      '8',
+      '--input-tokens',
+      'uniform:10-30',
+      '--output-tokens',
+      '6',
+      '--ignore-eos',
+      '--out',
+      a,
+      '--out-requests',
+      aReq,
     ]);
     expect(r.stderr).not.toMatch(/inferbench:/);
     expect(r.code).toBe(0);
@@ -138,13 +204,27 @@ describe('inferbench bench', () => {
     expect(res.points.map((p) => p.summary.tokens.output)).toEqual([48, 48, 48]);
     expect(res.headline).toBe(2);
     expect(res.level).toEqual({ kind: 'concurrency', concurrency: 4 });
-    const lines = (await readFile(aReq, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { point: number; level: string });
+    const lines = (await readFile(aReq, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { point: number; level: string });
     expect(lines).toHaveLength(24);
     expect(lines.filter((l) => l.level === 'c=2' && l.point === 1)).toHaveLength(8);
 
     const b = path.join(dir, 'list-b.json');
     const rb = await runInferbench([
-      ...common('sim-fast'), '--concurrency', '2,4,8', '--requests', '8', '--input-tokens', '20', '--output-tokens', '6', '--ignore-eos', '--out', b,
+      ...common('sim-fast'),
+      '--concurrency',
+      '2,4,8',
+      '--requests',
+      '8',
+      '--input-tokens',
+      '20',
+      '--output-tokens',
+      '6',
+      '--ignore-eos',
+      '--out',
+      b,
     ]);
     expect(rb.code).toBe(0);
     const cmp = await runInferbench(['bench', '--compare', a, b]);
@@ -168,8 +248,20 @@ describe('inferbench bench', () => {
   it('finds the highest concurrency meeting an SLO (--sla) and reports it', async () => {
     const out = path.join(dir, 'sla.json');
     const r = await runInferbench([
-      ...common('queued'), '--sla', 'p90(ttft)<80ms', '--sla-max', '8', '--requests', '10', '--input-tokens', '8', '--output-tokens', '4',
-      '--ignore-eos', '--out', out,
+      ...common('queued'),
+      '--sla',
+      'p90(ttft)<80ms',
+      '--sla-max',
+      '8',
+      '--requests',
+      '10',
+      '--input-tokens',
+      '8',
+      '--output-tokens',
+      '4',
+      '--ignore-eos',
+      '--out',
+      out,
     ]);
     expect(r.stderr).not.toMatch(/inferbench:/);
     expect(r.code).toBe(0);
@@ -193,8 +285,20 @@ describe('inferbench bench', () => {
   it('runs k6-style stages as one point and replays a trace', async () => {
     const st = path.join(dir, 'stages.json');
     const r = await runInferbench([
-      ...common('sim-fixed'), '--stages', '1s:10,500ms:0', '--stage-mode', 'rate', '--arrival', 'constant', '--output-tokens', '3',
-      '--ignore-eos', '--input-tokens', '8', '--out', st,
+      ...common('sim-fixed'),
+      '--stages',
+      '1s:10,500ms:0',
+      '--stage-mode',
+      'rate',
+      '--arrival',
+      'constant',
+      '--output-tokens',
+      '3',
+      '--ignore-eos',
+      '--input-tokens',
+      '8',
+      '--out',
+      st,
     ]);
     expect(r.stderr).not.toMatch(/inferbench:/);
     expect(r.code).toBe(0);
@@ -217,7 +321,16 @@ describe('inferbench bench', () => {
       ].join('\n'),
     );
     const out = path.join(dir, 'trace-result.json');
-    const rt = await runInferbench([...common('sim-fixed'), '--trace', trace, '--speedup', '2', '--ignore-eos', '--out', out]);
+    const rt = await runInferbench([
+      ...common('sim-fixed'),
+      '--trace',
+      trace,
+      '--speedup',
+      '2',
+      '--ignore-eos',
+      '--out',
+      out,
+    ]);
     expect(rt.stderr).not.toMatch(/inferbench:/);
     expect(rt.code).toBe(0);
     const tr = await readV2(out);
@@ -232,7 +345,9 @@ describe('inferbench bench', () => {
     await writeFile(bad, '{"timestamp": 0, "input_length": 5, "output_length": 3}\n{"timestamp": 5}\n');
     const rb = await runInferbench([...common('sim-fixed'), '--trace', bad]);
     expect(rb.code).toBe(1);
-    expect(rb.stderr.trim()).toBe(`inferbench: --trace: ${bad}: trace line 2: needs a timestamp (timestamp|tMs|tSec) and input/output lengths`);
+    expect(rb.stderr.trim()).toBe(
+      `inferbench: --trace: ${bad}: trace line 2: needs a timestamp (timestamp|tMs|tSec) and input/output lengths`,
+    );
   });
 
   it('names the bad field of a --plan file, and runs a valid one', async () => {
@@ -244,9 +359,20 @@ describe('inferbench bench', () => {
     expect(r.stderr).toMatch(/\n {2}levels\.1: Too small: expected number to be >=1/);
 
     const good = path.join(dir, 'plan.json');
-    await writeFile(good, JSON.stringify({ kind: 'rate', levels: [40, 80], arrival: 'constant', requests: 6 }));
+    await writeFile(
+      good,
+      JSON.stringify({ kind: 'rate', levels: [40, 80], arrival: 'constant', requests: 6 }),
+    );
     const out = path.join(dir, 'plan-result.json');
-    const rg = await runInferbench([...common('sim-fast'), '--plan', good, '--output-tokens', '4', '--out', out]);
+    const rg = await runInferbench([
+      ...common('sim-fast'),
+      '--plan',
+      good,
+      '--output-tokens',
+      '4',
+      '--out',
+      out,
+    ]);
     expect(rg.code).toBe(0);
     const res = await readV2(out);
     expect(res.points.map((p) => [p.label, p.summary.requests.succeeded])).toEqual([
@@ -259,7 +385,19 @@ describe('inferbench bench', () => {
     const out = path.join(dir, 'interrupted.json');
     const child = spawn(
       process.execPath,
-      [CLI_BIN, ...common('sim-fixed'), '--concurrency', '2,4', '--requests', '100000', '--output-tokens', '20', '--ignore-eos', '--out', out],
+      [
+        CLI_BIN,
+        ...common('sim-fixed'),
+        '--concurrency',
+        '2,4',
+        '--requests',
+        '100000',
+        '--output-tokens',
+        '20',
+        '--ignore-eos',
+        '--out',
+        out,
+      ],
       { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -282,7 +420,17 @@ describe('inferbench bench', () => {
   });
 
   it('exits non-zero with a clear message when no request succeeds', async () => {
-    const r = await runInferbench(['bench', '--base-url', sim.url, '--model', 'no-such-model', '--requests', '3', '--tokenizer', 'whitespace']);
+    const r = await runInferbench([
+      'bench',
+      '--base-url',
+      sim.url,
+      '--model',
+      'no-such-model',
+      '--requests',
+      '3',
+      '--tokenizer',
+      'whitespace',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no request succeeded');
     expect(r.stdout).toContain('0 ok, 3 failed (http 3)');
@@ -292,10 +440,23 @@ describe('inferbench bench', () => {
     const r = await runInferbench(['bench', '--base-url', sim.url, '--model', 'm', '--concurrency', '0']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('inferbench: --concurrency: each value must be an integer >= 1, got "0"');
-    const s = await runInferbench(['bench', '--base-url', sim.url, '--model', 'm', '--sla', 'p99(ttft)<500ms,p90(tpot)<50ms']);
+    const s = await runInferbench([
+      'bench',
+      '--base-url',
+      sim.url,
+      '--model',
+      'm',
+      '--sla',
+      'p99(ttft)<500ms,p90(tpot)<50ms',
+    ]);
     expect(s.code).toBe(1);
     expect(s.stderr).toContain('--sla: all bounds must use the same percentile');
-    const c = await runInferbench(['bench', '--compare', path.join(dir, 'missing.json'), path.join(dir, 'x.json')]);
+    const c = await runInferbench([
+      'bench',
+      '--compare',
+      path.join(dir, 'missing.json'),
+      path.join(dir, 'x.json'),
+    ]);
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('cannot read');
     const l = await runInferbench(['bench', '--list-presets']);

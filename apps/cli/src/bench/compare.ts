@@ -67,7 +67,12 @@ const ROWS: Row[] = [
   { label: 'E2E p50 ms', pick: stat('e2eMs', 'p50'), fmt: fmtMs, better: 'lower' },
   { label: 'E2E p99 ms', pick: stat('e2eMs', 'p99'), fmt: fmtMs, better: 'lower' },
   { label: 'NTPOT p50 ms', pick: stat('ntpotMs', 'p50'), fmt: fmtMs, better: 'lower' },
-  { label: 'achieved concurrency', pick: (s) => s.achievedConcurrency, fmt: (x) => x.toFixed(2), better: 'none' },
+  {
+    label: 'achieved concurrency',
+    pick: (s) => s.achievedConcurrency,
+    fmt: (x) => x.toFixed(2),
+    better: 'none',
+  },
   { label: 'tokens/chunk', pick: (s) => s.tokens.tokensPerChunk, fmt: (x) => x.toFixed(2), better: 'none' },
 ];
 
@@ -106,7 +111,11 @@ function normalize(r: BenchResult): Compared {
     describe: `${c.model} @ ${c.baseUrl} (${c.apiKind}), ${describePlan(c.plan)}, ${describeWorkload(c.workload)}, ${r.points.length} point(s), ${r.status}, ${r.createdAt}`,
     points: r.points.map((p) => ({ label: p.label, status: p.status, summary: p.summary })),
     ...(r.sla
-      ? { sla: r.sla.bestLabel ? `SLO met up to ${r.sla.bestLabel}${r.sla.lowestFailing !== null ? ` (missed at ${r.sla.lowestFailing})` : ''}` : 'SLO met at no level' }
+      ? {
+          sla: r.sla.bestLabel
+            ? `SLO met up to ${r.sla.bestLabel}${r.sla.lowestFailing !== null ? ` (missed at ${r.sla.lowestFailing})` : ''}`
+            : 'SLO met at no level',
+        }
       : {}),
   };
 }
@@ -133,8 +142,12 @@ function figureTable(a: LoadPointSummary, b: LoadPointSummary): string {
  * The pairs of points to compare: the single points of two one-point results whatever their levels (A/B of one
  * setting against another), else the points whose level labels match (`c=8` with `c=8`), in A's order.
  */
-function pairPoints(a: Compared, b: Compared): { pairs: [ComparedPoint, ComparedPoint][]; onlyA: string[]; onlyB: string[] } {
-  if (a.points.length === 1 && b.points.length === 1) return { pairs: [[a.points[0]!, b.points[0]!]], onlyA: [], onlyB: [] };
+function pairPoints(
+  a: Compared,
+  b: Compared,
+): { pairs: [ComparedPoint, ComparedPoint][]; onlyA: string[]; onlyB: string[] } {
+  if (a.points.length === 1 && b.points.length === 1)
+    return { pairs: [[a.points[0]!, b.points[0]!]], onlyA: [], onlyB: [] };
   const byLabel = new Map(b.points.map((p) => [p.label, p]));
   const pairs: [ComparedPoint, ComparedPoint][] = [];
   const onlyA: string[] = [];
@@ -169,9 +182,17 @@ export function formatComparison(ra: BenchResult, rb: BenchResult, labels: [stri
   const { pairs, onlyA, onlyB } = pairPoints(a, b);
   const sections: string[] = [];
   for (const [pa, pb] of pairs) {
-    const title = pairs.length > 1 || pa.label !== pb.label ? `== ${pa.label === pb.label ? pa.label : `${pa.label} vs ${pb.label}`} ==\n` : '';
-    const warn = [...pa.summary.warnings.map((w) => `! A: ${w}`), ...pb.summary.warnings.map((w) => `! B: ${w}`)];
-    sections.push(`${title}${figureTable(pa.summary, pb.summary)}${warn.length ? `${warn.join('\n')}\n` : ''}`);
+    const title =
+      pairs.length > 1 || pa.label !== pb.label
+        ? `== ${pa.label === pb.label ? pa.label : `${pa.label} vs ${pb.label}`} ==\n`
+        : '';
+    const warn = [
+      ...pa.summary.warnings.map((w) => `! A: ${w}`),
+      ...pb.summary.warnings.map((w) => `! B: ${w}`),
+    ];
+    sections.push(
+      `${title}${figureTable(pa.summary, pb.summary)}${warn.length ? `${warn.join('\n')}\n` : ''}`,
+    );
   }
   if (pairs.length === 0) sections.push('no load level in common: nothing to compare point by point\n');
   const unmatched = [
@@ -192,7 +213,9 @@ function figureJson(a: LoadPointSummary, b: LoadPointSummary): FigureDeltas {
       ...(va === undefined ? {} : { a: va }),
       ...(vb === undefined ? {} : { b: vb }),
       ...(va !== undefined && vb !== undefined ? { delta: vb - va } : {}),
-      ...(va !== undefined && vb !== undefined && va !== 0 ? { deltaPct: ((vb - va) / Math.abs(va)) * 100 } : {}),
+      ...(va !== undefined && vb !== undefined && va !== 0
+        ? { deltaPct: ((vb - va) / Math.abs(va)) * 100 }
+        : {}),
     };
   }
   return out;
@@ -205,13 +228,25 @@ function figureJson(a: LoadPointSummary, b: LoadPointSummary): FigureDeltas {
 export function comparisonJson(
   ra: BenchResult,
   rb: BenchResult,
-): FigureDeltas | { points: { level: string; a: string; b: string; figures: FigureDeltas }[]; onlyInA: string[]; onlyInB: string[] } {
+):
+  | FigureDeltas
+  | {
+      points: { level: string; a: string; b: string; figures: FigureDeltas }[];
+      onlyInA: string[];
+      onlyInB: string[];
+    } {
   const a = normalize(ra);
   const b = normalize(rb);
   const { pairs, onlyA, onlyB } = pairPoints(a, b);
-  if (a.points.length === 1 && b.points.length === 1) return figureJson(pairs[0]![0].summary, pairs[0]![1].summary);
+  if (a.points.length === 1 && b.points.length === 1)
+    return figureJson(pairs[0]![0].summary, pairs[0]![1].summary);
   return {
-    points: pairs.map(([pa, pb]) => ({ level: pa.label, a: pa.status, b: pb.status, figures: figureJson(pa.summary, pb.summary) })),
+    points: pairs.map(([pa, pb]) => ({
+      level: pa.label,
+      a: pa.status,
+      b: pb.status,
+      figures: figureJson(pa.summary, pb.summary),
+    })),
     onlyInA: onlyA,
     onlyInB: onlyB,
   };

@@ -1,9 +1,18 @@
-import { describeLoadLevel, type LengthDist, type LoadLevel, type LoadPlanSpec, type WorkloadSpec } from '@inferbench/contracts';
+import {
+  describeLoadLevel,
+  type LengthDist,
+  type LoadLevel,
+  type LoadPlanSpec,
+  type WorkloadSpec,
+} from '@inferbench/contracts';
 import { formatSlo } from './parse-values.js';
 
 /** A length distribution in its command-line form (`256`, `uniform:100-300`, `normal:256,50`, …). */
 export function formatDist(d: LengthDist): string {
-  const clamp = 'min' in d && d.kind !== 'uniform' && d.min !== undefined && d.max !== undefined ? `,${d.min},${d.max}` : '';
+  const clamp =
+    'min' in d && d.kind !== 'uniform' && d.min !== undefined && d.max !== undefined
+      ? `,${d.min},${d.max}`
+      : '';
   switch (d.kind) {
     case 'fixed':
       return String(d.value);
@@ -37,7 +46,11 @@ export function describePlan(plan: LoadPlanSpec): string {
     .filter(Boolean)
     .join(' or ');
   const per = extent ? `, ${extent}/point` : '';
-  const warm = plan.warmup?.requests ? `, warm-up ${plan.warmup.requests}` : plan.warmup?.durationSec ? `, warm-up ${plan.warmup.durationSec}s` : '';
+  const warm = plan.warmup?.requests
+    ? `, warm-up ${plan.warmup.requests}`
+    : plan.warmup?.durationSec
+      ? `, warm-up ${plan.warmup.durationSec}s`
+      : '';
   switch (plan.kind) {
     case 'concurrency':
       return `concurrency c=${plan.levels.join(',')}${per}${warm}`;

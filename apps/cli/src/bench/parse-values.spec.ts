@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatSlo, parseDurationSec, parseLengthDist, parseSloExpression, parseStages } from './parse-values.js';
+import {
+  formatSlo,
+  parseDurationSec,
+  parseLengthDist,
+  parseSloExpression,
+  parseStages,
+} from './parse-values.js';
 
 describe('parseLengthDist', () => {
   it.each([
@@ -33,7 +39,11 @@ describe('parseLengthDist', () => {
 
 describe('parseSloExpression', () => {
   it('reads the issue example and its variants', () => {
-    expect(parseSloExpression('p99(ttft)<500ms,p99(tpot)<50ms')).toEqual({ ttftMs: 500, tpotMs: 50, percentile: 99 });
+    expect(parseSloExpression('p99(ttft)<500ms,p99(tpot)<50ms')).toEqual({
+      ttftMs: 500,
+      tpotMs: 50,
+      percentile: 99,
+    });
     expect(parseSloExpression('p90(TTFT) <= 0.5s and p90(e2e) < 2s && p90(itl)<20')).toEqual({
       ttftMs: 500,
       e2eMs: 2000,
@@ -58,7 +68,9 @@ describe('parseSloExpression', () => {
   });
 
   it('formats back to the expression', () => {
-    expect(formatSlo(parseSloExpression('p95(tpot)<50ms, p95(ttft)<0.5s'))).toBe('p95(ttft)<500ms, p95(tpot)<50ms');
+    expect(formatSlo(parseSloExpression('p95(tpot)<50ms, p95(ttft)<0.5s'))).toBe(
+      'p95(ttft)<500ms, p95(tpot)<50ms',
+    );
   });
 });
 
@@ -80,8 +92,11 @@ describe('parseStages and parseDurationSec', () => {
     expect(() => parseStages(text)).toThrow(message);
   });
   it('reads durations in ms, s, m, h', () => {
-    expect([parseDurationSec('500ms', 'x'), parseDurationSec('2', 'x'), parseDurationSec('1.5m', 'x'), parseDurationSec('1h', 'x')]).toEqual([
-      0.5, 2, 90, 3600,
-    ]);
+    expect([
+      parseDurationSec('500ms', 'x'),
+      parseDurationSec('2', 'x'),
+      parseDurationSec('1.5m', 'x'),
+      parseDurationSec('1h', 'x'),
+    ]).toEqual([0.5, 2, 90, 3600]);
   });
 });

@@ -38,10 +38,14 @@ export function parseLengthDist(text: string, flag = '--input-tokens'): LengthDi
     case 'lognormal': {
       const parts = args.split(',');
       if (parts.length !== 2 && parts.length !== 4) throw new CliError(usage);
-      const [a, b, lo, hi] = parts.map((p, i) => toNum(flag, p, ['the centre', 'the spread', 'min', 'max'][i]!));
+      const [a, b, lo, hi] = parts.map((p, i) =>
+        toNum(flag, p, ['the centre', 'the spread', 'min', 'max'][i]!),
+      );
       const clamp = lo === undefined || hi === undefined ? {} : { min: lo, max: hi };
-      if (lo !== undefined && hi !== undefined && lo > hi) throw new CliError(`${flag}: min ${lo} is above max ${hi}`);
-      dist = kind === 'normal' ? { kind, mean: a, std: b, ...clamp } : { kind, median: a, sigma: b, ...clamp };
+      if (lo !== undefined && hi !== undefined && lo > hi)
+        throw new CliError(`${flag}: min ${lo} is above max ${hi}`);
+      dist =
+        kind === 'normal' ? { kind, mean: a, std: b, ...clamp } : { kind, median: a, sigma: b, ...clamp };
       break;
     }
     default:
@@ -50,7 +54,9 @@ export function parseLengthDist(text: string, flag = '--input-tokens'): LengthDi
   const parsed = LengthDistSchema.safeParse(dist);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CliError(`${flag}: ${issue ? `${issue.path.join('.') || 'value'} ${issue.message}` : 'invalid'} (in "${text}")`);
+    throw new CliError(
+      `${flag}: ${issue ? `${issue.path.join('.') || 'value'} ${issue.message}` : 'invalid'} (in "${text}")`,
+    );
   }
   return parsed.data;
 }
@@ -58,7 +64,8 @@ export function parseLengthDist(text: string, flag = '--input-tokens'): LengthDi
 /** A comma-separated list of numbers (`1,4,8`), each checked by `check` (returns an error text or null). */
 export function parseNumberList(text: string, flag: string, check: (x: number) => string | null): number[] {
   const parts = text.split(',').map((p) => p.trim());
-  if (parts.length === 0 || parts.some((p) => p === '')) throw new CliError(`${flag} takes a number or a comma-separated list, got "${text}"`);
+  if (parts.length === 0 || parts.some((p) => p === ''))
+    throw new CliError(`${flag} takes a number or a comma-separated list, got "${text}"`);
   return parts.map((p) => {
     const x = Number(p);
     const bad = Number.isFinite(x) ? check(x) : 'a number';
@@ -109,21 +116,31 @@ export function parseSloExpression(text: string, flag = '--sla'): SloSpec {
     .split(/\s*(?:,|&&|\band\b)\s*/i)
     .map((t) => t.trim())
     .filter((t) => t !== '');
-  if (terms.length === 0) throw new CliError(`${flag}: empty SLO; write e.g. "p99(ttft)<500ms,p99(tpot)<50ms"`);
+  if (terms.length === 0)
+    throw new CliError(`${flag}: empty SLO; write e.g. "p99(ttft)<500ms,p99(tpot)<50ms"`);
   const slo: Partial<Record<'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs', number>> = {};
   let percentile: number | undefined;
   for (const term of terms) {
-    const m = /^(?:p(\d+(?:\.\d+)?)\s*\(\s*([a-z0-9_]+)\s*\)|([a-z0-9_]+))\s*(<=?)\s*(\d+(?:\.\d+)?)\s*(ms|s|us)?$/i.exec(term);
+    const m =
+      /^(?:p(\d+(?:\.\d+)?)\s*\(\s*([a-z0-9_]+)\s*\)|([a-z0-9_]+))\s*(<=?)\s*(\d+(?:\.\d+)?)\s*(ms|s|us)?$/i.exec(
+        term,
+      );
     if (!m) {
-      throw new CliError(`${flag}: cannot read "${term}"; write terms like p99(ttft)<500ms (figures: ttft, tpot, itl, e2e; units ms, s, us)`);
+      throw new CliError(
+        `${flag}: cannot read "${term}"; write terms like p99(ttft)<500ms (figures: ttft, tpot, itl, e2e; units ms, s, us)`,
+      );
     }
     const name = (m[2] ?? m[3]!).toLowerCase();
     const key = SLO_FIGURES[name];
-    if (!key) throw new CliError(`${flag}: unknown figure "${name}" in "${term}" (known: ttft, tpot, itl, e2e)`);
+    if (!key)
+      throw new CliError(`${flag}: unknown figure "${name}" in "${term}" (known: ttft, tpot, itl, e2e)`);
     const p = m[1] === undefined ? 99 : Number(m[1]);
-    if (!(p >= 1 && p <= 100)) throw new CliError(`${flag}: percentile p${m[1]} is outside 1..100 in "${term}"`);
+    if (!(p >= 1 && p <= 100))
+      throw new CliError(`${flag}: percentile p${m[1]} is outside 1..100 in "${term}"`);
     if (percentile !== undefined && p !== percentile) {
-      throw new CliError(`${flag}: all bounds must use the same percentile (one SLO is judged at one percentile), got p${percentile} and p${p}`);
+      throw new CliError(
+        `${flag}: all bounds must use the same percentile (one SLO is judged at one percentile), got p${percentile} and p${p}`,
+      );
     }
     percentile = p;
     if (slo[key] !== undefined) throw new CliError(`${flag}: ${name} is bounded twice`);

@@ -55,7 +55,9 @@ export const BenchEnvironmentSchema = z.object({
 });
 export type BenchEnvironment = z.infer<typeof BenchEnvironmentSchema>;
 
-const SummaryWithPeersSchema = LoadPointSummarySchema.extend({ peerNames: z.record(z.string(), z.unknown()).optional() });
+const SummaryWithPeersSchema = LoadPointSummarySchema.extend({
+  peerNames: z.record(z.string(), z.unknown()).optional(),
+});
 
 const EngineStatsSchema = z.object({
   sent: z.number().int(),

@@ -27,9 +27,17 @@ import type { CliStream } from '../io.js';
 import { DEFAULT_MAX_DURATION_SEC } from './bench-options.js';
 import { pointLabel } from './describe.js';
 import { ProgressBar } from './progress-bar.js';
-import type { BenchEngineStats, BenchEnvironment, BenchPlanConfig, BenchPoint, BenchResultV2, BenchStatus } from './result.js';
+import type {
+  BenchEngineStats,
+  BenchEnvironment,
+  BenchPlanConfig,
+  BenchPoint,
+  BenchResultV2,
+  BenchStatus,
+} from './result.js';
 
-const CLI_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+const CLI_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;
 
 /** Upper bound on connections for an open-loop run without --max-concurrency. */
 const OPEN_LOOP_MAX_CONNECTIONS = 1024;
@@ -77,8 +85,13 @@ function maxConnectionsFor(level: LoadLevel): number {
 }
 
 /** Whether a finished point meets the SLO the way the SLA search judges it (for the per-point verdict). */
-function judgeSlo(plan: LoadPlanSpec, slo: SloSpec, entry: AdaptiveHistoryEntry): { violations: string[]; pass: boolean } {
-  const violations = entry.summary.requests.succeeded === 0 ? ['no successful request'] : sloViolations(entry.summary, slo);
+function judgeSlo(
+  plan: LoadPlanSpec,
+  slo: SloSpec,
+  entry: AdaptiveHistoryEntry,
+): { violations: string[]; pass: boolean } {
+  const violations =
+    entry.summary.requests.succeeded === 0 ? ['no successful request'] : sloViolations(entry.summary, slo);
   const tolerances =
     plan.kind === 'sla' || plan.kind === 'sweep'
       ? { saturationTolerance: plan.saturationTolerance, maxErrorRate: plan.maxErrorRate }
@@ -111,10 +124,22 @@ async function runPoint(level: LoadLevel, ctx: PointContext): Promise<BenchPoint
   const label = pointLabel(level);
   const client = new OpenAiCompatibleClient({ clock: ctx.clock, maxConnections: maxConnectionsFor(level) });
   const acc = new LoadPointAccumulator({ timeSeries: true, ...(config.slo ? { slo: config.slo } : {}) });
-  const bar = new ProgressBar(ctx.opts.progress, plan.requests, plan.durationSec, 5, `${ctx.title} ${label} `);
+  const bar = new ProgressBar(
+    ctx.opts.progress,
+    plan.requests,
+    plan.durationSec,
+    5,
+    `${ctx.title} ${label} `,
+  );
   let status: BenchStatus;
   let reason: string | undefined;
-  let engine: BenchEngineStats = { sent: 0, completed: 0, cancelledTail: 0, warmup: 0, startedAtEpochMs: Date.now() };
+  let engine: BenchEngineStats = {
+    sent: 0,
+    completed: 0,
+    cancelledTail: 0,
+    warmup: 0,
+    startedAtEpochMs: Date.now(),
+  };
   let warnings: string[] = [];
   try {
     const result = await runLoadPoint(
@@ -158,7 +183,9 @@ async function runPoint(level: LoadLevel, ctx: PointContext): Promise<BenchPoint
     bar.finish();
     await client.close().catch(() => undefined);
   }
-  const summary = annotateSummary(acc.summary({ warnings, includeTimeSeries: true })) as BenchPoint['summary'];
+  const summary = annotateSummary(
+    acc.summary({ warnings, includeTimeSeries: true }),
+  ) as BenchPoint['summary'];
   const point: BenchPoint = {
     index: ctx.index,
     label,
@@ -180,7 +207,8 @@ async function runPoint(level: LoadLevel, ctx: PointContext): Promise<BenchPoint
 function pointLine(title: string, p: BenchPoint): string {
   const s = p.summary;
   const ttft = s.latency.ttftMs;
-  const slo = p.sloPass === undefined ? '' : p.sloPass ? '  SLO met' : `  SLO missed (${p.sloViolations?.join('; ')})`;
+  const slo =
+    p.sloPass === undefined ? '' : p.sloPass ? '  SLO met' : `  SLO missed (${p.sloViolations?.join('; ')})`;
   return `${title} ${p.label}: ${p.status}${p.reason ? ` (${p.reason})` : ''}, ${s.requests.succeeded} ok, ${s.requests.failed} failed, ${s.requestThroughput.toFixed(2)} req/s, ${s.outputTokenThroughput.toFixed(1)} tok/s, TTFT p99 ${ttft && ttft.count > 0 ? `${ttft.p99.toFixed(1)} ms` : '-'}${slo}\n`;
 }
 
@@ -216,7 +244,15 @@ export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2
       if (level === null) break;
       const k = points.length + 1;
       const title = staticCount === undefined ? `adaptive point ${k}` : `point ${k}/${staticCount}`;
-      const point = await runPoint(level, { opts, clock, tokenizer, target, requestsOut, title, index: points.length });
+      const point = await runPoint(level, {
+        opts,
+        clock,
+        tokenizer,
+        target,
+        requestsOut,
+        title,
+        index: points.length,
+      });
       points.push(point);
       history.push({ level, summary: point.summary });
       opts.progress.write(pointLine(title, point));
@@ -225,7 +261,9 @@ export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2
   } finally {
     if (requestsOut) {
       const stream = requestsOut;
-      await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
     }
   }
 
@@ -250,13 +288,17 @@ export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2
   if (plan.kind === 'sweep' && last && status === 'completed' && points.length < plan.points) {
     const entry = history[history.length - 1]!;
     if (entry.summary.errorRate > plan.maxErrorRate) {
-      notes.push(`sweep stopped early: error rate ${(entry.summary.errorRate * 100).toFixed(1)}% at ${last.label} is above ${(plan.maxErrorRate * 100).toFixed(1)}%`);
+      notes.push(
+        `sweep stopped early: error rate ${(entry.summary.errorRate * 100).toFixed(1)}% at ${last.label} is above ${(plan.maxErrorRate * 100).toFixed(1)}%`,
+      );
     } else if (entry.level.kind === 'rate' && isOverSaturated(entry, plan)) {
       notes.push(
         `sweep stopped early: ${last.label} is over-saturated (achieved ${entry.summary.requestThroughput.toFixed(2)} req/s < ${((1 - plan.saturationTolerance) * 100).toFixed(0)}% of the offered rate)`,
       );
     } else {
-      notes.push(`sweep stopped after ${points.length} of ${plan.points} points (throughput stopped growing, or no headroom between one stream and saturation)`);
+      notes.push(
+        `sweep stopped after ${points.length} of ${plan.points} points (throughput stopped growing, or no headroom between one stream and saturation)`,
+      );
     }
   }
 

@@ -85,7 +85,10 @@ function run(id: string, status: RunStatus, error: string | null = null): Run {
     createdAt: NOW,
     startedAt: NOW,
     finishedAt: done ? NOW : null,
-    loadPoints: [loadPoint(id, 0, done ? (status === 'completed' ? 'completed' : status) : 'queued', done), loadPoint(id, 1, done ? status : 'queued', done)],
+    loadPoints: [
+      loadPoint(id, 0, done ? (status === 'completed' ? 'completed' : status) : 'queued', done),
+      loadPoint(id, 1, done ? status : 'queued', done),
+    ],
     hints: [],
   };
 }
@@ -107,7 +110,15 @@ const server = http.createServer((req, res) => {
   req.on('data', (c: Buffer) => (body += c.toString()));
   req.on('end', () => {
     if (req.method === 'GET' && p === '/experiments') {
-      const items = [experiment('exp1', 'Nightly latency'), experiment('exp2', 'Quant A/B'), experiment('exp3', 'Twin'), experiment('exp4', 'Twin'), experiment('exp-bad', 'Broken'), experiment('exp-cancel', 'Cancelled one'), experiment('exp-poll', 'Polled')];
+      const items = [
+        experiment('exp1', 'Nightly latency'),
+        experiment('exp2', 'Quant A/B'),
+        experiment('exp3', 'Twin'),
+        experiment('exp4', 'Twin'),
+        experiment('exp-bad', 'Broken'),
+        experiment('exp-cancel', 'Cancelled one'),
+        experiment('exp-poll', 'Polled'),
+      ];
       return send(res, 200, { items, total: items.length });
     }
     const expMatch = /^\/experiments\/([^/]+)$/.exec(p);
@@ -148,31 +159,70 @@ const server = http.createServer((req, res) => {
         totals: { done: 10, errors: 0, planned: 20, elapsedSec: 1 },
       });
       ev({ type: 'loadpoint.status', runId: id, loadPointId: `${id}-lp0`, status: 'completed' });
-      ev({ type: 'run.status', runId: id, status: FINAL[id], error: FINAL[id] === 'failed' ? 'agent lost' : null });
+      ev({
+        type: 'run.status',
+        runId: id,
+        status: FINAL[id],
+        error: FINAL[id] === 'failed' ? 'agent lost' : null,
+      });
       res.end();
       return;
     }
     const runMatch = /^\/runs\/([^/]+)$/.exec(p);
     if (req.method === 'GET' && runMatch) {
       const id = runMatch[1]!;
-      if (!(id in FINAL)) return send(res, 404, { error: { code: 'NOT_FOUND', message: `run ${id} not found` } });
+      if (!(id in FINAL))
+        return send(res, 404, { error: { code: 'NOT_FOUND', message: `run ${id} not found` } });
       polls[id] = (polls[id] ?? 0) + 1;
       // the polled run stays running for two polls
       if (id === 'run-exp-poll' && polls[id]! <= 2) return send(res, 200, run(id, 'running'));
       const status = FINAL[id]!;
-      return send(res, 200, run(id, status, status === 'failed' ? 'agent lost' : status === 'cancelled' ? 'cancelled by user' : null));
+      return send(
+        res,
+        200,
+        run(
+          id,
+          status,
+          status === 'failed' ? 'agent lost' : status === 'cancelled' ? 'cancelled by user' : null,
+        ),
+      );
     }
     const cancelMatch = /^\/runs\/([^/]+)\/cancel$/.exec(p);
     if (req.method === 'POST' && cancelMatch) return send(res, 200, run(cancelMatch[1]!, 'cancelled'));
     if (p === '/targets') {
       return send(res, 200, {
-        items: [{ id: 't1', name: 'sim', baseUrl: 'http://127.0.0.1:8100', apiKind: 'chat', model: 'sim-fp16', headers: {}, hasApiKey: false, pool: 'default', metricsUrl: null, createdAt: NOW, updatedAt: NOW }],
+        items: [
+          {
+            id: 't1',
+            name: 'sim',
+            baseUrl: 'http://127.0.0.1:8100',
+            apiKind: 'chat',
+            model: 'sim-fp16',
+            headers: {},
+            hasApiKey: false,
+            pool: 'default',
+            metricsUrl: null,
+            createdAt: NOW,
+            updatedAt: NOW,
+          },
+        ],
         total: 1,
       });
     }
     if (p === '/agents') {
       return send(res, 200, {
-        items: [{ id: 'agent-1', pool: 'default', host: 'h1', version: '0.1.0', state: 'busy', capabilities: {}, currentJob: { runId: 'r1', loadPointId: 'lp1', shardIndex: 0 }, lastHeartbeatAt: NOW }],
+        items: [
+          {
+            id: 'agent-1',
+            pool: 'default',
+            host: 'h1',
+            version: '0.1.0',
+            state: 'busy',
+            capabilities: {},
+            currentJob: { runId: 'r1', loadPointId: 'lp1', shardIndex: 0 },
+            lastHeartbeatAt: NOW,
+          },
+        ],
       });
     }
     send(res, 404, { error: { code: 'NOT_FOUND', message: 'no route' } });
@@ -220,10 +270,23 @@ describe('API commands', () => {
   });
 
   it('run start by exact name sends trigger and metadata; without --wait prints the run id', async () => {
-    const r = await cli('run', 'start', 'Nightly latency', '--trigger', 'ci', '--meta', 'gitSha=abc123', '--meta', 'branch=main');
+    const r = await cli(
+      'run',
+      'start',
+      'Nightly latency',
+      '--trigger',
+      'ci',
+      '--meta',
+      'gitSha=abc123',
+      '--meta',
+      'branch=main',
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('started run run-exp1 of "Nightly latency" (2 load points)');
-    expect(started.at(-1)).toEqual({ experimentId: 'exp1', body: { trigger: 'ci', metadata: { gitSha: 'abc123', branch: 'main' } } });
+    expect(started.at(-1)).toEqual({
+      experimentId: 'exp1',
+      body: { trigger: 'ci', metadata: { gitSha: 'abc123', branch: 'main' } },
+    });
   });
 
   it('run start --wait follows the stream, prints the summary table and exits 0 on completion', async () => {
@@ -231,7 +294,9 @@ describe('API commands', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/fp16 c=1\s+completed\s+10\/20 done\s+0 errors\s+400 tok\/s/);
     const header = r.stdout.split('\n').find((l) => l.startsWith('variant'))!;
-    expect(header).toMatch(/variant\s+level\s+status\s+ok\s+failed\s+TTFT p50\s+TTFT p99\s+TPOT p50\s+TPOT p99\s+ITL p50\s+ITL p99\s+E2E p50\s+E2E p99\s+req\/s\s+out tok\/s\s+warnings/);
+    expect(header).toMatch(
+      /variant\s+level\s+status\s+ok\s+failed\s+TTFT p50\s+TTFT p99\s+TPOT p50\s+TPOT p99\s+ITL p50\s+ITL p99\s+E2E p50\s+E2E p99\s+req\/s\s+out tok\/s\s+warnings/,
+    );
     const row = r.stdout.split('\n').find((l) => l.startsWith('fp16') && l.includes('c=8'))!;
     const cells = row.trim().split(/\s+/);
     const ttft = SUMMARY.latency.ttftMs!;
@@ -279,7 +344,9 @@ describe('API commands', () => {
     expect(twin.stderr).toContain('2 experiments are named "Twin"; give one of their ids: exp3, exp4');
     const bad = await cli('run', 'start', 'Broken');
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toBe('inferbench: the API rejected the request: invalid request\n  metadata.gitSha: Too long\n');
+    expect(bad.stderr).toBe(
+      'inferbench: the API rejected the request: invalid request\n  metadata.gitSha: Too long\n',
+    );
   });
 
   it('run get and run cancel', async () => {

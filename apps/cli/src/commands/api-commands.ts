@@ -49,7 +49,11 @@ export async function listExperiments(ctx: ApiCommandContext): Promise<number> {
     e.variants.map((v) => v.label).join(', '),
     e.lastRun ? `${e.lastRun.status} ${shortDate(e.lastRun.createdAt)}` : '-',
   ]);
-  ctx.io.stdout.write(renderTable(['id', 'name', 'tags', 'variants', 'last run'], rows, { align: ['left', 'left', 'left', 'left', 'left'] }));
+  ctx.io.stdout.write(
+    renderTable(['id', 'name', 'tags', 'variants', 'last run'], rows, {
+      align: ['left', 'left', 'left', 'left', 'left'],
+    }),
+  );
   return EXIT.ok;
 }
 
@@ -74,7 +78,15 @@ export async function listTargets(ctx: ApiCommandContext): Promise<number> {
     ctx.io.stdout.write('no targets yet\n');
     return EXIT.ok;
   }
-  const rows = page.items.map((t) => [t.id, t.name, t.baseUrl, t.apiKind, t.model, t.pool, t.hasApiKey ? 'yes' : 'no']);
+  const rows = page.items.map((t) => [
+    t.id,
+    t.name,
+    t.baseUrl,
+    t.apiKind,
+    t.model,
+    t.pool,
+    t.hasApiKey ? 'yes' : 'no',
+  ]);
   ctx.io.stdout.write(
     renderTable(['id', 'name', 'base url', 'api', 'model', 'pool', 'api key'], rows, {
       align: ['left', 'left', 'left', 'left', 'left', 'left', 'left'],
@@ -119,14 +131,21 @@ export async function resolveExperiment(api: ApiClient, ref: string): Promise<{ 
   const byName = items.filter((e) => e.name === ref);
   if (byName.length === 1) return byName[0]!;
   if (byName.length > 1) {
-    throw new CliError(`${byName.length} experiments are named "${ref}"; give one of their ids: ${byName.map((e) => e.id).join(', ')}`);
+    throw new CliError(
+      `${byName.length} experiments are named "${ref}"; give one of their ids: ${byName.map((e) => e.id).join(', ')}`,
+    );
   }
   try {
     const e = await api.getExperiment(ref);
     return { id: e.id, name: e.name };
   } catch (err) {
-    if (err instanceof ApiError && (err.code === 'NOT_FOUND' || err.status === 404 || err.code === 'VALIDATION_FAILED')) {
-      throw new CliError(`no experiment named "${ref}" (and no experiment with that id); list them with: inferbench experiments list`);
+    if (
+      err instanceof ApiError &&
+      (err.code === 'NOT_FOUND' || err.status === 404 || err.code === 'VALIDATION_FAILED')
+    ) {
+      throw new CliError(
+        `no experiment named "${ref}" (and no experiment with that id); list them with: inferbench experiments list`,
+      );
     }
     throw err;
   }
@@ -141,7 +160,12 @@ export interface RunStartOptions {
 }
 
 /** `inferbench run start <experiment>` */
-export async function startRun(ctx: ApiCommandContext, ref: string, opts: RunStartOptions, signal?: AbortSignal): Promise<number> {
+export async function startRun(
+  ctx: ApiCommandContext,
+  ref: string,
+  opts: RunStartOptions,
+  signal?: AbortSignal,
+): Promise<number> {
   const exp = await resolveExperiment(ctx.api, ref);
   const run = await ctx.api.startRun(exp.id, { trigger: opts.trigger, metadata: opts.metadata });
   if (!opts.wait) {
@@ -152,10 +176,13 @@ export async function startRun(ctx: ApiCommandContext, ref: string, opts: RunSta
       );
     return EXIT.ok;
   }
-  if (!ctx.json) ctx.io.stderr.write(`started run ${run.id} of "${exp.name}" (${run.loadPoints.length} load points)\n`);
+  if (!ctx.json)
+    ctx.io.stderr.write(`started run ${run.id} of "${exp.name}" (${run.loadPoints.length} load points)\n`);
   const final = await waitForRun(ctx, run, opts.pollIntervalMs ?? 2_000, signal);
   if (!final) {
-    ctx.io.stderr.write(`stopped waiting; run ${run.id} goes on. Check it with: inferbench run get ${run.id}\n`);
+    ctx.io.stderr.write(
+      `stopped waiting; run ${run.id} goes on. Check it with: inferbench run get ${run.id}\n`,
+    );
     return EXIT.interrupted;
   }
   return reportRun(ctx, final);
@@ -182,7 +209,9 @@ export async function cancelRun(ctx: ApiCommandContext, id: string): Promise<num
 }
 
 function printRunHeader(ctx: ApiCommandContext, run: Run): void {
-  const meta = Object.entries(run.metadata).map(([k, v]) => `${k}=${v}`).join(' ');
+  const meta = Object.entries(run.metadata)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   ctx.io.stdout.write(
     [
       `run ${run.id}  experiment "${run.experimentName}" (${run.experimentId})`,
@@ -197,12 +226,22 @@ function printRunHeader(ctx: ApiCommandContext, run: Run): void {
 /** The per-load-point table printed at the end of a run, then each warning in full. */
 export function printSummaryTable(ctx: ApiCommandContext, run: Run): void {
   const points = [...run.loadPoints].sort((a, b) => a.ordinal - b.ordinal);
-  const rows = points.map((lp) => [lp.variantLabel, lp.levelLabel || describeLoadLevel(lp.level), lp.status, ...summaryCells(lp.summary)]);
-  ctx.io.stdout.write(renderTable(['variant', 'level', 'status', ...SUMMARY_HEADERS], rows, { align: ['left', 'left', 'left'] }));
+  const rows = points.map((lp) => [
+    lp.variantLabel,
+    lp.levelLabel || describeLoadLevel(lp.level),
+    lp.status,
+    ...summaryCells(lp.summary),
+  ]);
+  ctx.io.stdout.write(
+    renderTable(['variant', 'level', 'status', ...SUMMARY_HEADERS], rows, {
+      align: ['left', 'left', 'left'],
+    }),
+  );
   ctx.io.stdout.write('latencies in ms (TTFT/TPOT/ITL/E2E as defined in METRICS.md)\n');
   for (const lp of points) {
     if (lp.error) ctx.io.stdout.write(`! ${lp.variantLabel} ${lp.levelLabel}: ${lp.error}\n`);
-    for (const w of lp.summary?.warnings ?? []) ctx.io.stdout.write(`! ${lp.variantLabel} ${lp.levelLabel}: ${w}\n`);
+    for (const w of lp.summary?.warnings ?? [])
+      ctx.io.stdout.write(`! ${lp.variantLabel} ${lp.levelLabel}: ${w}\n`);
   }
 }
 
@@ -236,9 +275,17 @@ export async function waitForRun(
   signal?: AbortSignal,
 ): Promise<Run | undefined> {
   const display = new LiveDisplay(ctx.io.stderr);
-  const labels = new Map(initial.loadPoints.map((lp) => [lp.id, `${lp.variantLabel} ${lp.levelLabel || describeLoadLevel(lp.level)}`]));
+  const labels = new Map(
+    initial.loadPoints.map((lp) => [
+      lp.id,
+      `${lp.variantLabel} ${lp.levelLabel || describeLoadLevel(lp.level)}`,
+    ]),
+  );
   const statuses = new Map(initial.loadPoints.map((lp) => [lp.id, lp.status as string]));
-  const progress = new Map<string, { done: number; planned?: number; errors: number; tokPerSec: number; elapsedSec: number }>();
+  const progress = new Map<
+    string,
+    { done: number; planned?: number; errors: number; tokPerSec: number; elapsedSec: number }
+  >();
   const render = (lpId: string, isFinal = false): void => {
     if (ctx.json) return;
     const label = labels.get(lpId) ?? lpId;
@@ -246,7 +293,12 @@ export async function waitForRun(
     const p = progress.get(lpId);
     const parts = [`${label.padEnd(24)} ${status.padEnd(9)}`];
     if (p) {
-      parts.push(`${p.done}${p.planned !== undefined ? `/${p.planned}` : ''} done`, `${p.errors} errors`, `${fmtNum(p.tokPerSec, 0)} tok/s`, fmtDuration(p.elapsedSec));
+      parts.push(
+        `${p.done}${p.planned !== undefined ? `/${p.planned}` : ''} done`,
+        `${p.errors} errors`,
+        `${fmtNum(p.tokPerSec, 0)} tok/s`,
+        fmtDuration(p.elapsedSec),
+      );
     }
     display.set(lpId, parts.join('  '), isFinal);
   };
@@ -288,7 +340,9 @@ export async function waitForRun(
     } catch (err) {
       if (signal?.aborted) return undefined;
       if (!streamCtl.signal.aborted && !ctx.json) {
-        display.log(`live stream unavailable (${(err as Error).message}); polling every ${Math.round(pollIntervalMs / 1000)} s`);
+        display.log(
+          `live stream unavailable (${(err as Error).message}); polling every ${Math.round(pollIntervalMs / 1000)} s`,
+        );
       }
     }
     // the stream ended (run over, or connection lost): poll until the run is terminal

@@ -59,21 +59,49 @@ afterAll(async () => {
 });
 
 it('starts a run by name, follows it live and prints the summary table (exit 0)', async () => {
-  const target = await client.createTarget({ name: 'sim', baseUrl: sim.url, apiKind: 'chat', model: 'sim-fp16', pool });
+  const target = await client.createTarget({
+    name: 'sim',
+    baseUrl: sim.url,
+    apiKind: 'chat',
+    model: 'sim-fp16',
+    pool,
+  });
   await client.createExperiment({
     name: 'cli e2e',
     description: '',
     tags: ['e2e'],
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 16 }, outputTokens: { kind: 'fixed', value: 8 } },
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 16 },
+      outputTokens: { kind: 'fixed', value: 8 },
+    },
     loadPlan: { kind: 'concurrency', levels: [1, 3], requests: 6, seed: 5 },
-    variants: [{ targetId: target.id, label: 'fp16', optimization: { features: {} }, params: { maxTokens: 8, ignoreEos: true } }],
+    variants: [
+      {
+        targetId: target.id,
+        label: 'fp16',
+        optimization: { features: {} },
+        params: { maxTokens: 8, ignoreEos: true },
+      },
+    ],
   });
 
   const list = await runInferbench(['--api', api.url, 'experiments', 'list']);
   expect(list.code).toBe(0);
   expect(list.stdout).toMatch(/cli e2e\s+e2e\s+fp16/);
 
-  const r = await runInferbench(['--api', api.url, 'run', 'start', 'cli e2e', '--wait', '--trigger', 'ci', '--meta', 'gitSha=abc123']);
+  const r = await runInferbench([
+    '--api',
+    api.url,
+    'run',
+    'start',
+    'cli e2e',
+    '--wait',
+    '--trigger',
+    'ci',
+    '--meta',
+    'gitSha=abc123',
+  ]);
   expect(r.stderr).not.toMatch(/inferbench:/);
   expect(r.code, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toBe(0);
   expect(r.stdout).toMatch(/status completed\s+trigger ci\s+gitSha=abc123/);
@@ -98,14 +126,31 @@ it('starts a run by name, follows it live and prints the summary table (exit 0)'
 });
 
 it('run cancel stops a followed run: --wait exits 3 with the cancellation', async () => {
-  const target = await client.createTarget({ name: 'sim-long', baseUrl: sim.url, apiKind: 'chat', model: 'sim-fp16', pool });
+  const target = await client.createTarget({
+    name: 'sim-long',
+    baseUrl: sim.url,
+    apiKind: 'chat',
+    model: 'sim-fp16',
+    pool,
+  });
   const exp = await client.createExperiment({
     name: 'cli e2e long',
     description: '',
     tags: [],
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 16 }, outputTokens: { kind: 'fixed', value: 4000 } },
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 16 },
+      outputTokens: { kind: 'fixed', value: 4000 },
+    },
     loadPlan: { kind: 'concurrency', levels: [2], durationSec: 60, seed: 5 },
-    variants: [{ targetId: target.id, label: 'long', optimization: { features: {} }, params: { maxTokens: 4000, ignoreEos: true } }],
+    variants: [
+      {
+        targetId: target.id,
+        label: 'long',
+        optimization: { features: {} },
+        params: { maxTokens: 4000, ignoreEos: true },
+      },
+    ],
   });
   const waiting = runInferbench(['--api', api.url, 'run', 'start', exp.id, '--wait']);
   const running = await waitForRunningRun(exp.id);

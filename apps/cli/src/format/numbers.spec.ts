@@ -23,10 +23,13 @@ describe('number formatting', () => {
 
 describe('renderTable', () => {
   it('aligns text left and numbers right under a rule', () => {
-    const out = renderTable(['name', 'n'], [
-      ['a', '1'],
-      ['long-name', '123'],
-    ]);
+    const out = renderTable(
+      ['name', 'n'],
+      [
+        ['a', '1'],
+        ['long-name', '123'],
+      ],
+    );
     expect(out).toBe(['name         n', '---------  ---', 'a            1', 'long-name  123', ''].join('\n'));
   });
 });

@@ -21,14 +21,26 @@ export function fmtMs(ms: number | undefined | null): string {
 
 /** Signed percent change, e.g. `+12.5%`, or NONE when the base is 0 or missing. */
 export function fmtPctChange(base: number | undefined, value: number | undefined): string {
-  if (base === undefined || value === undefined || !Number.isFinite(base) || !Number.isFinite(value) || base === 0) return NONE;
+  if (
+    base === undefined ||
+    value === undefined ||
+    !Number.isFinite(base) ||
+    !Number.isFinite(value) ||
+    base === 0
+  )
+    return NONE;
   const pct = ((value - base) / Math.abs(base)) * 100;
   return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%`;
 }
 
 /** Signed absolute difference with the same precision rules as the figure. */
-export function fmtDelta(base: number | undefined, value: number | undefined, fmt: (x: number) => string): string {
-  if (base === undefined || value === undefined || !Number.isFinite(base) || !Number.isFinite(value)) return NONE;
+export function fmtDelta(
+  base: number | undefined,
+  value: number | undefined,
+  fmt: (x: number) => string,
+): string {
+  if (base === undefined || value === undefined || !Number.isFinite(base) || !Number.isFinite(value))
+    return NONE;
   const d = value - base;
   return `${d >= 0 ? '+' : ''}${fmt(d)}`;
 }

@@ -57,7 +57,16 @@ export function latencyRows(s: LoadPointSummary): string[][] {
   for (const [key, label] of names) {
     const st = s.latency[key];
     if (!st || st.count === 0) continue;
-    rows.push([label, String(st.count), fmtMs(st.mean), fmtMs(st.p50), fmtMs(st.p90), fmtMs(st.p95), fmtMs(st.p99), fmtMs(st.max)]);
+    rows.push([
+      label,
+      String(st.count),
+      fmtMs(st.mean),
+      fmtMs(st.p50),
+      fmtMs(st.p90),
+      fmtMs(st.p95),
+      fmtMs(st.p99),
+      fmtMs(st.max),
+    ]);
   }
   return rows;
 }

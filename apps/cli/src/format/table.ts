@@ -14,7 +14,9 @@ function visibleLength(s: string): number {
 
 /** Render rows as a plain-text table with a header rule; every cell is already a string. */
 export function renderTable(headers: string[], rows: string[][], opts: TableOptions = {}): string {
-  const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  const widths = headers.map((h, i) =>
+    Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))),
+  );
   const align = (i: number): Align => opts.align?.[i] ?? (i === 0 ? 'left' : 'right');
   const pad = (s: string, i: number): string => {
     const fill = ' '.repeat(Math.max(0, widths[i]! - visibleLength(s)));

@@ -77,7 +77,12 @@ export type SamplesPage = z.infer<typeof SamplesPageSchema>;
 export const CompareQuerySchema = z.object({
   runs: z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().min(1).max(130)).min(1).max(12)),
   /** CDF points per figure and cell */
   points: z.coerce.number().int().min(2).max(200).default(50),
@@ -143,7 +148,11 @@ export const CompareRowSchema = z.object({
   /** one per column, null where that column has no finalized point for the key */
   cells: z.array(CompareCellSchema.nullable()),
   /** one per column (the first is always null): deltas of p50 and p99 per figure vs the first column */
-  deltas: z.array(z.partialRecord(DistributionFigureSchema, z.object({ p50: CompareDeltaSchema, p99: CompareDeltaSchema })).nullable()),
+  deltas: z.array(
+    z
+      .partialRecord(DistributionFigureSchema, z.object({ p50: CompareDeltaSchema, p99: CompareDeltaSchema }))
+      .nullable(),
+  ),
 });
 export type CompareRow = z.infer<typeof CompareRowSchema>;
 

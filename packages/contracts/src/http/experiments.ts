@@ -81,7 +81,11 @@ export const ExperimentSchema = z.object({
 });
 export type Experiment = z.infer<typeof ExperimentSchema>;
 
-export const ExperimentListItemSchema = ExperimentSchema.omit({ workload: true, loadPlan: true, slo: true }).extend({
+export const ExperimentListItemSchema = ExperimentSchema.omit({
+  workload: true,
+  loadPlan: true,
+  slo: true,
+}).extend({
   lastRun: RunBriefSchema.nullable(),
 });
 export type ExperimentListItem = z.infer<typeof ExperimentListItemSchema>;

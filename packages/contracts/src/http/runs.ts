@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { IdSchema, IsoDateSchema, LoadPointStatusSchema, PageQuerySchema, pageOf, RunStatusSchema, RunTriggerSchema } from '../common.js';
+import {
+  IdSchema,
+  IsoDateSchema,
+  LoadPointStatusSchema,
+  PageQuerySchema,
+  pageOf,
+  RunStatusSchema,
+  RunTriggerSchema,
+} from '../common.js';
 import { LoadLevelSchema } from '../specs/load-plan.js';
 import { LoadPointTelemetrySchema } from '../events.js';
 import { LoadPointSummarySchema } from '../summary.js';

@@ -191,10 +191,14 @@ export const LoadPlanSpecSchema = z
     SweepPlanSchema,
     SlaSearchPlanSchema,
   ])
-  .refine((p) => p.kind === 'stages' || p.kind === 'trace' || p.requests !== undefined || p.durationSec !== undefined, {
-    message: 'a load plan needs requests or durationSec',
-    path: ['requests'],
-  })
+  .refine(
+    (p) =>
+      p.kind === 'stages' || p.kind === 'trace' || p.requests !== undefined || p.durationSec !== undefined,
+    {
+      message: 'a load plan needs requests or durationSec',
+      path: ['requests'],
+    },
+  )
   .refine((p) => p.kind !== 'trace' || p.source !== undefined || p.entries !== undefined, {
     message: 'a trace plan needs source or entries',
     path: ['source'],

@@ -40,7 +40,9 @@ export const SyntheticWorkloadSchema = z.object({
    * Requests are split into `groups` (round robin), each group sharing a common prefix of `prefixTokens`
    * (prefix-caching tests). A request's input is then prefixTokens + a sample of `inputTokens`.
    */
-  sharedPrefix: z.object({ groups: z.number().int().min(1), prefixTokens: z.number().int().min(1) }).optional(),
+  sharedPrefix: z
+    .object({ groups: z.number().int().min(1), prefixTokens: z.number().int().min(1) })
+    .optional(),
   multiTurn: SyntheticMultiTurnSchema.optional(),
 });
 
@@ -65,5 +67,8 @@ export const DatasetWorkloadSchema = z.object({
   multiTurn: z.object({ maxTurns: z.number().int().min(1).max(1000).optional() }).optional(),
 });
 
-export const WorkloadSpecSchema = z.discriminatedUnion('kind', [SyntheticWorkloadSchema, DatasetWorkloadSchema]);
+export const WorkloadSpecSchema = z.discriminatedUnion('kind', [
+  SyntheticWorkloadSchema,
+  DatasetWorkloadSchema,
+]);
 export type WorkloadSpec = z.infer<typeof WorkloadSpecSchema>;

@@ -24,14 +24,24 @@ describe('runLoadPoint over real HTTP', () => {
       {
         target: { baseUrl: server.url, apiKind: 'completions', model: 'test', headers: {} },
         params: { ignoreEos: true },
-        workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 16 }, outputTokens: { kind: 'fixed', value: 5 } },
+        workload: {
+          kind: 'synthetic',
+          inputTokens: { kind: 'fixed', value: 16 },
+          outputTokens: { kind: 'fixed', value: 5 },
+        },
         load: { kind: 'rate', rate: 200, arrival: 'poisson' },
         requests: 300,
         warmup: { requests: 20 },
         limits: LimitsSchema.parse({ maxDurationSec: 20 }),
         seed: 3,
       },
-      { client, clock, tokenizer: new WhitespaceTokenizer(), signal: new AbortController().signal, onSample: (s) => samples.push(s) },
+      {
+        client,
+        clock,
+        tokenizer: new WhitespaceTokenizer(),
+        signal: new AbortController().signal,
+        onSample: (s) => samples.push(s),
+      },
     );
     expect(result.status).toBe('completed');
     expect(result.sent).toBe(320);
@@ -47,7 +57,11 @@ describe('runLoadPoint over real HTTP', () => {
       expect(s.sentUs).toBeGreaterThanOrEqual(s.scheduledUs!);
     }
     expect(server.bodies.every((b) => b.max_tokens === 5 && b.ignore_eos === true)).toBe(true);
-    expect(server.bodies.every((b) => typeof b.prompt === 'string' && (b.prompt as string).split(' ').length === 16)).toBe(true);
+    expect(
+      server.bodies.every(
+        (b) => typeof b.prompt === 'string' && (b.prompt as string).split(' ').length === 16,
+      ),
+    ).toBe(true);
     // measured over the 300 measured requests; no bound here (the machine is shared): bench/b2 measures it
     expect(result.selfCheck.scheduleDelayP50Ms).toBeGreaterThanOrEqual(0);
     expect(result.selfCheck.scheduleDelayMaxMs).toBeGreaterThanOrEqual(result.selfCheck.scheduleDelayP99Ms!);
@@ -62,13 +76,23 @@ describe('runLoadPoint over real HTTP', () => {
       {
         target: { baseUrl: server.url, apiKind: 'chat', model: 'test', headers: {} },
         params: {},
-        workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 4 }, outputTokens: { kind: 'fixed', value: 50 } },
+        workload: {
+          kind: 'synthetic',
+          inputTokens: { kind: 'fixed', value: 4 },
+          outputTokens: { kind: 'fixed', value: 50 },
+        },
         load: { kind: 'concurrency', concurrency: 4 },
         durationSec: 0.5,
         limits: LimitsSchema.parse({}),
         seed: 1,
       },
-      { client, clock, tokenizer: new WhitespaceTokenizer(), signal: new AbortController().signal, onSample: (s) => samples.push(s) },
+      {
+        client,
+        clock,
+        tokenizer: new WhitespaceTokenizer(),
+        signal: new AbortController().signal,
+        onSample: (s) => samples.push(s),
+      },
     );
     expect(result.status).toBe('completed');
     expect(result.cancelledTail).toBe(4);

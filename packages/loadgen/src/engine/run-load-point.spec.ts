@@ -14,7 +14,12 @@ import { WhitespaceTokenizer } from './testing/whitespace-tokenizer.js';
 import { type LoadTick, type RunLoadPointInput, runLoadPoint } from './run-load-point.js';
 import type { LlmRequest } from '../ports.js';
 
-const target: TargetConn = { baseUrl: 'http://127.0.0.1:1/v1', apiKind: 'completions', model: 'm', headers: {} };
+const target: TargetConn = {
+  baseUrl: 'http://127.0.0.1:1/v1',
+  apiKind: 'completions',
+  model: 'm',
+  headers: {},
+};
 const synthetic: WorkloadSpec = {
   kind: 'synthetic',
   inputTokens: { kind: 'fixed', value: 8 },
@@ -42,7 +47,15 @@ async function run(
   const result = await runWithFakeClock(
     clock,
     runLoadPoint(
-      { target, params: {}, workload: synthetic, load, seed: 7, ...rest, limits: LimitsSchema.parse(limits ?? {}) },
+      {
+        target,
+        params: {},
+        workload: synthetic,
+        load,
+        seed: 7,
+        ...rest,
+        limits: LimitsSchema.parse(limits ?? {}),
+      },
       {
         client,
         clock,
@@ -64,9 +77,13 @@ async function run(
 
 describe('runLoadPoint: closed loop', () => {
   it('keeps exactly `concurrency` requests in flight and stops at the request count', async () => {
-    const { result, samples, h } = await run({ kind: 'concurrency', concurrency: 4 }, { requests: 40 }, (_, i) => ({
-      ttftUs: 5_000 + (i % 7) * 3_000,
-    }));
+    const { result, samples, h } = await run(
+      { kind: 'concurrency', concurrency: 4 },
+      { requests: 40 },
+      (_, i) => ({
+        ttftUs: 5_000 + (i % 7) * 3_000,
+      }),
+    );
     expect(result.status).toBe('completed');
     expect(result.sent).toBe(40);
     expect(h.client.maxInFlight).toBe(4);
@@ -75,10 +92,12 @@ describe('runLoadPoint: closed loop', () => {
     // times are relative to the start, not the clock's origin
     expect(Math.min(...samples.map((s) => s.sentUs))).toBe(0);
     // reconstruct in-flight counts from the samples themselves
-    const events = samples.flatMap((s) => [
-      [s.sentUs, 1],
-      [s.endUs, -1],
-    ]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    const events = samples
+      .flatMap((s) => [
+        [s.sentUs, 1],
+        [s.endUs, -1],
+      ])
+      .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
     let cur = 0;
     let max = 0;
     for (const [, d] of events) max = Math.max(max, (cur += d!));
@@ -86,7 +105,9 @@ describe('runLoadPoint: closed loop', () => {
   });
 
   it('ramps up: slot i starts at i·rampUpSec/c', async () => {
-    const { h } = await run({ kind: 'concurrency', concurrency: 4, rampUpSec: 2 }, { requests: 4 }, () => ({ ttftUs: 10e6 }));
+    const { h } = await run({ kind: 'concurrency', concurrency: 4, rampUpSec: 2 }, { requests: 4 }, () => ({
+      ttftUs: 10e6,
+    }));
     expect(h.client.calls.map((c) => c.sentUs - 5_000_000)).toEqual([0, 500_000, 1_000_000, 1_500_000]);
   });
 
@@ -110,7 +131,9 @@ describe('runLoadPoint: closed loop', () => {
     // target(t) = 1 + t: in flight at t must stay ≤ floor(1 + t)
     for (const c of h.client.calls) {
       const t = (c.sentUs - 5_000_000) / 1e6;
-      const concurrent = h.client.calls.filter((o) => o.sentUs <= c.sentUs && (o.endUs ?? Infinity) > c.sentUs).length;
+      const concurrent = h.client.calls.filter(
+        (o) => o.sentUs <= c.sentUs && (o.endUs ?? Infinity) > c.sentUs,
+      ).length;
       expect(concurrent).toBeLessThanOrEqual(Math.floor(1 + Math.min(t, 4) + 1e-9));
     }
     expect(Math.max(...samples.map((s) => s.endUs))).toBeLessThanOrEqual(6e6);
@@ -121,7 +144,9 @@ describe('runLoadPoint: open loop', () => {
   it('sends at the scheduled times and records scheduledUs (schedule delay 0 on a fake clock)', async () => {
     const { result, samples } = await run({ kind: 'rate', rate: 10, arrival: 'constant' }, { requests: 5 });
     expect(result.status).toBe('completed');
-    expect(samples.map((s) => s.scheduledUs).sort((a, b) => a! - b!)).toEqual([0, 100_000, 200_000, 300_000, 400_000]);
+    expect(samples.map((s) => s.scheduledUs).sort((a, b) => a! - b!)).toEqual([
+      0, 100_000, 200_000, 300_000, 400_000,
+    ]);
     expect(samples.every((s) => s.sentUs === s.scheduledUs)).toBe(true);
     expect(result.selfCheck.scheduleDelayP99Ms).toBe(0);
   });
@@ -192,11 +217,15 @@ describe('runLoadPoint: open loop', () => {
 
 describe('runLoadPoint: duration, warm-up and limits', () => {
   it('ends at durationSec, cancelling the in-flight tail into counted `cancelled` samples', async () => {
-    const { result, samples } = await run({ kind: 'concurrency', concurrency: 3 }, { durationSec: 1 }, () => ({
-      ttftUs: 300_000,
-      chunks: 2,
-      gapUs: 100_000,
-    }));
+    const { result, samples } = await run(
+      { kind: 'concurrency', concurrency: 3 },
+      { durationSec: 1 },
+      () => ({
+        ttftUs: 300_000,
+        chunks: 2,
+        gapUs: 100_000,
+      }),
+    );
     expect(result.status).toBe('completed');
     // each request takes 400 ms: 2 rounds of 3 finish (0.4 s, 0.8 s), the third round is cut at 1 s
     expect(result.completed).toBe(6);
@@ -207,10 +236,18 @@ describe('runLoadPoint: duration, warm-up and limits', () => {
   });
 
   it('flags warm-up by count; the measured count comes after it', async () => {
-    const { result, samples } = await run({ kind: 'concurrency', concurrency: 2 }, { requests: 10, warmup: { requests: 3 } });
+    const { result, samples } = await run(
+      { kind: 'concurrency', concurrency: 2 },
+      { requests: 10, warmup: { requests: 3 } },
+    );
     expect(result.sent).toBe(13);
     expect(result.warmup).toBe(3);
-    expect(samples.filter((s) => s.warmup).map((s) => s.idx).sort()).toEqual([0, 1, 2]);
+    expect(
+      samples
+        .filter((s) => s.warmup)
+        .map((s) => s.idx)
+        .sort(),
+    ).toEqual([0, 1, 2]);
   });
 
   it('flags warm-up by duration and extends the window by it', async () => {
@@ -227,10 +264,14 @@ describe('runLoadPoint: duration, warm-up and limits', () => {
   });
 
   it('a request-count warm-up starts the measured duration when the first measured request goes out', async () => {
-    const { samples } = await run({ kind: 'concurrency', concurrency: 1 }, { durationSec: 1, warmup: { requests: 2 } }, () => ({
-      ttftUs: 300_000,
-      chunks: 1,
-    }));
+    const { samples } = await run(
+      { kind: 'concurrency', concurrency: 1 },
+      { durationSec: 1, warmup: { requests: 2 } },
+      () => ({
+        ttftUs: 300_000,
+        chunks: 1,
+      }),
+    );
     // warm-up ends at 0.6 s; the window then lasts 1 s → measured requests at 0.6, 0.9, 1.2 (cut at 1.6 s)
     const measured = samples.filter((s) => !s.warmup);
     expect(measured.map((s) => [s.sentUs, s.errorClass ?? 'ok'])).toEqual([
@@ -253,17 +294,26 @@ describe('runLoadPoint: duration, warm-up and limits', () => {
   });
 
   it('aborts at limits.maxRequests and at limits.maxDurationSec', async () => {
-    const a = await run({ kind: 'concurrency', concurrency: 2 }, { durationSec: 60, limits: { maxRequests: 7 } });
+    const a = await run(
+      { kind: 'concurrency', concurrency: 2 },
+      { durationSec: 60, limits: { maxRequests: 7 } },
+    );
     expect(a.result.status).toBe('aborted');
     expect(a.result.reason).toBe('limits.maxRequests (7) reached');
     expect(a.result.sent).toBe(7);
     expect(a.result.cancelledTail).toBe(0);
-    const b = await run({ kind: 'concurrency', concurrency: 2 }, { requests: 1000, limits: { maxDurationSec: 1 } }, () => ({
-      ttftUs: 150_000,
-      chunks: 1,
-    }));
+    const b = await run(
+      { kind: 'concurrency', concurrency: 2 },
+      { requests: 1000, limits: { maxDurationSec: 1 } },
+      () => ({
+        ttftUs: 150_000,
+        chunks: 1,
+      }),
+    );
     expect(b.result.status).toBe('aborted');
-    expect(b.result.reason).toMatch(/limits\.maxDurationSec \(1 s\) reached after 14 of 1000 measured requests; 2 requests in flight were cancelled/);
+    expect(b.result.reason).toMatch(
+      /limits\.maxDurationSec \(1 s\) reached after 14 of 1000 measured requests; 2 requests in flight were cancelled/,
+    );
     expect(b.result.cancelledTail).toBe(2);
   });
 
@@ -294,7 +344,9 @@ describe('runLoadPoint: duration, warm-up and limits', () => {
     const byIdx = [...samples].sort((a, b) => a.idx - b.idx);
     expect(byIdx[0]!.errorMessage).toMatch(/did not return/);
     expect(byIdx[0]!.endUs).toBe(2_050_000);
-    expect(byIdx.slice(1).every((s) => /concurrency slot/.test(s.errorMessage ?? '') && s.clientQueueUs! > 0)).toBe(true);
+    expect(
+      byIdx.slice(1).every((s) => /concurrency slot/.test(s.errorMessage ?? '') && s.clientQueueUs! > 0),
+    ).toBe(true);
   });
 
   it('a throwing sample consumer neither stalls nor kills the point', async () => {
@@ -309,7 +361,10 @@ describe('runLoadPoint: duration, warm-up and limits', () => {
   });
 
   it('reports ticks once per second', async () => {
-    const { h } = await run({ kind: 'concurrency', concurrency: 1 }, { durationSec: 3.5 }, () => ({ ttftUs: 110_000, chunks: 1 }));
+    const { h } = await run({ kind: 'concurrency', concurrency: 1 }, { durationSec: 3.5 }, () => ({
+      ttftUs: 110_000,
+      chunks: 1,
+    }));
     expect(h.ticks.map((t) => t.tSec)).toEqual([1, 2, 3]);
     expect(h.ticks[0]).toMatchObject({ done: 9, errors: 0, inFlight: 1, outputTokens: 9 });
     expect(h.ticks[2]).toMatchObject({ done: 27 });
@@ -337,9 +392,20 @@ describe('runLoadPoint: samples', () => {
       clientOutputTokens: 4,
       httpStatus: 200,
     });
-    expect(s1).toMatchObject({ chunkGapsUs: [7_000], inputTokens: 8, outputTokens: 2, tokenSource: 'client' });
+    expect(s1).toMatchObject({
+      chunkGapsUs: [7_000],
+      inputTokens: 8,
+      outputTokens: 2,
+      tokenSource: 'client',
+    });
     expect(s1!.clientOutputTokens).toBeUndefined();
-    expect(s2).toMatchObject({ errorClass: 'http', httpStatus: 429, outputTokens: 0, tokenSource: 'none', chunkGapsUs: [] });
+    expect(s2).toMatchObject({
+      errorClass: 'http',
+      httpStatus: 429,
+      outputTokens: 0,
+      tokenSource: 'none',
+      chunkGapsUs: [],
+    });
   });
 
   it('multi-turn sessions: each turn is sent after the previous one ended, with the history', async () => {
@@ -366,10 +432,13 @@ describe('runLoadPoint: samples', () => {
     expect([...bySession.values()].filter((t) => t.length === 3).length).toBeGreaterThanOrEqual(7);
     for (const turns of bySession.values()) {
       expect(turns.map((t) => t.turn)).toEqual([0, 1, 2].slice(0, turns.length));
-      for (let i = 1; i < turns.length; i++) expect(turns[i]!.sentUs).toBeGreaterThanOrEqual(turns[i - 1]!.endUs);
+      for (let i = 1; i < turns.length; i++)
+        expect(turns[i]!.sentUs).toBeGreaterThanOrEqual(turns[i - 1]!.endUs);
     }
     // history carries the server's actual replies
-    const third = h.client.calls.find((c) => c.req.prompt.kind === 'chat' && c.req.prompt.messages.length === 5)!;
+    const third = h.client.calls.find(
+      (c) => c.req.prompt.kind === 'chat' && c.req.prompt.messages.length === 5,
+    )!;
     const msgs = third.req.prompt.kind === 'chat' ? third.req.prompt.messages : [];
     expect(msgs[1]!.role).toBe('assistant');
     expect(msgs[1]!.content).toMatch(/^reply\d+ ok$/);
@@ -384,23 +453,38 @@ describe('runLoadPoint: sharding', () => {
     expect(s0.result.sent).toBe(4);
     expect(s2.result.sent).toBe(3);
     // 10 req/s per shard
-    expect(s0.samples.map((s) => s.scheduledUs).sort((a, b) => a! - b!)).toEqual([0, 100_000, 200_000, 300_000]);
-    const p0 = await run({ kind: 'rate', rate: 30, arrival: 'poisson' }, { requests: 10, shard: { index: 0, count: 3 } });
-    const p1 = await run({ kind: 'rate', rate: 30, arrival: 'poisson' }, { requests: 10, shard: { index: 1, count: 3 } });
+    expect(s0.samples.map((s) => s.scheduledUs).sort((a, b) => a! - b!)).toEqual([
+      0, 100_000, 200_000, 300_000,
+    ]);
+    const p0 = await run(
+      { kind: 'rate', rate: 30, arrival: 'poisson' },
+      { requests: 10, shard: { index: 0, count: 3 } },
+    );
+    const p1 = await run(
+      { kind: 'rate', rate: 30, arrival: 'poisson' },
+      { requests: 10, shard: { index: 1, count: 3 } },
+    );
     expect(p0.samples.map((s) => s.scheduledUs)).not.toEqual(p1.samples.map((s) => s.scheduledUs));
   });
 
   it('splits concurrency with the remainder to low indexes; an empty shard says so', async () => {
-    const a = await run({ kind: 'concurrency', concurrency: 5 }, { requests: 20, shard: { index: 0, count: 2 } });
+    const a = await run(
+      { kind: 'concurrency', concurrency: 5 },
+      { requests: 20, shard: { index: 0, count: 2 } },
+    );
     expect(a.h.client.maxInFlight).toBe(3);
-    const b = await run({ kind: 'concurrency', concurrency: 1 }, { requests: 20, shard: { index: 1, count: 2 } });
+    const b = await run(
+      { kind: 'concurrency', concurrency: 1 },
+      { requests: 20, shard: { index: 1, count: 2 } },
+    );
     expect(b.result.sent).toBe(0);
     expect(b.result.warnings[0]).toMatch(/no load/);
   });
 });
 
 describe('prompts across load points', () => {
-  const prompts = (r: { h: { client: ScriptedClient } }) => r.h.client.calls.map((c) => JSON.stringify(c.req.prompt));
+  const prompts = (r: { h: { client: ScriptedClient } }) =>
+    r.h.client.calls.map((c) => JSON.stringify(c.req.prompt));
 
   it('gives every level of a sweep its own prompts, and the same level the same prompts', async () => {
     const c1 = await run({ kind: 'concurrency', concurrency: 1 }, { requests: 6 });

@@ -16,7 +16,11 @@ import {
   createStagedRateSchedule,
   createTraceSchedule,
 } from '../strategies/arrivals.js';
-import { type ConcurrencyProfile, createFixedConcurrency, createStagedConcurrency } from '../strategies/concurrency.js';
+import {
+  type ConcurrencyProfile,
+  createFixedConcurrency,
+  createStagedConcurrency,
+} from '../strategies/concurrency.js';
 import { shardLoadLevel, splitCount } from '../strategies/plan.js';
 import { createRng, deriveSeed } from '../strategies/rng.js';
 import { normalizeTrace, parseTrace } from '../strategies/trace.js';
@@ -105,7 +109,10 @@ const YIELD_EVERY = 64;
  * rate, stages, trace), with warm-up and limits; records every request as a `RequestSample` through `onSample`.
  * Never throws for per-request failures (they are samples); throws only for bad input (e.g. unreadable dataset).
  */
-export async function runLoadPoint(input: RunLoadPointInput, deps: RunLoadPointDeps): Promise<RunLoadPointResult> {
+export async function runLoadPoint(
+  input: RunLoadPointInput,
+  deps: RunLoadPointDeps,
+): Promise<RunLoadPointResult> {
   const shard = input.shard ?? { index: 0, count: 1 };
   if (!(shard.count >= 1 && shard.index >= 0 && shard.index < shard.count)) {
     throw new RangeError(`bad shard ${shard.index}/${shard.count}`);
@@ -117,9 +124,12 @@ export async function runLoadPoint(input: RunLoadPointInput, deps: RunLoadPointD
   const warnings: string[] = [];
   const load = shardLoadLevel(input.load, shard);
   const requests = input.requests !== undefined ? splitCount(input.requests, shard) : undefined;
-  const warmupRequests = input.warmup?.requests !== undefined ? splitCount(input.warmup.requests, shard) : undefined;
+  const warmupRequests =
+    input.warmup?.requests !== undefined ? splitCount(input.warmup.requests, shard) : undefined;
   const maxRequests =
-    input.limits.maxRequests !== undefined ? Math.max(1, splitCount(input.limits.maxRequests, shard)) : undefined;
+    input.limits.maxRequests !== undefined
+      ? Math.max(1, splitCount(input.limits.maxRequests, shard))
+      : undefined;
 
   const empty = (why: string): RunLoadPointResult => ({
     status: 'completed',
@@ -131,8 +141,12 @@ export async function runLoadPoint(input: RunLoadPointInput, deps: RunLoadPointD
     startedAtEpochMs: Date.now(),
     selfCheck: { wallSec: 0 },
   });
-  if (load === null) return empty(`shard ${shard.index} of ${shard.count} has no load: the level is too small to split`);
-  if (requests === 0) return empty(`shard ${shard.index} of ${shard.count} has no requests: ${input.requests} split ${shard.count} ways`);
+  if (load === null)
+    return empty(`shard ${shard.index} of ${shard.count} has no load: the level is too small to split`);
+  if (requests === 0)
+    return empty(
+      `shard ${shard.index} of ${shard.count} has no requests: ${input.requests} split ${shard.count} ways`,
+    );
 
   const loadText = deps.loadDataset ?? defaultLoadDataset;
   const workload = await createWorkload(input.workload, {
@@ -145,11 +159,17 @@ export async function runLoadPoint(input: RunLoadPointInput, deps: RunLoadPointD
 
   let trace: TraceEntry[] | undefined;
   if (load.kind === 'trace') {
-    const all = load.entries ? normalizeTrace(load.entries) : load.source ? parseTrace(await loadText(load.source)) : undefined;
+    const all = load.entries
+      ? normalizeTrace(load.entries)
+      : load.source
+        ? parseTrace(await loadText(load.source))
+        : undefined;
     if (!all) throw new Error('a trace load level needs source or entries');
     trace = all.filter((_, i) => i % shard.count === shard.index);
     if (input.workload.kind !== 'synthetic' || input.workload.sharedPrefix || input.workload.multiTurn) {
-      warnings.push("trace replay sends plain synthetic prompts of the trace's lengths; the workload's prompts are not used");
+      warnings.push(
+        "trace replay sends plain synthetic prompts of the trace's lengths; the workload's prompts are not used",
+      );
     }
   }
 
@@ -243,9 +263,14 @@ class PointRun {
     }
     if (r.load.kind === 'stages') endUs = Math.min(endUs, this.stagesEndUs(r.load));
     const isBounded =
-      input.requests !== undefined || input.durationSec !== undefined || r.load.kind === 'stages' || r.load.kind === 'trace';
+      input.requests !== undefined ||
+      input.durationSec !== undefined ||
+      r.load.kind === 'stages' ||
+      r.load.kind === 'trace';
     if (!isBounded) {
-      r.warnings.push(`no requests or durationSec given: ran until limits.maxDurationSec (${input.limits.maxDurationSec} s)`);
+      r.warnings.push(
+        `no requests or durationSec given: ran until limits.maxDurationSec (${input.limits.maxDurationSec} s)`,
+      );
       endUs = maxUs;
     }
     this.deadline = endUs <= maxUs ? { atUs: endUs, kind: 'end' } : { atUs: maxUs, kind: 'limit' };
@@ -405,7 +430,12 @@ class PointRun {
   }
 
   private checkDrained(): void {
-    if (this.drainWaiter && this.stopSending.signal.aborted && this.inFlight.size === 0 && this.queue.length === 0) {
+    if (
+      this.drainWaiter &&
+      this.stopSending.signal.aborted &&
+      this.inFlight.size === 0 &&
+      this.queue.length === 0
+    ) {
       const w = this.drainWaiter;
       this.drainWaiter = undefined;
       w();
@@ -430,7 +460,9 @@ class PointRun {
       return null;
     }
     const warmup =
-      warmupRequests !== undefined ? this.admitted < warmupRequests : this.warmupDurUs > 0 && tRelUs < this.warmupDurUs;
+      warmupRequests !== undefined
+        ? this.admitted < warmupRequests
+        : this.warmupDurUs > 0 && tRelUs < this.warmupDurUs;
     if (!warmup) {
       if (this.admittedMeasured === 0 && warmupRequests && this.input.durationSec !== undefined) {
         this.setMeasuredEnd(this.rel() + this.input.durationSec * 1e6);
@@ -449,7 +481,8 @@ class PointRun {
       case 'concurrency':
         return this.closedLoop(createFixedConcurrency(load.concurrency, load.rampUpSec));
       case 'stages':
-        if (load.mode === 'concurrency') return this.closedLoop(createStagedConcurrency(load.startTarget ?? 1, load.stages));
+        if (load.mode === 'concurrency')
+          return this.closedLoop(createStagedConcurrency(load.startTarget ?? 1, load.stages));
         return this.openLoop(
           createStagedRateSchedule(load.startTarget ?? 0, load.stages, load, arrivalsRng),
           load.maxConcurrency,
@@ -509,7 +542,11 @@ class PointRun {
     }
   }
 
-  private async openLoop(schedule: ArrivalSchedule, maxConcurrency: number | undefined, make?: () => WorkItem): Promise<void> {
+  private async openLoop(
+    schedule: ArrivalSchedule,
+    maxConcurrency: number | undefined,
+    make?: () => WorkItem,
+  ): Promise<void> {
     const workload = this.r.workload;
     let sinceWait = 0;
     for (;;) {
@@ -541,7 +578,11 @@ class PointRun {
     }
   }
 
-  private newPending(adm: { idx: number; warmup: boolean }, item: WorkItem, scheduledUs: number | undefined): Pending {
+  private newPending(
+    adm: { idx: number; warmup: boolean },
+    item: WorkItem,
+    scheduledUs: number | undefined,
+  ): Pending {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
     return {
@@ -585,7 +626,10 @@ class PointRun {
   /** Releases queued open-loop requests into free slots (FIFO), recording how long each waited. */
   private pump(): void {
     const load = this.r.load;
-    const max = load.kind === 'rate' || load.kind === 'stages' || load.kind === 'trace' ? load.maxConcurrency : undefined;
+    const max =
+      load.kind === 'rate' || load.kind === 'stages' || load.kind === 'trace'
+        ? load.maxConcurrency
+        : undefined;
     if (max === undefined || this.tailCancelled) return;
     while (this.queue.length > 0 && this.inFlight.size < max) {
       const p = this.queue.shift()!;
@@ -631,7 +675,9 @@ class PointRun {
     } catch (err) {
       if (!this.onSampleFailed) {
         this.onSampleFailed = true;
-        this.r.warnings.push(`the sample consumer threw (${err instanceof Error ? err.message : String(err)}); samples may be missing downstream`);
+        this.r.warnings.push(
+          `the sample consumer threw (${err instanceof Error ? err.message : String(err)}); samples may be missing downstream`,
+        );
       }
     }
     this.r.workload.complete(p.item, { ok: sample.errorClass === undefined, replyText: o.text });

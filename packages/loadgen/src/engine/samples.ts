@@ -36,7 +36,9 @@ export function outcomeToSample(o: LlmOutcome, ctx: SampleContext, tokenizer: To
   const hasText = o.text !== '' || o.reasoningText !== '' || o.toolCallText !== '';
   const clientReasoning = o.reasoningText === '' ? 0 : tokenizer.count(o.reasoningText);
   const clientOutput =
-    (o.text === '' ? 0 : tokenizer.count(o.text)) + clientReasoning + (o.toolCallText === '' ? 0 : tokenizer.count(o.toolCallText));
+    (o.text === '' ? 0 : tokenizer.count(o.text)) +
+    clientReasoning +
+    (o.toolCallText === '' ? 0 : tokenizer.count(o.toolCallText));
   let tokenSource: TokenSource;
   let outputTokens: number;
   let clientOutputTokens: number | undefined;
@@ -71,7 +73,11 @@ export function outcomeToSample(o: LlmOutcome, ctx: SampleContext, tokenizer: To
   if (o.firstContentUs !== undefined) sample.firstContentUs = rel(o.firstContentUs);
   if (clientOutputTokens !== undefined) sample.clientOutputTokens = clientOutputTokens;
   if (errorClass !== undefined) sample.errorClass = errorClass;
-  const msg = o.errorMessage ?? (ctx.errorClass === 'cancelled' && o.errorClass !== 'cancelled' ? 'cancelled at the end of the load point' : undefined);
+  const msg =
+    o.errorMessage ??
+    (ctx.errorClass === 'cancelled' && o.errorClass !== 'cancelled'
+      ? 'cancelled at the end of the load point'
+      : undefined);
   if (errorClass !== undefined && msg !== undefined) sample.errorMessage = msg.slice(0, MAX_ERROR_MESSAGE);
   return sample;
 }

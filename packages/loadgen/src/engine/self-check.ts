@@ -49,7 +49,8 @@ export class SelfCheck {
     const warnings: string[] = [];
     if (this.delaysUs.length > 0) {
       const sorted = Float64Array.from(this.delaysUs).sort();
-      const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! / 1000;
+      const at = (q: number): number =>
+        sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! / 1000;
       report.scheduleDelayP50Ms = at(0.5);
       report.scheduleDelayP99Ms = at(0.99);
       report.scheduleDelayMaxMs = sorted[sorted.length - 1]! / 1000;

@@ -3,7 +3,18 @@ import { type LoadLevel, LoadPlanSpecSchema, type LoadPointSummary, type Stats }
 import { type AdaptiveHistoryEntry, nextAdaptiveLevel, slaSearchResult, sloViolations } from './adaptive.js';
 
 function stats(p99: number): Stats {
-  return { count: 100, mean: p99 / 2, std: 1, min: 1, p50: p99 / 2, p90: p99 * 0.8, p95: p99 * 0.9, p99, p999: p99 * 1.2, max: p99 * 1.5 };
+  return {
+    count: 100,
+    mean: p99 / 2,
+    std: 1,
+    min: 1,
+    p50: p99 / 2,
+    p90: p99 * 0.8,
+    p95: p99 * 0.9,
+    p99,
+    p999: p99 * 1.2,
+    max: p99 * 1.5,
+  };
 }
 
 function summary(opts: { throughput: number; errorRate?: number; ttftP99?: number }): LoadPointSummary {
@@ -74,7 +85,9 @@ describe('nextAdaptiveLevel', () => {
 
   it('concurrency sweep doubles until throughput stops growing', () => {
     const h = drive({ kind: 'sweep', mode: 'concurrency', points: 20, durationSec: 30 }, server);
-    expect(h.map((e) => (e.level.kind === 'concurrency' ? e.level.concurrency : 0))).toEqual([1, 2, 4, 8, 16]);
+    expect(h.map((e) => (e.level.kind === 'concurrency' ? e.level.concurrency : 0))).toEqual([
+      1, 2, 4, 8, 16,
+    ]);
   });
 
   it('sweep stops on errors', () => {
@@ -91,16 +104,38 @@ describe('nextAdaptiveLevel', () => {
 
   it('SLA search (concurrency): finds the highest concurrency with p99 TTFT < 500 ms', () => {
     // TTFT p99 grows 60 ms per concurrent request: 8 → 480 ms passes, 9 → 540 ms fails
-    const plan = { kind: 'sla', mode: 'concurrency', slo: { ttftMs: 500 }, min: 1, max: 1000, requests: 50 } as const;
-    const h = drive(plan, (l) => summary({ throughput: 10, ttftP99: (l.kind === 'concurrency' ? l.concurrency : 0) * 60 }));
-    const result = slaSearchResult(LoadPlanSpecSchema.parse(plan) as Extract<ReturnType<typeof LoadPlanSpecSchema.parse>, { kind: 'sla' }>, h);
+    const plan = {
+      kind: 'sla',
+      mode: 'concurrency',
+      slo: { ttftMs: 500 },
+      min: 1,
+      max: 1000,
+      requests: 50,
+    } as const;
+    const h = drive(plan, (l) =>
+      summary({ throughput: 10, ttftP99: (l.kind === 'concurrency' ? l.concurrency : 0) * 60 }),
+    );
+    const result = slaSearchResult(
+      LoadPlanSpecSchema.parse(plan) as Extract<ReturnType<typeof LoadPlanSpecSchema.parse>, { kind: 'sla' }>,
+      h,
+    );
     expect(result.bestValue).toBe(8);
     expect(result.lowestFailing).toBe(9);
-    expect(h.map((e) => (e.level.kind === 'concurrency' ? e.level.concurrency : 0))).toEqual([1, 2, 4, 8, 16, 12, 10, 9]);
+    expect(h.map((e) => (e.level.kind === 'concurrency' ? e.level.concurrency : 0))).toEqual([
+      1, 2, 4, 8, 16, 12, 10, 9,
+    ]);
   });
 
   it('SLA search (rate): bisects to within the tolerance and respects saturation', () => {
-    const plan = LoadPlanSpecSchema.parse({ kind: 'sla', mode: 'rate', slo: { ttftMs: 300, percentile: 95 }, min: 1, max: 64, tolerance: 0.05, durationSec: 30 });
+    const plan = LoadPlanSpecSchema.parse({
+      kind: 'sla',
+      mode: 'rate',
+      slo: { ttftMs: 300, percentile: 95 },
+      min: 1,
+      max: 64,
+      tolerance: 0.05,
+      durationSec: 30,
+    });
     // p95 = 0.9·p99; p99 = 20·rate → passes while 18·rate ≤ 300, i.e. rate ≤ 16.67
     const h = drive(plan, (l) => {
       const r = l.kind === 'rate' ? l.rate : 0;
@@ -113,15 +148,27 @@ describe('nextAdaptiveLevel', () => {
   });
 
   it('SLA search ends with no answer when even the minimum fails, and caps at max', () => {
-    const fails = drive({ kind: 'sla', slo: { ttftMs: 10 }, max: 100, requests: 10 }, () => summary({ throughput: 1, ttftP99: 50 }));
+    const fails = drive({ kind: 'sla', slo: { ttftMs: 10 }, max: 100, requests: 10 }, () =>
+      summary({ throughput: 1, ttftP99: 50 }),
+    );
     expect(fails).toHaveLength(1);
-    const passes = drive({ kind: 'sla', slo: { ttftMs: 10 }, min: 1, max: 5, requests: 10 }, () => summary({ throughput: 1, ttftP99: 5 }));
-    expect(passes.map((e) => (e.level.kind === 'concurrency' ? e.level.concurrency : 0))).toEqual([1, 2, 4, 5]);
+    const passes = drive({ kind: 'sla', slo: { ttftMs: 10 }, min: 1, max: 5, requests: 10 }, () =>
+      summary({ throughput: 1, ttftP99: 5 }),
+    );
+    expect(passes.map((e) => (e.level.kind === 'concurrency' ? e.level.concurrency : 0))).toEqual([
+      1, 2, 4, 5,
+    ]);
   });
 
   it('sloViolations names the broken bounds and treats missing figures as broken', () => {
-    expect(sloViolations(summary({ throughput: 1, ttftP99: 600 }), { ttftMs: 500, percentile: 99 })).toEqual(['ttftMs p99 600.0 > 500']);
-    expect(sloViolations(summary({ throughput: 1 }), { e2eMs: 500, percentile: 99 })).toEqual(['e2eMs: no data']);
-    expect(sloViolations(summary({ throughput: 1, ttftP99: 100 }), { ttftMs: 500, percentile: 99 })).toEqual([]);
+    expect(sloViolations(summary({ throughput: 1, ttftP99: 600 }), { ttftMs: 500, percentile: 99 })).toEqual([
+      'ttftMs p99 600.0 > 500',
+    ]);
+    expect(sloViolations(summary({ throughput: 1 }), { e2eMs: 500, percentile: 99 })).toEqual([
+      'e2eMs: no data',
+    ]);
+    expect(sloViolations(summary({ throughput: 1, ttftP99: 100 }), { ttftMs: 500, percentile: 99 })).toEqual(
+      [],
+    );
   });
 });

@@ -18,10 +18,15 @@ type SlaPlan = Extract<LoadPlanSpec, { kind: 'sla' }>;
  * - `sweep`: see `SweepPlanSchema` (probes, then evenly spaced rates; early stop on over-saturation or errors);
  * - `sla`: see `SlaSearchPlanSchema` (doubling, then bisection); `slaSearchResult` gives the answer.
  */
-export function nextAdaptiveLevel(plan: LoadPlanSpec, history: readonly AdaptiveHistoryEntry[]): LoadLevel | null {
+export function nextAdaptiveLevel(
+  plan: LoadPlanSpec,
+  history: readonly AdaptiveHistoryEntry[],
+): LoadLevel | null {
   switch (plan.kind) {
     case 'sweep':
-      return plan.mode === 'rate' ? nextRateSweepLevel(plan, history) : nextConcurrencySweepLevel(plan, history);
+      return plan.mode === 'rate'
+        ? nextRateSweepLevel(plan, history)
+        : nextConcurrencySweepLevel(plan, history);
     case 'sla':
       return nextSlaLevel(plan, history);
     default:
@@ -76,7 +81,10 @@ function nextRateSweepLevel(plan: SweepPlan, history: readonly AdaptiveHistoryEn
   return rateLevel(plan, syncRate + ((maxRate - syncRate) * i) / n);
 }
 
-function nextConcurrencySweepLevel(plan: SweepPlan, history: readonly AdaptiveHistoryEntry[]): LoadLevel | null {
+function nextConcurrencySweepLevel(
+  plan: SweepPlan,
+  history: readonly AdaptiveHistoryEntry[],
+): LoadLevel | null {
   if (history.length === 0) return { kind: 'concurrency', concurrency: 1 };
   if (history.length >= plan.points) return null;
   const last = history[history.length - 1]!;
@@ -159,7 +167,9 @@ export function slaSearchResult(plan: SlaPlan, history: readonly AdaptiveHistory
 
 function nextSlaLevel(plan: SlaPlan, history: readonly AdaptiveHistoryEntry[]): LoadLevel | null {
   const make = (v: number): LoadLevel =>
-    plan.mode === 'rate' ? rateLevel(plan, v) : { kind: 'concurrency', concurrency: Math.max(1, Math.round(v)) };
+    plan.mode === 'rate'
+      ? rateLevel(plan, v)
+      : { kind: 'concurrency', concurrency: Math.max(1, Math.round(v)) };
   const min = plan.mode === 'rate' ? plan.min : Math.max(1, Math.ceil(plan.min));
   const max = plan.mode === 'rate' ? plan.max : Math.max(min, Math.floor(plan.max));
   if (history.length === 0) return make(min);

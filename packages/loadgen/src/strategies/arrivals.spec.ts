@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type ArrivalSchedule, createRateSchedule, createStagedRateSchedule, createTraceSchedule } from './arrivals.js';
+import {
+  type ArrivalSchedule,
+  createRateSchedule,
+  createStagedRateSchedule,
+  createTraceSchedule,
+} from './arrivals.js';
 import { createRng, deriveSeed, sampleGamma } from './rng.js';
 
 function take(s: ArrivalSchedule, n: number): number[] {
@@ -101,13 +106,24 @@ describe('rate schedules', () => {
   });
 
   it('constant: evenly spaced at exactly 1/rate', () => {
-    expect(take(createRateSchedule(4, { arrival: 'constant' }, createRng(1)), 4)).toEqual([0, 250_000, 500_000, 750_000]);
+    expect(take(createRateSchedule(4, { arrival: 'constant' }, createRng(1)), 4)).toEqual([
+      0, 250_000, 500_000, 750_000,
+    ]);
   });
 
   it('identical seeds give identical schedules; other seeds do not', () => {
-    const a = take(createRateSchedule(10, { arrival: 'gamma', burstiness: 0.5 }, createRng(deriveSeed(9, 'arrivals'))), 500);
-    const b = take(createRateSchedule(10, { arrival: 'gamma', burstiness: 0.5 }, createRng(deriveSeed(9, 'arrivals'))), 500);
-    const c = take(createRateSchedule(10, { arrival: 'gamma', burstiness: 0.5 }, createRng(deriveSeed(10, 'arrivals'))), 500);
+    const a = take(
+      createRateSchedule(10, { arrival: 'gamma', burstiness: 0.5 }, createRng(deriveSeed(9, 'arrivals'))),
+      500,
+    );
+    const b = take(
+      createRateSchedule(10, { arrival: 'gamma', burstiness: 0.5 }, createRng(deriveSeed(9, 'arrivals'))),
+      500,
+    );
+    const c = take(
+      createRateSchedule(10, { arrival: 'gamma', burstiness: 0.5 }, createRng(deriveSeed(10, 'arrivals'))),
+      500,
+    );
     expect(b).toEqual(a);
     expect(c).not.toEqual(a);
   });
@@ -117,7 +133,17 @@ describe('staged rate schedule', () => {
   it('ramps linearly: 0 → 100/s over 10 s puts 1/4 of the arrivals in the first half', () => {
     const total = [];
     for (let seed = 1; seed <= 10; seed++) {
-      total.push(...take(createStagedRateSchedule(0, [{ durationSec: 10, target: 100 }], { arrival: 'poisson' }, createRng(seed)), 10_000));
+      total.push(
+        ...take(
+          createStagedRateSchedule(
+            0,
+            [{ durationSec: 10, target: 100 }],
+            { arrival: 'poisson' },
+            createRng(seed),
+          ),
+          10_000,
+        ),
+      );
     }
     const firstHalf = total.filter((t) => t < 5e6).length / 10;
     const all = total.length / 10;
@@ -150,7 +176,10 @@ describe('staged rate schedule', () => {
   });
 
   it('handles a ramp down to zero without producing times past the end', () => {
-    const times = take(createStagedRateSchedule(50, [{ durationSec: 4, target: 0 }], { arrival: 'poisson' }, createRng(5)), 1000);
+    const times = take(
+      createStagedRateSchedule(50, [{ durationSec: 4, target: 0 }], { arrival: 'poisson' }, createRng(5)),
+      1000,
+    );
     expect(times.length).toBeGreaterThan(70); // expected 100
     expect(times.length).toBeLessThan(130);
     expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);

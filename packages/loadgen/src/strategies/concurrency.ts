@@ -21,7 +21,8 @@ export interface ConcurrencyProfile {
  * t = 0 and all slots are open just before rampUpSec.
  */
 export function createFixedConcurrency(concurrency: number, rampUpSec?: number): ConcurrencyProfile {
-  if (!Number.isInteger(concurrency) || concurrency < 0) throw new RangeError(`bad concurrency ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 0)
+    throw new RangeError(`bad concurrency ${concurrency}`);
   const rampUs = rampUpSec !== undefined && rampUpSec > 0 ? rampUpSec * 1e6 : 0;
   const openUs = (i: number): number => (rampUs === 0 ? 0 : (i * rampUs) / concurrency);
   return {

@@ -5,13 +5,24 @@ import { parseTrace } from './trace.js';
 
 describe('expandLoadPlan', () => {
   it('expands concurrency and rate levels in order, keeping options', () => {
-    const c = LoadPlanSpecSchema.parse({ kind: 'concurrency', levels: [1, 4, 16], rampUpSec: 5, requests: 10 });
+    const c = LoadPlanSpecSchema.parse({
+      kind: 'concurrency',
+      levels: [1, 4, 16],
+      rampUpSec: 5,
+      requests: 10,
+    });
     expect(expandLoadPlan(c)).toEqual([
       { kind: 'concurrency', concurrency: 1, rampUpSec: 5 },
       { kind: 'concurrency', concurrency: 4, rampUpSec: 5 },
       { kind: 'concurrency', concurrency: 16, rampUpSec: 5 },
     ]);
-    const r = LoadPlanSpecSchema.parse({ kind: 'rate', levels: [2, 5], arrival: 'gamma', burstiness: 0.5, durationSec: 30 });
+    const r = LoadPlanSpecSchema.parse({
+      kind: 'rate',
+      levels: [2, 5],
+      arrival: 'gamma',
+      burstiness: 0.5,
+      durationSec: 30,
+    });
     expect(expandLoadPlan(r)).toEqual([
       { kind: 'rate', rate: 2, arrival: 'gamma', burstiness: 0.5 },
       { kind: 'rate', rate: 5, arrival: 'gamma', burstiness: 0.5 },
@@ -37,10 +48,21 @@ describe('expandLoadPlan', () => {
       ],
     });
     const [level] = expandLoadPlan(s);
-    expect(level).toEqual({ kind: 'stages', mode: 'rate', arrival: 'poisson', stages: s.kind === 'stages' ? s.stages : [] });
+    expect(level).toEqual({
+      kind: 'stages',
+      mode: 'rate',
+      arrival: 'poisson',
+      stages: s.kind === 'stages' ? s.stages : [],
+    });
     expect(describeLoadLevel(level!)).toBe('stages rate 0→5→0 (15s)');
-    const t = LoadPlanSpecSchema.parse({ kind: 'trace', entries: [{ tMs: 0, inputTokens: 5, outputTokens: 3 }], speedup: 2 });
-    expect(expandLoadPlan(t)).toEqual([{ kind: 'trace', speedup: 2, entries: [{ tMs: 0, inputTokens: 5, outputTokens: 3 }] }]);
+    const t = LoadPlanSpecSchema.parse({
+      kind: 'trace',
+      entries: [{ tMs: 0, inputTokens: 5, outputTokens: 3 }],
+      speedup: 2,
+    });
+    expect(expandLoadPlan(t)).toEqual([
+      { kind: 'trace', speedup: 2, entries: [{ tMs: 0, inputTokens: 5, outputTokens: 3 }] },
+    ]);
     expect(LoadPlanSpecSchema.safeParse({ kind: 'trace' }).success).toBe(false);
   });
 
@@ -60,13 +82,21 @@ describe('sharding', () => {
   });
 
   it('divides rates and splits concurrency; a shard without load gets null', () => {
-    expect(shardLoadLevel({ kind: 'rate', rate: 9, arrival: 'poisson', maxConcurrency: 5 }, { index: 1, count: 3 })).toEqual({
+    expect(
+      shardLoadLevel(
+        { kind: 'rate', rate: 9, arrival: 'poisson', maxConcurrency: 5 },
+        { index: 1, count: 3 },
+      ),
+    ).toEqual({
       kind: 'rate',
       rate: 3,
       arrival: 'poisson',
       maxConcurrency: 2,
     });
-    expect(shardLoadLevel({ kind: 'concurrency', concurrency: 5 }, { index: 0, count: 2 })).toEqual({ kind: 'concurrency', concurrency: 3 });
+    expect(shardLoadLevel({ kind: 'concurrency', concurrency: 5 }, { index: 0, count: 2 })).toEqual({
+      kind: 'concurrency',
+      concurrency: 3,
+    });
     expect(shardLoadLevel({ kind: 'concurrency', concurrency: 1 }, { index: 1, count: 2 })).toBeNull();
     const st = shardLoadLevel(
       { kind: 'stages', mode: 'concurrency', arrival: 'poisson', stages: [{ durationSec: 1, target: 5 }] },

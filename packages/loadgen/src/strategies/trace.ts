@@ -27,7 +27,11 @@ export function parseTrace(text: string): TraceEntry[] {
     if (tMs === undefined || input === undefined || output === undefined) {
       throw new Error(`trace line ${i + 1}: needs a timestamp (timestamp|tMs|tSec) and input/output lengths`);
     }
-    out.push({ tMs, inputTokens: Math.max(1, Math.round(input)), outputTokens: Math.max(1, Math.round(output)) });
+    out.push({
+      tMs,
+      inputTokens: Math.max(1, Math.round(input)),
+      outputTokens: Math.max(1, Math.round(output)),
+    });
   }
   return normalizeTrace(out);
 }

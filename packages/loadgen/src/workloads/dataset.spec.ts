@@ -5,7 +5,12 @@ import { parseDataset, toConversation, toPrompt } from './dataset.js';
 import { defaultLoadDataset } from './dataset-source.js';
 import { createWorkload } from './workload.js';
 
-const PROMPTS = ['{"prompt": "one two three"}', '', '{"prompt": "a b c d e f g h i j"}', '{"prompt": "x"}'].join('\n');
+const PROMPTS = [
+  '{"prompt": "one two three"}',
+  '',
+  '{"prompt": "a b c d e f g h i j"}',
+  '{"prompt": "x"}',
+].join('\n');
 const CHAT = [
   JSON.stringify({
     messages: [
@@ -61,12 +66,18 @@ describe('dataset parsing', () => {
     expect(chat.system).toEqual([{ role: 'system', content: 'be brief' }]);
     expect(chat.history.map((m) => m.content)).toEqual(['hello there', 'hi how can I help']);
     expect(chat.turns).toEqual([{ user: 'tell me a joke', reply: 'no' }]);
-    expect(toConversation(parseDataset(CHAT)[0]!, true).turns.map((t) => t.user)).toEqual(['hello there', 'tell me a joke']);
+    expect(toConversation(parseDataset(CHAT)[0]!, true).turns.map((t) => t.user)).toEqual([
+      'hello there',
+      'tell me a joke',
+    ]);
   });
 
   it('renders prompts for chat and completions targets', () => {
     expect(toPrompt([{ role: 'user', content: 'hi' }], 'completions')).toEqual({ kind: 'text', text: 'hi' });
-    expect(toPrompt([{ role: 'user', content: 'hi' }], 'chat')).toEqual({ kind: 'chat', messages: [{ role: 'user', content: 'hi' }] });
+    expect(toPrompt([{ role: 'user', content: 'hi' }], 'chat')).toEqual({
+      kind: 'chat',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     const t = toPrompt(
       [
         { role: 'user', content: 'a' },
@@ -79,8 +90,18 @@ describe('dataset parsing', () => {
   });
 
   it('filters by input tokens and uses the dataset reply length as output length', async () => {
-    const spec = WorkloadSpecSchema.parse({ kind: 'dataset', source: 'p.jsonl', minInputTokens: 2, maxInputTokens: 5 });
-    const w = await createWorkload(spec, { tokenizer: tok, seed: 1, apiKind: 'completions', loadDataset: load({ 'p.jsonl': PROMPTS }) });
+    const spec = WorkloadSpecSchema.parse({
+      kind: 'dataset',
+      source: 'p.jsonl',
+      minInputTokens: 2,
+      maxInputTokens: 5,
+    });
+    const w = await createWorkload(spec, {
+      tokenizer: tok,
+      seed: 1,
+      apiKind: 'completions',
+      loadDataset: load({ 'p.jsonl': PROMPTS }),
+    });
     expect(w.notes[0]).toMatch(/2 of 3 dataset records left out/);
     for (let i = 0; i < 5; i++) {
       const item = w.next();
@@ -88,30 +109,49 @@ describe('dataset parsing', () => {
       expect(item.promptTokens).toBe(3);
       expect(item.maxTokens).toBeUndefined();
     }
-    const sg = await createWorkload(WorkloadSpecSchema.parse({ kind: 'dataset', source: 's', format: 'sharegpt' }), {
-      tokenizer: tok,
-      seed: 1,
-      apiKind: 'chat',
-      loadDataset: load({ s: SHAREGPT }),
-    });
+    const sg = await createWorkload(
+      WorkloadSpecSchema.parse({ kind: 'dataset', source: 's', format: 'sharegpt' }),
+      {
+        tokenizer: tok,
+        seed: 1,
+        apiKind: 'chat',
+        loadDataset: load({ s: SHAREGPT }),
+      },
+    );
     const item = sg.next();
     expect(item.maxTokens).toBe(5);
-    expect(item.prompt).toEqual({ kind: 'chat', messages: [{ role: 'user', content: 'first question here' }] });
+    expect(item.prompt).toEqual({
+      kind: 'chat',
+      messages: [{ role: 'user', content: 'first question here' }],
+    });
     const none = WorkloadSpecSchema.parse({ kind: 'dataset', source: 'p.jsonl', minInputTokens: 100 });
-    await expect(createWorkload(none, { tokenizer: tok, seed: 1, apiKind: 'chat', loadDataset: load({ 'p.jsonl': PROMPTS }) })).rejects.toThrow(
-      /no usable records/,
-    );
+    await expect(
+      createWorkload(none, {
+        tokenizer: tok,
+        seed: 1,
+        apiKind: 'chat',
+        loadDataset: load({ 'p.jsonl': PROMPTS }),
+      }),
+    ).rejects.toThrow(/no usable records/);
   });
 
   it('chat records keep their history and system message in one request', async () => {
-    const w = await createWorkload(WorkloadSpecSchema.parse({ kind: 'dataset', source: 'c', format: 'chat' }), {
-      tokenizer: tok,
-      seed: 1,
-      apiKind: 'chat',
-      loadDataset: load({ c: CHAT }),
-    });
+    const w = await createWorkload(
+      WorkloadSpecSchema.parse({ kind: 'dataset', source: 'c', format: 'chat' }),
+      {
+        tokenizer: tok,
+        seed: 1,
+        apiKind: 'chat',
+        loadDataset: load({ c: CHAT }),
+      },
+    );
     const item = w.next();
-    expect(item.prompt.kind === 'chat' && item.prompt.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(item.prompt.kind === 'chat' && item.prompt.messages.map((m) => m.role)).toEqual([
+      'system',
+      'user',
+      'assistant',
+      'user',
+    ]);
     expect(item.promptTokens).toBe(2 + 2 + 5 + 4);
     expect(item.maxTokens).toBe(1);
   });

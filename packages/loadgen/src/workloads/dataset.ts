@@ -111,7 +111,11 @@ export interface DatasetConversation {
  * message; a chat record sends its messages up to the last user message as one request. Multi-turn: every user
  * message in order (history rebuilt from the server's replies), at most `maxTurns`.
  */
-export function toConversation(rec: DatasetRecord, multiTurn: boolean, maxTurns = Infinity): DatasetConversation {
+export function toConversation(
+  rec: DatasetRecord,
+  multiTurn: boolean,
+  maxTurns = Infinity,
+): DatasetConversation {
   const msgs = rec.messages;
   let i = 0;
   const system: ChatMessage[] = [];
@@ -145,7 +149,11 @@ export function toConversation(rec: DatasetRecord, multiTurn: boolean, maxTurns 
  */
 export function toPrompt(messages: readonly ChatMessage[], apiKind: 'chat' | 'completions'): Prompt {
   if (apiKind === 'chat') return { kind: 'chat', messages: messages.map((m) => ({ ...m })) };
-  if (messages.length === 1 && messages[0]!.role === 'user') return { kind: 'text', text: messages[0]!.content };
+  if (messages.length === 1 && messages[0]!.role === 'user')
+    return { kind: 'text', text: messages[0]!.content };
   const label = { system: 'System', user: 'User', assistant: 'Assistant' } as const;
-  return { kind: 'text', text: messages.map((m) => `${label[m.role]}: ${m.content}`).join('\n\n') + '\n\nAssistant:' };
+  return {
+    kind: 'text',
+    text: messages.map((m) => `${label[m.role]}: ${m.content}`).join('\n\n') + '\n\nAssistant:',
+  };
 }

@@ -19,8 +19,13 @@ const exactOutput: RequestParams = { ignoreEos: true, temperature: 0 };
 export const WORKLOAD_PRESETS = {
   'single-stream-latency': {
     title: 'Single-stream latency',
-    description: 'One request at a time, short prompt and answer: the best-case TTFT and decode speed of the server.',
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 128 }, outputTokens: { kind: 'fixed', value: 128 } },
+    description:
+      'One request at a time, short prompt and answer: the best-case TTFT and decode speed of the server.',
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 128 },
+      outputTokens: { kind: 'fixed', value: 128 },
+    },
     loadPlan: { kind: 'concurrency', levels: [1], requests: 50, warmup: { requests: 5 }, seed: 1 },
     params: exactOutput,
   },
@@ -33,12 +38,19 @@ export const WORKLOAD_PRESETS = {
       inputTokens: { kind: 'normal', mean: 512, std: 128, min: 64, max: 2048 },
       outputTokens: { kind: 'normal', mean: 256, std: 64, min: 16, max: 1024 },
     },
-    loadPlan: { kind: 'concurrency', levels: [1, 8, 32, 64, 128], durationSec: 60, warmup: { durationSec: 10 }, seed: 1 },
+    loadPlan: {
+      kind: 'concurrency',
+      levels: [1, 8, 32, 64, 128],
+      durationSec: 60,
+      warmup: { durationSec: 10 },
+      seed: 1,
+    },
     params: exactOutput,
   },
   'long-context': {
     title: 'Long context',
-    description: 'Prompts of several thousand tokens and short answers: prefill cost, TTFT under long inputs and KV-cache pressure.',
+    description:
+      'Prompts of several thousand tokens and short answers: prefill cost, TTFT under long inputs and KV-cache pressure.',
     workload: {
       kind: 'synthetic',
       inputTokens: { kind: 'uniform', min: 4000, max: 8000 },
@@ -49,8 +61,13 @@ export const WORKLOAD_PRESETS = {
   },
   'long-generation': {
     title: 'Long generation',
-    description: 'Short prompts and 2,048-token answers: sustained decode speed (TPOT/ITL) and its drift as the KV cache grows.',
-    workload: { kind: 'synthetic', inputTokens: { kind: 'fixed', value: 128 }, outputTokens: { kind: 'fixed', value: 2048 } },
+    description:
+      'Short prompts and 2,048-token answers: sustained decode speed (TPOT/ITL) and its drift as the KV cache grows.',
+    workload: {
+      kind: 'synthetic',
+      inputTokens: { kind: 'fixed', value: 128 },
+      outputTokens: { kind: 'fixed', value: 2048 },
+    },
     loadPlan: { kind: 'concurrency', levels: [1, 8, 32], requests: 64, warmup: { requests: 2 }, seed: 1 },
     params: exactOutput,
   },
@@ -89,12 +106,20 @@ export const WORKLOAD_PRESETS = {
       outputTokens: { kind: 'fixed', value: 64 },
       sharedPrefix: { groups: 8, prefixTokens: 2000 },
     },
-    loadPlan: { kind: 'rate', levels: [2, 8], arrival: 'poisson', durationSec: 60, warmup: { requests: 8 }, seed: 1 },
+    loadPlan: {
+      kind: 'rate',
+      levels: [2, 8],
+      arrival: 'poisson',
+      durationSec: 60,
+      warmup: { requests: 8 },
+      seed: 1,
+    },
     params: exactOutput,
   },
   'multi-turn-chat': {
     title: 'Multi-turn chat',
-    description: 'Sessions of 3–6 turns, each request carrying the growing history: prefix reuse across turns.',
+    description:
+      'Sessions of 3–6 turns, each request carrying the growing history: prefix reuse across turns.',
     workload: {
       kind: 'synthetic',
       inputTokens: { kind: 'uniform', min: 50, max: 200 },

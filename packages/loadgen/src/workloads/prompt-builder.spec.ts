@@ -5,7 +5,12 @@ import { WhitespaceTokenizer } from '../engine/testing/whitespace-tokenizer.js';
 import { SyntheticPromptBuilder } from './prompt-builder.js';
 
 /** o200k_base through gpt-tokenizer directly (the package's own tokenizer adapters live in src/tokenizers). */
-const o200k: Tokenizer = { name: 'o200k_base', encode: (t) => encode(t), decode: (ids) => decode(ids), count: (t) => countTokens(t) };
+const o200k: Tokenizer = {
+  name: 'o200k_base',
+  encode: (t) => encode(t),
+  decode: (ids) => decode(ids),
+  count: (t) => countTokens(t),
+};
 
 describe('SyntheticPromptBuilder', () => {
   for (const tok of [new WhitespaceTokenizer(), o200k]) {

@@ -69,7 +69,8 @@ export class SyntheticPromptBuilder {
    * exactly `prefix.tokens + tokens` (the body is what varies; it opens with its own unique words).
    */
   build(tokens: number, prefix?: BuiltText): BuiltText {
-    if (!Number.isInteger(tokens) || tokens < 1) throw new RangeError(`token count must be an integer ≥ 1, got ${tokens}`);
+    if (!Number.isInteger(tokens) || tokens < 1)
+      throw new RangeError(`token count must be an integer ≥ 1, got ${tokens}`);
     const target = (prefix?.tokens ?? 0) + tokens;
     this.ensureCorpus(tokens * 2 + 64);
     let best: BuiltText | null = null;
@@ -104,7 +105,8 @@ export class SyntheticPromptBuilder {
   private decodeOpeningAndCorpus(open: { ids: number[]; text: string }, k: number, offset: number): string {
     if (k <= open.ids.length) return this.tokenizer.decode(open.ids.slice(0, k));
     const end = offset + k - open.ids.length;
-    if (this.isPieceDecodable) return open.text + this.corpusText.slice(this.corpusCharAt[offset], this.corpusCharAt[end]);
+    if (this.isPieceDecodable)
+      return open.text + this.corpusText.slice(this.corpusCharAt[offset], this.corpusCharAt[end]);
     return this.tokenizer.decode(open.ids.concat(this.corpusIds.slice(offset, end)));
   }
 

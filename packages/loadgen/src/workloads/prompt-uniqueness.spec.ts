@@ -12,12 +12,23 @@ import { WhitespaceTokenizer } from '../engine/testing/whitespace-tokenizer.js';
 import { deriveSeed } from '../strategies/rng.js';
 import { createWorkload, type WorkItem } from './workload.js';
 
-const o200k: Tokenizer = { name: 'o200k_base', encode: (t) => encode(t), decode: (ids) => decode(ids), count: (t) => countTokens(t) };
+const o200k: Tokenizer = {
+  name: 'o200k_base',
+  encode: (t) => encode(t),
+  decode: (ids) => decode(ids),
+  count: (t) => countTokens(t),
+};
 
 const contentOf = (item: WorkItem): string =>
   item.prompt.kind === 'text' ? item.prompt.text : item.prompt.messages.map((m) => m.content).join('\n');
 
-async function prompts(tokenizer: Tokenizer, seed: number, n: number, inputTokens: number, extra: object = {}): Promise<WorkItem[]> {
+async function prompts(
+  tokenizer: Tokenizer,
+  seed: number,
+  n: number,
+  inputTokens: number,
+  extra: object = {},
+): Promise<WorkItem[]> {
   const spec = WorkloadSpecSchema.parse({
     kind: 'synthetic',
     inputTokens: { kind: 'fixed', value: inputTokens },
@@ -50,7 +61,9 @@ describe('synthetic prompts share no prefix unless asked to', () => {
     const ws = new WhitespaceTokenizer();
     const texts = (await prompts(ws, 7, 10_000, 40)).map(contentOf);
     expect(new Set(texts).size).toBe(10_000);
-    expect(new Set(texts.map((t) => t.split(/\s+/).filter(Boolean).slice(0, 32).join(' '))).size).toBe(10_000);
+    expect(new Set(texts.map((t) => t.split(/\s+/).filter(Boolean).slice(0, 32).join(' '))).size).toBe(
+      10_000,
+    );
     for (const t of texts.slice(0, 200)) expect(ws.count(t)).toBe(40);
   });
 

@@ -20,10 +20,14 @@ describe('sampleLength', () => {
     expect(Math.min(...u)).toBe(10);
     expect(Math.max(...u)).toBe(20);
     expect(mean(u)).toBeCloseTo(15, 0);
-    const norm = Array.from({ length: n }, () => sampleLength({ kind: 'normal', mean: 100, std: 30, min: 80, max: 150 }, rng));
+    const norm = Array.from({ length: n }, () =>
+      sampleLength({ kind: 'normal', mean: 100, std: 30, min: 80, max: 150 }, rng),
+    );
     expect(Math.min(...norm)).toBe(80);
     expect(Math.max(...norm)).toBeLessThanOrEqual(150);
-    const ln = Array.from({ length: n }, () => sampleLength({ kind: 'lognormal', median: 200, sigma: 0.5 }, rng)).sort((a, b) => a - b);
+    const ln = Array.from({ length: n }, () =>
+      sampleLength({ kind: 'lognormal', median: 200, sigma: 0.5 }, rng),
+    ).sort((a, b) => a - b);
     expect(ln[n / 2]).toBeGreaterThan(190);
     expect(ln[n / 2]).toBeLessThan(210);
     expect(ln[0]).toBeGreaterThanOrEqual(1);
@@ -104,7 +108,12 @@ describe('synthetic workloads', () => {
 describe('presets', () => {
   it('are valid workloads, plans and params', () => {
     expect(Object.keys(WORKLOAD_PRESETS)).toEqual(
-      expect.arrayContaining(['single-stream-latency', 'batch-throughput', 'long-context', 'long-generation']),
+      expect.arrayContaining([
+        'single-stream-latency',
+        'batch-throughput',
+        'long-context',
+        'long-generation',
+      ]),
     );
     for (const [name, p] of Object.entries(WORKLOAD_PRESETS)) {
       expect(WorkloadSpecSchema.safeParse(p.workload).success, name).toBe(true);
@@ -112,6 +121,8 @@ describe('presets', () => {
       expect(RequestParamsSchema.safeParse(p.params).success, name).toBe(true);
     }
     const lc = WORKLOAD_PRESETS['long-context'].workload;
-    expect(lc.kind === 'synthetic' && lc.inputTokens.kind === 'uniform' && lc.inputTokens.min).toBeGreaterThanOrEqual(1000);
+    expect(
+      lc.kind === 'synthetic' && lc.inputTokens.kind === 'uniform' && lc.inputTokens.min,
+    ).toBeGreaterThanOrEqual(1000);
   });
 });

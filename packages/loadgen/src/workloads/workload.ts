@@ -1,7 +1,13 @@
 import type { ApiKind, LengthDist, WorkloadSpec } from '@inferbench/contracts';
 import type { Prompt, Rng, Tokenizer } from '../ports.js';
 import { createRng, deriveSeed } from '../strategies/rng.js';
-import { type ChatMessage, type DatasetConversation, parseDataset, toConversation, toPrompt } from './dataset.js';
+import {
+  type ChatMessage,
+  type DatasetConversation,
+  parseDataset,
+  toConversation,
+  toPrompt,
+} from './dataset.js';
 import { defaultLoadDataset } from './dataset-source.js';
 import { sampleLength } from './lengths.js';
 import { type BuiltText, SyntheticPromptBuilder } from './prompt-builder.js';
@@ -66,7 +72,10 @@ const sessionOf = new WeakMap<WorkItem, Session>();
  * Builds the request source for a workload spec. Synthetic prompts have exact token counts (see
  * `SyntheticPromptBuilder`); datasets are loaded, filtered by input tokens, shuffled with the seed and cycled.
  */
-export async function createWorkload(spec: WorkloadSpec, opts: CreateWorkloadOptions): Promise<WorkloadSource> {
+export async function createWorkload(
+  spec: WorkloadSpec,
+  opts: CreateWorkloadOptions,
+): Promise<WorkloadSource> {
   const { tokenizer, apiKind } = opts;
   const rng = createRng(deriveSeed(opts.seed, 'workload'));
   const builder = new SyntheticPromptBuilder(tokenizer, deriveSeed(opts.seed, 'prompts'));
@@ -78,7 +87,8 @@ export async function createWorkload(spec: WorkloadSpec, opts: CreateWorkloadOpt
   if (spec.kind === 'synthetic') {
     const prefixes: BuiltText[] = [];
     if (spec.sharedPrefix) {
-      for (let g = 0; g < spec.sharedPrefix.groups; g++) prefixes.push(builder.build(spec.sharedPrefix.prefixTokens));
+      for (let g = 0; g < spec.sharedPrefix.groups; g++)
+        prefixes.push(builder.build(spec.sharedPrefix.prefixTokens));
     }
     const turnsDist: LengthDist = spec.multiTurn?.turns ?? { kind: 'fixed', value: 1 };
     newSession = () => {
@@ -106,7 +116,11 @@ export async function createWorkload(spec: WorkloadSpec, opts: CreateWorkloadOpt
       const conv = toConversation(rec, multi, spec.multiTurn?.maxTurns);
       const first = conv.turns[0];
       if (!first) continue;
-      const inputTokens = countMessages(tokenizer, [...conv.system, ...conv.history, { role: 'user', content: first.user }]);
+      const inputTokens = countMessages(tokenizer, [
+        ...conv.system,
+        ...conv.history,
+        { role: 'user', content: first.user },
+      ]);
       if (
         (spec.minInputTokens !== undefined && inputTokens < spec.minInputTokens) ||
         (spec.maxInputTokens !== undefined && inputTokens > spec.maxInputTokens)
@@ -116,9 +130,12 @@ export async function createWorkload(spec: WorkloadSpec, opts: CreateWorkloadOpt
       }
       convs.push(conv);
     }
-    if (filtered > 0) notes.push(`${filtered} of ${records.length} dataset records left out by the input-token filter`);
+    if (filtered > 0)
+      notes.push(`${filtered} of ${records.length} dataset records left out by the input-token filter`);
     if (convs.length === 0) {
-      throw new Error(`dataset ${spec.source}: no usable records (${records.length} read, ${filtered} filtered out)`);
+      throw new Error(
+        `dataset ${spec.source}: no usable records (${records.length} read, ${filtered} filtered out)`,
+      );
     }
     shuffle(convs, rng);
     let cursor = 0;
@@ -136,7 +153,10 @@ export async function createWorkload(spec: WorkloadSpec, opts: CreateWorkloadOpt
             : t.reply !== undefined
               ? Math.max(1, tokenizer.count(t.reply))
               : undefined;
-          return { user: { text: t.user, tokens: tokenizer.count(t.user), exact: true }, ...(maxTokens ? { maxTokens } : {}) };
+          return {
+            user: { text: t.user, tokens: tokenizer.count(t.user), exact: true },
+            ...(maxTokens ? { maxTokens } : {}),
+          };
         },
       };
     };
@@ -148,7 +168,11 @@ export async function createWorkload(spec: WorkloadSpec, opts: CreateWorkloadOpt
     s.history = messages;
     const prompt = toPrompt(messages, apiKind);
     const promptTokens =
-      messages.length === 1 ? spec.user.tokens : prompt.kind === 'text' ? tokenizer.count(prompt.text) : countMessages(tokenizer, messages);
+      messages.length === 1
+        ? spec.user.tokens
+        : prompt.kind === 'text'
+          ? tokenizer.count(prompt.text)
+          : countMessages(tokenizer, messages);
     const item: WorkItem = {
       prompt,
       promptTokens,
@@ -167,7 +191,11 @@ export async function createWorkload(spec: WorkloadSpec, opts: CreateWorkloadOpt
     },
     nextWithLengths(inputTokens: number, outputTokens: number): WorkItem {
       const user = builder.build(inputTokens);
-      return { prompt: toPrompt([{ role: 'user', content: user.text }], apiKind), promptTokens: user.tokens, maxTokens: outputTokens };
+      return {
+        prompt: toPrompt([{ role: 'user', content: user.text }], apiKind),
+        promptTokens: user.tokens,
+        maxTokens: outputTokens,
+      };
     },
     complete(item: WorkItem, result: WorkResult): void {
       const s = sessionOf.get(item);

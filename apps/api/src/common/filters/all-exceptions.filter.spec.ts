@@ -13,11 +13,20 @@ function fakeLogger(): { logger: Logger; errors: unknown[][] } {
 describe('mapError', () => {
   it('maps AppErrors through the status table with their details', () => {
     const { logger } = fakeLogger();
-    const v = mapError(AppError.validation([{ path: 'variants.0.targetId', message: 'target not found' }]), logger, 'req-1');
+    const v = mapError(
+      AppError.validation([{ path: 'variants.0.targetId', message: 'target not found' }]),
+      logger,
+      'req-1',
+    );
     expect(v).toEqual({
       status: 400,
       envelope: {
-        error: { code: 'VALIDATION_FAILED', message: 'request validation failed', details: { issues: [{ path: 'variants.0.targetId', message: 'target not found' }] }, requestId: 'req-1' },
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'request validation failed',
+          details: { issues: [{ path: 'variants.0.targetId', message: 'target not found' }] },
+          requestId: 'req-1',
+        },
       },
     });
     expect(mapError(AppError.notFound('run', 'r1'), logger).status).toBe(404);
@@ -26,9 +35,14 @@ describe('mapError', () => {
 
   it('maps HTTP errors by status (unknown route, bad JSON)', () => {
     const { logger } = fakeLogger();
-    expect(mapError(new NotFoundException('Cannot GET /x'), logger).envelope.error).toEqual({ code: 'NOT_FOUND', message: 'Cannot GET /x' });
+    expect(mapError(new NotFoundException('Cannot GET /x'), logger).envelope.error).toEqual({
+      code: 'NOT_FOUND',
+      message: 'Cannot GET /x',
+    });
     expect(mapError(new BadRequestException('bad'), logger).envelope.error.code).toBe('VALIDATION_FAILED');
-    expect(mapError(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 }), logger).status).toBe(415);
+    expect(
+      mapError(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 }), logger).status,
+    ).toBe(415);
   });
 
   it('turns anything else into 500 INTERNAL with an errorId that is logged', () => {
@@ -44,7 +58,9 @@ describe('mapError', () => {
   });
 
   it('translates Prisma unique and not-found errors', () => {
-    expect(translatePrismaError({ code: 'P2002', meta: { target: ['name'] } }, 'target')).toMatchObject({ code: 'CONFLICT' });
+    expect(translatePrismaError({ code: 'P2002', meta: { target: ['name'] } }, 'target')).toMatchObject({
+      code: 'CONFLICT',
+    });
     expect(translatePrismaError({ code: 'P2025' }, 'target')).toMatchObject({ code: 'NOT_FOUND' });
     const other = new Error('x');
     expect(translatePrismaError(other)).toBe(other);

@@ -11,7 +11,11 @@ export interface MappedError {
   envelope: ErrorEnvelope;
 }
 
-const CODE_BY_STATUS: Record<number, ErrorCode> = { 400: 'VALIDATION_FAILED', 404: 'NOT_FOUND', 409: 'CONFLICT' };
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+};
 
 /**
  * Map anything thrown while serving a request to the one error envelope: {@link AppError} through its
@@ -23,7 +27,14 @@ export function mapError(err: unknown, logger: Logger, requestId?: string): Mapp
   if (err instanceof AppError) {
     return {
       status: err.status,
-      envelope: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), ...rid } },
+      envelope: {
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.details ? { details: err.details } : {}),
+          ...rid,
+        },
+      },
     };
   }
   const httpStatus = httpStatusOf(err);

@@ -40,16 +40,22 @@ export function ApiContract(opts: ApiContractOptions): MethodDecorator {
   const decorators: (MethodDecorator | ClassDecorator)[] = [ApiOperation({ summary: opts.summary })];
   if (opts.status !== undefined) decorators.push(HttpCode(opts.status));
   if (opts.docResponse) {
-    decorators.push(ApiResponse({ status, description: 'OK', schema: toOpenApiSchema(opts.docResponse, 'output') }));
+    decorators.push(
+      ApiResponse({ status, description: 'OK', schema: toOpenApiSchema(opts.docResponse, 'output') }),
+    );
   } else if (opts.response) {
     decorators.push(SerializeOptions({ schema: opts.response }));
-    decorators.push(ApiResponse({ status, description: 'OK', schema: toOpenApiSchema(opts.response, 'output') }));
+    decorators.push(
+      ApiResponse({ status, description: 'OK', schema: toOpenApiSchema(opts.response, 'output') }),
+    );
   } else if (opts.produces) {
     decorators.push(
       ApiResponse({
         status,
         description: opts.produces.map((p) => p.description).join('; '),
-        content: Object.fromEntries(opts.produces.map((p) => [p.contentType, { schema: { type: 'string' } }])),
+        content: Object.fromEntries(
+          opts.produces.map((p) => [p.contentType, { schema: { type: 'string' } }]),
+        ),
       }),
     );
   } else {

@@ -25,12 +25,18 @@ export function toFieldIssuesFromStandard(issues: readonly StandardIssue[], root
 export function createValidationPipe(): StandardSchemaValidationPipe {
   return new (class extends StandardSchemaValidationPipe {
     // oxlint-disable-next-line typescript/no-explicit-any -- mirrors the base signature
-    override async transform<T = any>(value: T, metadata: Parameters<StandardSchemaValidationPipe['transform']>[1]): Promise<T> {
+    override async transform<T = any>(
+      value: T,
+      metadata: Parameters<StandardSchemaValidationPipe['transform']>[1],
+    ): Promise<T> {
       try {
         return await super.transform(value, metadata);
       } catch (err) {
         if (err instanceof ParamIssues) {
-          throw AppError.validation(toFieldIssuesFromStandard(err.issues, metadata.data), 'request validation failed');
+          throw AppError.validation(
+            toFieldIssuesFromStandard(err.issues, metadata.data),
+            'request validation failed',
+          );
         }
         throw err;
       }

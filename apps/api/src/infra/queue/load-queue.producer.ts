@@ -1,6 +1,12 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { JOBS, loadPointJobId, loadQueueName, LoadPointJobSchema, type LoadPointJob } from '@inferbench/contracts';
+import {
+  JOBS,
+  loadPointJobId,
+  loadQueueName,
+  LoadPointJobSchema,
+  type LoadPointJob,
+} from '@inferbench/contracts';
 import { RedisService } from '../redis/redis.service.js';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 
@@ -53,7 +59,13 @@ export class LoadQueueProducer implements OnModuleDestroy {
     let removed = 0;
     for (const id of jobIds) {
       const state = await this.queue(pool).getJobState(id);
-      if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized' && state !== 'waiting-children') continue;
+      if (
+        state !== 'waiting' &&
+        state !== 'delayed' &&
+        state !== 'prioritized' &&
+        state !== 'waiting-children'
+      )
+        continue;
       try {
         removed += (await this.queue(pool).remove(id)) ? 1 : 0;
       } catch (err) {

@@ -30,9 +30,15 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   private connect(name: string, extra: { maxRetriesPerRequest: number | null }): Redis {
-    const r = new Redis(this.config.redis.url, { ...extra, connectionName: `ib-api-${name}`, lazyConnect: false });
+    const r = new Redis(this.config.redis.url, {
+      ...extra,
+      connectionName: `ib-api-${name}`,
+      lazyConnect: false,
+    });
     // without a listener ioredis prints unhandled error events; reconnects are automatic
-    r.on('error', (err) => this.logger.warn({ err: err.message, connection: name }, 'redis connection error'));
+    r.on('error', (err) =>
+      this.logger.warn({ err: err.message, connection: name }, 'redis connection error'),
+    );
     return r;
   }
 

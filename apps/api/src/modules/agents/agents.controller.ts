@@ -9,7 +9,10 @@ export class AgentsController {
   constructor(@Inject(AgentsService) private readonly agents: AgentsService) {}
 
   @Get()
-  @ApiContract({ summary: 'Every agent ever seen, with state idle | busy | offline', response: AgentListSchema })
+  @ApiContract({
+    summary: 'Every agent ever seen, with state idle | busy | offline',
+    response: AgentListSchema,
+  })
   list() {
     return this.agents.listAgents();
   }

@@ -6,7 +6,10 @@ import type { AgentRow } from './agents.repository.js';
  * a live agent's state and current job come from its latest heartbeat.
  */
 export function toAgentView(row: AgentRow, live: AgentInfo | undefined): AgentView {
-  const capabilities = typeof row.capabilities === 'object' && row.capabilities !== null ? (row.capabilities as Record<string, unknown>) : {};
+  const capabilities =
+    typeof row.capabilities === 'object' && row.capabilities !== null
+      ? (row.capabilities as Record<string, unknown>)
+      : {};
   return {
     id: row.id,
     pool: live?.pool ?? row.pool,

@@ -40,7 +40,10 @@ export class AgentsRepository {
   }
 
   /** Agents not in `liveIds` whose last mirrored heartbeat named a job: they died (or left) while running it. */
-  async findGoneWithJob(liveIds: readonly string[], db: Db = this.prisma.client): Promise<{ id: string; currentJob: unknown }[]> {
+  async findGoneWithJob(
+    liveIds: readonly string[],
+    db: Db = this.prisma.client,
+  ): Promise<{ id: string; currentJob: unknown }[]> {
     return db.agent.findMany({
       where: { id: { notIn: [...liveIds] }, currentJob: { not: Prisma.DbNull } },
       select: { id: true, currentJob: true },
@@ -59,6 +62,8 @@ export class AgentsRepository {
   /** Latest heartbeat per pool (for "no live agent in pool X for N s"). */
   async lastHeartbeatByPool(db: Db = this.prisma.client): Promise<Map<string, Date>> {
     const rows = await db.agent.groupBy({ by: ['pool'], _max: { lastHeartbeatAt: true } });
-    return new Map(rows.flatMap((r) => (r._max.lastHeartbeatAt ? [[r.pool, r._max.lastHeartbeatAt] as const] : [])));
+    return new Map(
+      rows.flatMap((r) => (r._max.lastHeartbeatAt ? [[r.pool, r._max.lastHeartbeatAt] as const] : [])),
+    );
   }
 }

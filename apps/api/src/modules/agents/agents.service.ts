@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { agentKeyPattern, AgentInfoSchema, type AgentInfo, type AgentListSchema } from '@inferbench/contracts';
+import {
+  agentKeyPattern,
+  AgentInfoSchema,
+  type AgentInfo,
+  type AgentListSchema,
+} from '@inferbench/contracts';
 import type { z } from 'zod';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
@@ -35,7 +40,13 @@ export class AgentsService {
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await this.redis.command.scan(cursor, 'MATCH', agentKeyPattern(this.redis.prefix), 'COUNT', 500);
+      const [next, batch] = await this.redis.command.scan(
+        cursor,
+        'MATCH',
+        agentKeyPattern(this.redis.prefix),
+        'COUNT',
+        500,
+      );
       cursor = next;
       keys.push(...batch);
     } while (cursor !== '0');
@@ -68,7 +79,9 @@ export class AgentsService {
    * Jobs of agents whose heartbeat key expired while they were busy (as mirrored in the Agent table, so a loss
    * that happened while the API was down is still found). Call {@link forgetLostJob} once one is handled.
    */
-  async lostJobs(): Promise<{ agentId: string; job: { runId: string; loadPointId: string; shardIndex: number; attempt: number } }[]> {
+  async lostJobs(): Promise<
+    { agentId: string; job: { runId: string; loadPointId: string; shardIndex: number; attempt: number } }[]
+  > {
     const rows = await this.repo.findGoneWithJob([...this.live.keys()]);
     return rows.flatMap((r) => {
       const job = AgentInfoSchema.shape.currentJob.safeParse(r.currentJob);

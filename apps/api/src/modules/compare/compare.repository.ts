@@ -62,7 +62,10 @@ export class CompareRepository {
     return db.run.findMany({ where: { id: { in: [...ids] } }, select: runSelect });
   }
 
-  findPointHistograms(id: string, db: Db = this.prisma.client): Promise<{ id: string; histograms: string | null } | null> {
+  findPointHistograms(
+    id: string,
+    db: Db = this.prisma.client,
+  ): Promise<{ id: string; histograms: string | null } | null> {
     return db.loadPoint.findUnique({ where: { id }, select: { id: true, histograms: true } });
   }
 
@@ -70,7 +73,12 @@ export class CompareRepository {
    * One page of a point's samples, ordered by shard and request index. Only each shard's counted attempt
    * (`LoadPoint.shardAttempts`, 0 when unset) is listed, so a retried shard's abandoned rows never show.
    */
-  async samplesPage(loadPointId: string, limit: number, offset: number, db: Db = this.prisma.client): Promise<{ rows: SamplePageRow[]; total: number }> {
+  async samplesPage(
+    loadPointId: string,
+    limit: number,
+    offset: number,
+    db: Db = this.prisma.client,
+  ): Promise<{ rows: SamplePageRow[]; total: number }> {
     const rows = await db.$queryRaw<SamplePageRow[]>`
       SELECT s."shardIndex", s.idx, s.warmup, s."scheduledUs", s."sentUs", s."firstChunkUs", s."firstContentUs",
              s."endUs", s."chunkGapsUs", s."inputTokens", s."outputTokens", s."reasoningTokens", s."tokenSource",

@@ -44,7 +44,11 @@ function parseItems(items: readonly string[]): Item[] {
   });
 }
 
-function delta(a: CompareFigure | undefined, b: CompareFigure | undefined, key: 'p50' | 'p99'): CompareDelta | null {
+function delta(
+  a: CompareFigure | undefined,
+  b: CompareFigure | undefined,
+  key: 'p50' | 'p99',
+): CompareDelta | null {
   if (!a || !b) return null;
   const va = a.stats[key];
   const vb = b.stats[key];
@@ -64,10 +68,14 @@ export class CompareService {
     const items = parseItems(itemsRaw);
     const pinned = items.filter((i) => i.variantId !== null).length;
     if (pinned !== 0 && pinned !== items.length) {
-      throw AppError.validation([{ path: 'runs', message: 'name a variant (runId:variantId) on every item or on none' }]);
+      throw AppError.validation([
+        { path: 'runs', message: 'name a variant (runId:variantId) on every item or on none' },
+      ]);
     }
     const mode = pinned ? 'variants' : 'runs';
-    const runs = new Map((await this.repo.findRuns([...new Set(items.map((i) => i.runId))])).map((r) => [r.id, r]));
+    const runs = new Map(
+      (await this.repo.findRuns([...new Set(items.map((i) => i.runId))])).map((r) => [r.id, r]),
+    );
     const missing = items.find((i) => !runs.has(i.runId));
     if (missing) throw AppError.notFound('run', missing.runId);
 
@@ -76,9 +84,15 @@ export class CompareService {
     const cellCache = new Map<string, CompareCell>();
     items.forEach((item, col) => {
       const run = runs.get(item.runId)!;
-      const variantLabel = item.variantId === null ? null : (run.loadPoints.find((p) => p.variantId === item.variantId)?.variantLabel ?? specVariantLabel(run, item.variantId));
+      const variantLabel =
+        item.variantId === null
+          ? null
+          : (run.loadPoints.find((p) => p.variantId === item.variantId)?.variantLabel ??
+            specVariantLabel(run, item.variantId));
       if (item.variantId !== null && variantLabel === null) {
-        throw AppError.validation([{ path: 'runs', message: `variant '${item.variantId}' is not part of run '${run.id}'` }]);
+        throw AppError.validation([
+          { path: 'runs', message: `variant '${item.variantId}' is not part of run '${run.id}'` },
+        ]);
       }
       columns.push({
         item: item.raw,
@@ -90,7 +104,7 @@ export class CompareService {
         status: run.status as RunStatus,
         createdAt: run.createdAt.toISOString(),
         tags: run.tags,
-        slo: ((run.spec as { slo?: SloSpec | null }).slo ?? null),
+        slo: (run.spec as { slo?: SloSpec | null }).slo ?? null,
         label: [run.experiment.name, run.id.slice(-6), variantLabel].filter(Boolean).join(' · '),
       });
       for (const p of run.loadPoints) {
@@ -130,18 +144,31 @@ export class CompareService {
         return d;
       });
     }
-    return { mode, columns, figures: [...DISTRIBUTION_FIGURES], rows: [...rows.values()], method: COMPARE_METHOD };
+    return {
+      mode,
+      columns,
+      figures: [...DISTRIBUTION_FIGURES],
+      rows: [...rows.values()],
+      method: COMPARE_METHOD,
+    };
   }
 
   async distribution(loadPointId: string, figure: DistributionFigure, points: number): Promise<Distribution> {
     const p = await this.repo.findPointHistograms(loadPointId);
     if (!p) throw AppError.notFound('load point', loadPointId);
     const fig = decodeFigures(p.histograms, [figure]).get(figure);
-    return { loadPointId, figure, unit: 'ms', count: fig?.count ?? 0, points: fig ? cdfPoints(fig, points) : [] };
+    return {
+      loadPointId,
+      figure,
+      unit: 'ms',
+      count: fig?.count ?? 0,
+      points: fig ? cdfPoints(fig, points) : [],
+    };
   }
 
   async samplesPage(loadPointId: string, limit: number, offset: number): Promise<SamplesPage> {
-    if (!(await this.repo.findPointHistograms(loadPointId))) throw AppError.notFound('load point', loadPointId);
+    if (!(await this.repo.findPointHistograms(loadPointId)))
+      throw AppError.notFound('load point', loadPointId);
     const { rows, total } = await this.repo.samplesPage(loadPointId, limit, offset);
     return { items: rows.map(toSampleRow), total, limit, offset };
   }
@@ -194,7 +221,9 @@ function toSampleRow(r: SamplePageRow): SamplesPage['items'][number] {
     reasoningTokens: r.reasoningTokens,
     tokenSource: r.tokenSource as RequestSample['tokenSource'],
     httpStatus: r.httpStatus,
-    ...(r.errorClass !== null ? { errorClass: r.errorClass as NonNullable<RequestSample['errorClass']> } : {}),
+    ...(r.errorClass !== null
+      ? { errorClass: r.errorClass as NonNullable<RequestSample['errorClass']> }
+      : {}),
   };
   return {
     shardIndex: r.shardIndex,

@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, exactPercentile, FigureAccumulator, LoadPointAccumulator } from '@inferbench/metrics';
 import type { RequestSample } from '@inferbench/contracts';
-import { cdfPoints, decodeFigures, isBeyondNoise, orderStatisticRanks, percentileCi } from './histogram-stats.js';
+import {
+  cdfPoints,
+  decodeFigures,
+  isBeyondNoise,
+  orderStatisticRanks,
+  percentileCi,
+} from './histogram-stats.js';
 
 /** TTFT values in µs drawn from a log-normal-ish distribution around `medianUs`. */
 function ttftValuesUs(n: number, medianUs: number, seed: number): number[] {
   const rng = createRng(seed);
-  return Array.from({ length: n }, () => Math.round(medianUs * Math.exp(0.4 * (rng.next() + rng.next() + rng.next() - 1.5) * 2)));
+  return Array.from({ length: n }, () =>
+    Math.round(medianUs * Math.exp(0.4 * (rng.next() + rng.next() + rng.next() - 1.5) * 2)),
+  );
 }
 
 function figureOf(valuesUs: number[]): FigureAccumulator {

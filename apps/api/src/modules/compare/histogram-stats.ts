@@ -1,12 +1,20 @@
 import type { CdfPoint, DistributionFigure, PercentileCi } from '@inferbench/contracts';
-import { FIGURE_UNITS_PER_OUTPUT, FigureAccumulator, normalQuantile, type FigureState } from '@inferbench/metrics';
+import {
+  FIGURE_UNITS_PER_OUTPUT,
+  FigureAccumulator,
+  normalQuantile,
+  type FigureState,
+} from '@inferbench/metrics';
 
 /**
  * Read figures out of a stored `LoadPoint.histograms` string (the JSON of `LoadPointAccumulator.encode()`).
  * Only the requested figures' HDR histograms are decoded; the rest of the state is not rebuilt.
  * Returns an empty map when the string is null or unreadable (a point finalized before histograms were kept).
  */
-export function decodeFigures(encoded: string | null, figures: readonly DistributionFigure[]): Map<DistributionFigure, FigureAccumulator> {
+export function decodeFigures(
+  encoded: string | null,
+  figures: readonly DistributionFigure[],
+): Map<DistributionFigure, FigureAccumulator> {
   const out = new Map<DistributionFigure, FigureAccumulator>();
   if (!encoded) return out;
   let state: { figures?: Record<string, FigureState> };
@@ -103,8 +111,14 @@ export function percentileCi(fig: FigureAccumulator, p: number, confidence = 0.9
   const estimate = fig.percentile(p)!;
   const lowerOpen = l < 1;
   const upperOpen = u > n;
-  const lower = Math.min(estimate, lowerOpen ? fig.min / fig.unitsPerOutput : valueAt(fig, (100 * l) / n, 'low'));
-  const upper = Math.max(estimate, upperOpen ? fig.max / fig.unitsPerOutput : valueAt(fig, (100 * u) / n, 'high'));
+  const lower = Math.min(
+    estimate,
+    lowerOpen ? fig.min / fig.unitsPerOutput : valueAt(fig, (100 * l) / n, 'low'),
+  );
+  const upper = Math.max(
+    estimate,
+    upperOpen ? fig.max / fig.unitsPerOutput : valueAt(fig, (100 * u) / n, 'high'),
+  );
   return { estimate, lower, upper, lowerOpen, upperOpen };
 }
 

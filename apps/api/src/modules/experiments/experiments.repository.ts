@@ -66,7 +66,9 @@ export class ExperimentsRepository {
     },
     db: Db = this.prisma.client,
   ): Promise<{ rows: ExperimentRow[]; total: number }> {
-    const where: Prisma.ExperimentWhereInput = filter.archived ? { archivedAt: { not: null } } : { archivedAt: null };
+    const where: Prisma.ExperimentWhereInput = filter.archived
+      ? { archivedAt: { not: null } }
+      : { archivedAt: null };
     if (filter.status) where.id = { in: await this.idsWithLastRunStatus(filter.status, db) };
     if (filter.q) {
       where.OR = [
@@ -134,14 +136,22 @@ export class ExperimentsRepository {
         loadPoints: {
           where: { summary: { not: Prisma.DbNull } },
           orderBy: { ordinal: 'asc' },
-          select: { id: true, variantLabel: true, levelLabel: true, level: true, status: true, summary: true },
+          select: {
+            id: true,
+            variantLabel: true,
+            levelLabel: true,
+            level: true,
+            status: true,
+            summary: true,
+          },
         },
       },
     });
   }
 
   async create(
-    data: Required<Pick<ExperimentWrite, 'name' | 'description' | 'tags' | 'workload' | 'loadPlan'>> & ExperimentWrite,
+    data: Required<Pick<ExperimentWrite, 'name' | 'description' | 'tags' | 'workload' | 'loadPlan'>> &
+      ExperimentWrite,
     variants: VariantWrite[],
     db: Db = this.prisma.client,
   ): Promise<string> {
@@ -164,11 +174,19 @@ export class ExperimentsRepository {
     const { slo, ...rest } = data;
     await db.experiment.update({
       where: { id },
-      data: { ...rest, ...(slo === null ? { slo: Prisma.DbNull } : slo !== undefined ? { slo } : {}), updatedAt: new Date() },
+      data: {
+        ...rest,
+        ...(slo === null ? { slo: Prisma.DbNull } : slo !== undefined ? { slo } : {}),
+        updatedAt: new Date(),
+      },
     });
   }
 
-  async deleteVariants(experimentId: string, keepIds: readonly string[], db: Db = this.prisma.client): Promise<void> {
+  async deleteVariants(
+    experimentId: string,
+    keepIds: readonly string[],
+    db: Db = this.prisma.client,
+  ): Promise<void> {
     await db.variant.deleteMany({ where: { experimentId, id: { notIn: [...keepIds] } } });
   }
 
@@ -194,7 +212,10 @@ export class ExperimentsRepository {
    * have no foreign key (bulk-insert speed), so they are deleted here in the same transaction.
    */
   async delete(id: string, db: Db = this.prisma.client): Promise<void> {
-    const points = await db.loadPoint.findMany({ where: { run: { experimentId: id } }, select: { id: true } });
+    const points = await db.loadPoint.findMany({
+      where: { run: { experimentId: id } },
+      select: { id: true },
+    });
     const ids = points.map((p) => p.id);
     if (ids.length) {
       await db.requestSample.deleteMany({ where: { loadPointId: { in: ids } } });

@@ -18,7 +18,13 @@ import { toExperiment, toExperimentListItem, toHistoryRun } from './experiments.
 import { ExperimentsRepository, type ExperimentRow, type VariantWrite } from './experiments.repository.js';
 
 function toVariantWrite(v: VariantInput, position: number): VariantWrite {
-  return { targetId: v.targetId, label: v.label, position, optimization: asJson(v.optimization), params: asJson(v.params) };
+  return {
+    targetId: v.targetId,
+    label: v.label,
+    position,
+    optimization: asJson(v.optimization),
+    params: asJson(v.params),
+  };
 }
 
 /** Experiment use cases. Every write runs in one transaction: a rejected request leaves nothing behind. */
@@ -135,7 +141,9 @@ export class ExperimentsService {
   async setBaseline(id: string, runId: string | null): Promise<Experiment> {
     await this.getRow(id);
     if (runId !== null && (await this.repo.findRunExperimentId(runId)) !== id) {
-      throw AppError.validation([{ path: 'runId', message: `run '${runId}' is not a run of experiment '${id}'` }]);
+      throw AppError.validation([
+        { path: 'runId', message: `run '${runId}' is not a run of experiment '${id}'` },
+      ]);
     }
     await this.repo.setBaseline(id, runId);
     return this.getExperiment(id);
@@ -157,7 +165,8 @@ export class ExperimentsService {
     await this.prisma.transaction(async (tx) => {
       await this.getRow(id, tx);
       const active = await this.repo.countActiveRuns(id, tx);
-      if (active > 0) throw AppError.conflict(`experiment '${id}' has ${active} active run(s); cancel them first`);
+      if (active > 0)
+        throw AppError.conflict(`experiment '${id}' has ${active} active run(s); cancel them first`);
       await this.repo.delete(id, tx);
     });
   }
@@ -168,9 +177,16 @@ export class ExperimentsService {
     const labels = new Set<string>();
     variants.forEach((v, i) => {
       if (v.id !== undefined && !known.has(v.id)) {
-        issues.push({ path: `variants.${i}.id`, message: `variant '${v.id}' is not part of this experiment` });
+        issues.push({
+          path: `variants.${i}.id`,
+          message: `variant '${v.id}' is not part of this experiment`,
+        });
       }
-      if (labels.has(v.label)) issues.push({ path: `variants.${i}.label`, message: 'variant labels must be unique within an experiment' });
+      if (labels.has(v.label))
+        issues.push({
+          path: `variants.${i}.label`,
+          message: 'variant labels must be unique within an experiment',
+        });
       labels.add(v.label);
     });
     if (issues.length) throw AppError.validation(issues);
@@ -178,19 +194,26 @@ export class ExperimentsService {
     const keep = variants.flatMap((v) => (v.id !== undefined ? [v.id] : []));
     await this.repo.deleteVariants(current.id, keep, tx);
     // labels are unique per experiment: park kept rows under temporary labels first so swaps do not collide
-    for (const id of keep) await withPrismaErrors('variant', () => this.repo.renameVariant(id, `~tmp~${id}`, tx));
+    for (const id of keep)
+      await withPrismaErrors('variant', () => this.repo.renameVariant(id, `~tmp~${id}`, tx));
     for (const [i, v] of variants.entries()) {
       const data = toVariantWrite(v, i);
-      if (v.id !== undefined) await withPrismaErrors('variant', () => this.repo.updateVariant(v.id!, data, tx));
+      if (v.id !== undefined)
+        await withPrismaErrors('variant', () => this.repo.updateVariant(v.id!, data, tx));
       else await withPrismaErrors('variant', () => this.repo.createVariant(current.id, data, tx));
     }
   }
 
   /** Every referenced target must exist: 400 naming `variants.<i>.targetId` otherwise. */
   private async checkTargets(variants: VariantInput[], tx: Tx): Promise<void> {
-    const existing = await this.targets.findExistingIds(variants.map((v) => v.targetId), tx);
+    const existing = await this.targets.findExistingIds(
+      variants.map((v) => v.targetId),
+      tx,
+    );
     const issues: FieldIssue[] = variants.flatMap((v, i) =>
-      existing.has(v.targetId) ? [] : [{ path: `variants.${i}.targetId`, message: `target '${v.targetId}' not found` }],
+      existing.has(v.targetId)
+        ? []
+        : [{ path: `variants.${i}.targetId`, message: `target '${v.targetId}' not found` }],
     );
     if (issues.length) throw AppError.validation(issues);
   }

@@ -28,7 +28,11 @@ export class HealthController {
 
   /** Readiness: PostgreSQL and Redis answer; 503 otherwise. */
   @Get('ready')
-  @ApiContract({ summary: 'Readiness (PostgreSQL and Redis); 503 when a dependency is down', docResponse: ReadySchema, errors: [503] })
+  @ApiContract({
+    summary: 'Readiness (PostgreSQL and Redis); 503 when a dependency is down',
+    docResponse: ReadySchema,
+    errors: [503],
+  })
   async ready(@Res() reply: FastifyReply): Promise<void> {
     const [postgres, redis] = await Promise.all([this.prisma.isHealthy(), this.redis.isHealthy()]);
     const ok = postgres && redis;

@@ -35,11 +35,25 @@ describe('IngestEventSchema', () => {
     ['a negative gap', batch([{ ...sample, chunkGapsUs: [1, -1] }])],
     ['a fractional gap', batch([{ ...sample, chunkGapsUs: [1.5] }])],
     ['a string gap', batch([{ ...sample, chunkGapsUs: ['1'] }])],
-    ['NaN / Infinity gaps', batch([{ ...sample, chunkGapsUs: [Number.NaN] }, { ...sample, chunkGapsUs: [Infinity] }])],
+    [
+      'NaN / Infinity gaps',
+      batch([
+        { ...sample, chunkGapsUs: [Number.NaN] },
+        { ...sample, chunkGapsUs: [Infinity] },
+      ]),
+    ],
     ['an unsafe integer gap', batch([{ ...sample, chunkGapsUs: [2 ** 60] }])],
     ['gaps not an array', batch([{ ...sample, chunkGapsUs: { 0: 1 } }])],
     ['a bad other field', batch([{ ...sample, idx: -1 }])],
-    ['a progress event', { ...batch([]), type: 'loadpoint.progress', window: { tSec: 0, completed: 1, errors: 0, outputTokens: 2 }, totals: { done: 1, errors: 0, elapsedSec: 1 } }],
+    [
+      'a progress event',
+      {
+        ...batch([]),
+        type: 'loadpoint.progress',
+        window: { tSec: 0, completed: 1, errors: 0, outputTokens: 2 },
+        totals: { done: 1, errors: 0, elapsedSec: 1 },
+      },
+    ],
   ])('accepts and outputs exactly what AgentEventSchema does: %s', (_, input) => {
     const want = AgentEventSchema.safeParse(input);
     const got = IngestEventSchema.safeParse(input);

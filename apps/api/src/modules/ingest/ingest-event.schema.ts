@@ -29,7 +29,9 @@ export const IngestEventSchema = z.discriminatedUnion('type', [
   SampleBatchEventSchema.extend({
     samples: z.array(
       RequestSampleSchema.extend({
-        chunkGapsUs: z.custom<number[]>(isGapArray, { message: 'chunkGapsUs must be an array of non-negative integers' }),
+        chunkGapsUs: z.custom<number[]>(isGapArray, {
+          message: 'chunkGapsUs must be an array of non-negative integers',
+        }),
       }),
     ),
   }),

@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AgentEvent, LoadPointFinishedEvent, LoadPointSummary, ProgressEvent, SampleBatchEvent } from '@inferbench/contracts';
+import type {
+  AgentEvent,
+  LoadPointFinishedEvent,
+  LoadPointSummary,
+  ProgressEvent,
+  SampleBatchEvent,
+} from '@inferbench/contracts';
 import { LoadPointAccumulator } from '@inferbench/metrics';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { RunEventsPublisher } from '../runs/run-events.publisher.js';
@@ -39,7 +45,10 @@ export class IngestService implements PointSamplesPort {
     if (event.type === 'sample.batch') return void (await this.storeBatch(event));
     const runId = await this.lifecycle.findPointRun(event.loadPointId);
     if (runId === null || runId !== event.runId) {
-      this.logger.warn({ type: event.type, loadPointId: event.loadPointId, runId: event.runId }, 'dropping an event for an unknown load point');
+      this.logger.warn(
+        { type: event.type, loadPointId: event.loadPointId, runId: event.runId },
+        'dropping an event for an unknown load point',
+      );
       return;
     }
     await (this.handlers[event.type] as (e: AgentEvent) => Promise<void>)(event);
@@ -51,15 +60,26 @@ export class IngestService implements PointSamplesPort {
    * @returns whether the batch was new
    */
   async storeBatch(e: SampleBatchEvent): Promise<boolean> {
-    const key = { loadPointId: e.loadPointId, shardIndex: e.shardIndex, attempt: e.attempt ?? 0, batchSeq: e.batchSeq };
+    const key = {
+      loadPointId: e.loadPointId,
+      shardIndex: e.shardIndex,
+      attempt: e.attempt ?? 0,
+      batchSeq: e.batchSeq,
+    };
     const result = await this.samples.storeBatchCopy(key, e.runId, e.samples);
     if (result.status === 'unknown-point') {
-      this.logger.warn({ type: e.type, loadPointId: e.loadPointId, runId: e.runId }, 'dropping an event for an unknown load point');
+      this.logger.warn(
+        { type: e.type, loadPointId: e.loadPointId, runId: e.runId },
+        'dropping an event for an unknown load point',
+      );
       return false;
     }
     this.lifecycle.touch(e.loadPointId);
     if (result.status === 'duplicate') {
-      this.logger.debug({ loadPointId: e.loadPointId, shard: e.shardIndex, batchSeq: e.batchSeq }, 'duplicate sample batch ignored');
+      this.logger.debug(
+        { loadPointId: e.loadPointId, shard: e.shardIndex, batchSeq: e.batchSeq },
+        'duplicate sample batch ignored',
+      );
       return false;
     }
     // batches may arrive after the shard's finished event
@@ -109,10 +129,17 @@ export class IngestService implements PointSamplesPort {
           continue;
         } catch (err) {
           // corrupt, or built with another SLO: the stored samples are the source of truth
-          this.logger.warn({ err, loadPointId, shard: part.index }, 'shard accumulator unusable; summarizing its stored samples');
+          this.logger.warn(
+            { err, loadPointId, shard: part.index },
+            'shard accumulator unusable; summarizing its stored samples',
+          );
         }
       }
-      acc.merge(new LoadPointAccumulator(sloOpt).addAll(await this.samples.loadShard(loadPointId, part.index, part.attempt)));
+      acc.merge(
+        new LoadPointAccumulator(sloOpt).addAll(
+          await this.samples.loadShard(loadPointId, part.index, part.attempt),
+        ),
+      );
     }
     const summary = acc.summary({ ...sloOpt, warnings: opts.warnings, includeTimeSeries: true });
     return { summary, histograms: acc.encode() };

@@ -33,14 +33,19 @@ export class IngestWorker implements OnApplicationBootstrap, OnModuleDestroy {
       removeOnFail: { count: 5000 },
     });
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'ingest worker error'));
-    this.worker.on('failed', (job, err) => this.logger.error({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'ingest job failed'));
+    this.worker.on('failed', (job, err) =>
+      this.logger.error({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'ingest job failed'),
+    );
   }
 
   /** Exposed for tests: process one job's data as the worker would. */
   async process(job: Pick<Job, 'id' | 'data'>): Promise<void> {
     const parsed = IngestEventSchema.safeParse(job.data);
     if (!parsed.success) {
-      this.logger.error({ jobId: job.id, issues: parsed.error.issues.slice(0, 5) }, 'dropping an ingest job that is not a valid AgentEvent');
+      this.logger.error(
+        { jobId: job.id, issues: parsed.error.issues.slice(0, 5) },
+        'dropping an ingest job that is not a valid AgentEvent',
+      );
       return;
     }
     await this.ingest.handle(parsed.data);

@@ -19,7 +19,10 @@ export class SamplesController {
     params: ['id'],
     query: SamplesQuerySchema,
     produces: [
-      { contentType: 'application/x-ndjson', description: 'format=jsonl: one RequestSample (plus shardIndex) per line' },
+      {
+        contentType: 'application/x-ndjson',
+        description: 'format=jsonl: one RequestSample (plus shardIndex) per line',
+      },
       { contentType: 'text/csv', description: 'format=csv: one row per request, chunk gaps joined with ";"' },
     ],
   })
@@ -31,7 +34,10 @@ export class SamplesController {
     await this.samples.assertPointExists(id);
     const lines = query.format === 'csv' ? this.samples.csvLines(id) : this.samples.jsonlLines(id);
     await reply
-      .header('content-type', query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+      .header(
+        'content-type',
+        query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      )
       .header('content-disposition', `attachment; filename="samples-${id}.${query.format}"`)
       .send(Readable.from(lines));
   }

@@ -56,7 +56,9 @@ export function toStoredSample(r: SampleDbRow): StoredSample {
     tokenSource: r.tokenSource as RequestSample['tokenSource'],
     ...(r.clientOutputTokens !== null ? { clientOutputTokens: r.clientOutputTokens } : {}),
     httpStatus: r.httpStatus,
-    ...(r.errorClass !== null ? { errorClass: r.errorClass as NonNullable<RequestSample['errorClass']> } : {}),
+    ...(r.errorClass !== null
+      ? { errorClass: r.errorClass as NonNullable<RequestSample['errorClass']> }
+      : {}),
     ...(r.errorMessage !== null ? { errorMessage: r.errorMessage } : {}),
   };
 }
@@ -105,7 +107,11 @@ const COPY_COLUMNS =
  */
 export function copyTextValue(v: string): string {
   return /[\\\t\n\r\0]/.test(v)
-    ? v.replace(/\0/g, '').replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'))
+    ? v
+        .replace(/\0/g, '')
+        .replace(/[\\\t\n\r]/g, (c) =>
+          c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+        )
     : v;
 }
 
@@ -115,7 +121,12 @@ const opt = (v: number | undefined): string => (v === undefined ? '\\N' : String
  * COPY text-format rows (tab-separated, `\N` for NULL, one line per sample) in {@link COPY_COLUMNS} order. Chunk gaps
  * are an int4[] literal `{1,2,3}`: the samples were validated, so every gap is a non-negative integer.
  */
-export function toCopyText(loadPointId: string, shardIndex: number, attempt: number, samples: readonly RequestSample[]): string {
+export function toCopyText(
+  loadPointId: string,
+  shardIndex: number,
+  attempt: number,
+  samples: readonly RequestSample[],
+): string {
   const head = `${copyTextValue(loadPointId)}\t${shardIndex}\t${attempt}\t`;
   const lines = new Array<string>(samples.length);
   for (let i = 0; i < samples.length; i++) {
@@ -160,9 +171,15 @@ export class SamplesRepository implements OnApplicationShutdown {
     @Inject(CONFIG) config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.ingestPool = new pg.Pool({ connectionString: config.db.url, max: config.ingest.concurrency + 1, idleTimeoutMillis: 30_000 });
+    this.ingestPool = new pg.Pool({
+      connectionString: config.db.url,
+      max: config.ingest.concurrency + 1,
+      idleTimeoutMillis: 30_000,
+    });
     // an idle client whose server went away emits 'error' on the pool; without a listener Node would crash
-    this.ingestPool.on('error', (err) => this.logger.warn({ err: err.message }, 'ingest pg pool: idle client error'));
+    this.ingestPool.on('error', (err) =>
+      this.logger.warn({ err: err.message }, 'ingest pg pool: idle client error'),
+    );
   }
 
   /**
@@ -172,7 +189,11 @@ export class SamplesRepository implements OnApplicationShutdown {
    * with a common idx, which a correct agent never sends) the transaction is rolled back and the batch is stored
    * row by row with ON CONFLICT DO NOTHING instead, so such a batch still lands (minus the clashing rows).
    */
-  async storeBatchCopy(key: BatchKey, runId: string, samples: readonly RequestSample[]): Promise<StoreBatchResult> {
+  async storeBatchCopy(
+    key: BatchKey,
+    runId: string,
+    samples: readonly RequestSample[],
+  ): Promise<StoreBatchResult> {
     const client = await this.ingestPool.connect();
     let broken = false;
     try {
@@ -189,10 +210,17 @@ export class SamplesRepository implements OnApplicationShutdown {
         }
         if (samples.length) {
           const copy = client.query(copyFrom(`COPY "RequestSample" (${COPY_COLUMNS}) FROM STDIN`));
-          await pipeline(Readable.from([toCopyText(key.loadPointId, key.shardIndex, key.attempt, samples)]), copy);
+          await pipeline(
+            Readable.from([toCopyText(key.loadPointId, key.shardIndex, key.attempt, samples)]),
+            copy,
+          );
         }
         // last statement before COMMIT: the point's row lock is held only briefly by each concurrent batch
-        const point = await client.query<{ mayFinalize: boolean }>(COUNT_STORED_SQL, [key.loadPointId, runId, samples.length]);
+        const point = await client.query<{ mayFinalize: boolean }>(COUNT_STORED_SQL, [
+          key.loadPointId,
+          runId,
+          samples.length,
+        ]);
         if (point.rowCount !== 1) {
           await client.query('ROLLBACK');
           return { status: 'unknown-point' };
@@ -202,7 +230,10 @@ export class SamplesRepository implements OnApplicationShutdown {
       } catch (err) {
         await client.query('ROLLBACK').catch(() => (broken = true));
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-        this.logger.warn({ ...key }, 'sample batch repeats stored idx values; storing it row by row, skipping the clashes');
+        this.logger.warn(
+          { ...key },
+          'sample batch repeats stored idx values; storing it row by row, skipping the clashes',
+        );
         return await this.storeBatchRowwise(key, runId, samples);
       }
     } finally {
@@ -211,13 +242,22 @@ export class SamplesRepository implements OnApplicationShutdown {
   }
 
   /** The slower path of {@link storeBatchCopy}: ledger claim + unnest INSERT … ON CONFLICT DO NOTHING + count, one transaction. */
-  private async storeBatchRowwise(key: BatchKey, runId: string, samples: readonly RequestSample[]): Promise<StoreBatchResult> {
+  private async storeBatchRowwise(
+    key: BatchKey,
+    runId: string,
+    samples: readonly RequestSample[],
+  ): Promise<StoreBatchResult> {
     const unknown = new Error('unknown point');
     try {
       return await this.prisma.transaction(async (tx): Promise<StoreBatchResult> => {
         if (!(await this.claimBatch(key, samples.length, tx))) return { status: 'duplicate' };
         const n = await this.insertSamples(key.loadPointId, key.shardIndex, key.attempt, samples, tx);
-        const rows = await tx.$queryRawUnsafe<{ mayFinalize: boolean }[]>(COUNT_STORED_SQL, key.loadPointId, runId, n);
+        const rows = await tx.$queryRawUnsafe<{ mayFinalize: boolean }[]>(
+          COUNT_STORED_SQL,
+          key.loadPointId,
+          runId,
+          n,
+        );
         if (rows.length !== 1) throw unknown; // rolls the claim and the rows back
         return { status: 'stored', count: n, mayFinalize: rows[0]!.mayFinalize };
       });
@@ -282,12 +322,21 @@ export class SamplesRepository implements OnApplicationShutdown {
 
   /** Stored batches of one (shard, attempt), keyed `${shardIndex}/${attempt}` (an index-only scan of the ledger PK). */
   async batchCounts(loadPointId: string, db: Db = this.prisma.client): Promise<Map<string, number>> {
-    const rows = await db.ingestBatch.groupBy({ by: ['shardIndex', 'attempt'], where: { loadPointId }, _count: { _all: true } });
+    const rows = await db.ingestBatch.groupBy({
+      by: ['shardIndex', 'attempt'],
+      where: { loadPointId },
+      _count: { _all: true },
+    });
     return new Map(rows.map((r) => [`${r.shardIndex}/${r.attempt}`, r._count._all]));
   }
 
   /** Every stored sample of one shard attempt, in idx order (a range scan of the primary key). */
-  async loadShard(loadPointId: string, shardIndex: number, attempt: number, db: Db = this.prisma.client): Promise<StoredSample[]> {
+  async loadShard(
+    loadPointId: string,
+    shardIndex: number,
+    attempt: number,
+    db: Db = this.prisma.client,
+  ): Promise<StoredSample[]> {
     const rows = await db.requestSample.findMany({
       where: { loadPointId, shardIndex, attempt },
       select: SAMPLE_COLUMNS,
@@ -300,7 +349,11 @@ export class SamplesRepository implements OnApplicationShutdown {
    * Pages of stored samples in primary-key order (shard, attempt, idx), keyset-paginated so memory stays flat
    * on big points. Every attempt is included: a retried shard's dead attempt stays downloadable.
    */
-  async *iterate(loadPointId: string, pageSize = 2000, db: Db = this.prisma.client): AsyncGenerator<StoredSample[]> {
+  async *iterate(
+    loadPointId: string,
+    pageSize = 2000,
+    db: Db = this.prisma.client,
+  ): AsyncGenerator<StoredSample[]> {
     let after: { shardIndex: number; attempt: number; idx: number } | undefined;
     for (;;) {
       const rows = await db.requestSample.findMany({

@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Comment, CommentList, CreateCommentRequest, RunReview, UpdateRunRequest } from '@inferbench/contracts';
+import type {
+  Comment,
+  CommentList,
+  CreateCommentRequest,
+  RunReview,
+  UpdateRunRequest,
+} from '@inferbench/contracts';
 import { AppError } from '../../common/errors/app-error.js';
 import { toComment } from './review.mapper.js';
 import { ReviewRepository, type CommentSubject } from './review.repository.js';

@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { runEventsChannel, type ProgressEvent, type RunStatus, type RunStreamEvent } from '@inferbench/contracts';
+import {
+  runEventsChannel,
+  type ProgressEvent,
+  type RunStatus,
+  type RunStreamEvent,
+} from '@inferbench/contracts';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
 import { isTerminal } from './runs.mapper.js';

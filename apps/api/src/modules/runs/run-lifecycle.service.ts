@@ -59,7 +59,6 @@ export const MAX_SHARD_ATTEMPTS = 3;
 /** How long a shard waits for the point's other shards to register for the common start, ms. */
 export const START_SYNC_TIMEOUT_MS = 30_000;
 
-
 /** Access to a point's stored samples, supplied by the ingest module (which owns the sample tables). */
 export interface PointSamplesPort {
   /** stored batches per `${shardIndex}/${attempt}` */
@@ -131,7 +130,8 @@ export class RunLifecycleService {
   async pointStarted(runId: string, loadPointId: string): Promise<void> {
     this.touch(loadPointId);
     await this.locks.run(runId, async () => {
-      if (await this.repo.markPointRunning(loadPointId)) await this.events.pointStatus(runId, loadPointId, 'running');
+      if (await this.repo.markPointRunning(loadPointId))
+        await this.events.pointStatus(runId, loadPointId, 'running');
       if (await this.repo.markRunRunning(runId)) await this.events.runStatus(runId, 'running', null);
     });
   }
@@ -142,8 +142,14 @@ export class RunLifecycleService {
    */
   async recordShardFinished(loadPointId: string, shardIndex: number, state: ShardState): Promise<boolean> {
     this.touch(loadPointId);
-    const recorded = await this.repo.recordShardState(loadPointId, shardIndex, state.attempt ?? 0, { ...state });
-    if (!recorded) this.logger.warn({ loadPointId, shardIndex, attempt: state.attempt }, 'ignoring the end of a stale shard attempt');
+    const recorded = await this.repo.recordShardState(loadPointId, shardIndex, state.attempt ?? 0, {
+      ...state,
+    });
+    if (!recorded)
+      this.logger.warn(
+        { loadPointId, shardIndex, attempt: state.attempt },
+        'ignoring the end of a stale shard attempt',
+      );
     return recorded;
   }
 
@@ -166,7 +172,8 @@ export class RunLifecycleService {
       for (let i = 0; i < point.shards; i++) {
         const st = states.get(i);
         const attempt = attempts.get(i) ?? 0;
-        if (!st || (st.attempt ?? 0) !== attempt || (stored.get(`${i}/${attempt}`) ?? 0) < st.batchCount) return;
+        if (!st || (st.attempt ?? 0) !== attempt || (stored.get(`${i}/${attempt}`) ?? 0) < st.batchCount)
+          return;
         parts.push({ index: i, attempt, ...(st.accumulator ? { accumulator: st.accumulator } : {}) });
       }
       const run = await this.repo.findRunSpec(point.runId);
@@ -174,14 +181,32 @@ export class RunLifecycleService {
       const spec = run.spec as RunSpec;
       const all = [...states.values()];
       const failed = all.filter((s) => s.status === 'failed');
-      const status: RunStatus = failed.length ? 'failed' : all.some((s) => s.status === 'cancelled') ? 'cancelled' : 'completed';
-      const error = failed.length ? failed.map((s) => s.reason ?? 'agent reported a failure').join('; ') : null;
+      const status: RunStatus = failed.length
+        ? 'failed'
+        : all.some((s) => s.status === 'cancelled')
+          ? 'cancelled'
+          : 'completed';
+      const error = failed.length
+        ? failed.map((s) => s.reason ?? 'agent reported a failure').join('; ')
+        : null;
       const warnings = [...new Set(all.flatMap((s) => s.warnings))];
-      const { summary, histograms } = await samples.summarize(loadPointId, { slo: spec.slo, warnings, shards: parts });
+      const { summary, histograms } = await samples.summarize(loadPointId, {
+        slo: spec.slo,
+        warnings,
+        shards: parts,
+      });
       await this.telemetry.storePointTelemetry(loadPointId, states, summary);
       // the merged accumulator is in `histograms`: the shards' copies would only weigh on every read of the row
-      const slimStates = Object.fromEntries([...states].map(([i, { accumulator: _acc, ...rest }]) => [String(i), rest]));
-      const res = await this.repo.finalizePoint(loadPointId, { status, error, summary, histograms, shardState: slimStates });
+      const slimStates = Object.fromEntries(
+        [...states].map(([i, { accumulator: _acc, ...rest }]) => [String(i), rest]),
+      );
+      const res = await this.repo.finalizePoint(loadPointId, {
+        status,
+        error,
+        summary,
+        histograms,
+        shardState: slimStates,
+      });
       this.lastSeenMs.delete(loadPointId);
       if (res.statusChanged) {
         await this.events.pointStatus(point.runId, loadPointId, status);
@@ -267,7 +292,11 @@ export class RunLifecycleService {
    * Fail active runs that wait on a pool with no live agent for longer than NO_AGENT_WAIT_SEC (counted from
    * the later of the run's creation and the pool's last heartbeat).
    */
-  async failRunsWithoutAgents(livePools: ReadonlySet<string>, lastHeartbeatByPool: ReadonlyMap<string, Date>, nowMs = Date.now()): Promise<number> {
+  async failRunsWithoutAgents(
+    livePools: ReadonlySet<string>,
+    lastHeartbeatByPool: ReadonlyMap<string, Date>,
+    nowMs = Date.now(),
+  ): Promise<number> {
     const waitSec = this.config.runs.noAgentWaitSec;
     let failed = 0;
     for (const runId of await this.repo.findActiveRunIds()) {
@@ -294,7 +323,12 @@ export class RunLifecycleService {
    * A shard that already reported its end at that attempt, or whose attempt moved on, is left alone.
    * Returns how many shards were retried or failed.
    */
-  async handleLostAgents(lost: readonly { agentId: string; job: { runId: string; loadPointId: string; shardIndex: number; attempt: number } }[]): Promise<number> {
+  async handleLostAgents(
+    lost: readonly {
+      agentId: string;
+      job: { runId: string; loadPointId: string; shardIndex: number; attempt: number };
+    }[],
+  ): Promise<number> {
     let handled = 0;
     for (const { agentId, job } of lost) {
       const done = await this.locks.run(job.runId, async () => {
@@ -312,16 +346,21 @@ export class RunLifecycleService {
         if (policy === 'retry' && job.attempt + 1 < MAX_SHARD_ATTEMPTS) {
           const next = job.attempt + 1;
           if (!(await this.repo.setShardAttempt(point.id, job.shardIndex, job.attempt, next))) return false;
-          this.logger.warn({ runId: job.runId, loadPointId: point.id, shard: job.shardIndex, attempt: next }, `${lostMsg}; retrying the shard`);
+          this.logger.warn(
+            { runId: job.runId, loadPointId: point.id, shard: job.shardIndex, attempt: next },
+            `${lostMsg}; retrying the shard`,
+          );
           this.touch(point.id);
           const fresh = await this.repo.findPoint(point.id);
           if (fresh) await this.enqueueShard(run, spec, fresh, job.shardIndex, next);
           return true;
         }
-        const reason = policy === 'retry' ? `${lostMsg} (gave up after ${MAX_SHARD_ATTEMPTS} attempts)` : lostMsg;
+        const reason =
+          policy === 'retry' ? `${lostMsg} (gave up after ${MAX_SHARD_ATTEMPTS} attempts)` : lostMsg;
         this.logger.warn({ runId: job.runId, loadPointId: point.id, shard: job.shardIndex }, reason);
         // what the dead attempt stored counts as its batches, so the point can finalize with a partial summary
-        const batches = (await this.samplesPort.batchCounts(point.id)).get(`${job.shardIndex}/${job.attempt}`) ?? 0;
+        const batches =
+          (await this.samplesPort.batchCounts(point.id)).get(`${job.shardIndex}/${job.attempt}`) ?? 0;
         await this.repo.recordShardState(point.id, job.shardIndex, job.attempt, {
           status: 'failed',
           batchCount: batches,
@@ -358,7 +397,13 @@ export class RunLifecycleService {
   }
 
   /** Enqueue one shard attempt alone (a retry: no common start). */
-  private async enqueueShard(run: RunWithPointsRow, spec: RunSpec, point: PointRow, index: number, attempt: number): Promise<void> {
+  private async enqueueShard(
+    run: RunWithPointsRow,
+    spec: RunSpec,
+    point: PointRow,
+    index: number,
+    attempt: number,
+  ): Promise<void> {
     const variant = this.variantOf(spec, point);
     const apiKey = await this.targets.getApiKey(variant.target.id);
     if (apiKey === null) {
@@ -396,7 +441,10 @@ export class RunLifecycleService {
   }
 
   /** Points grouped by chain (shared target), in ordinal order, with the chain's variants in spec order. */
-  private chains(run: RunWithPointsRow, spec: RunSpec): Map<string, { variants: FrozenVariant[]; points: PointRow[] }> {
+  private chains(
+    run: RunWithPointsRow,
+    spec: RunSpec,
+  ): Map<string, { variants: FrozenVariant[]; points: PointRow[] }> {
     const chains = new Map<string, { variants: FrozenVariant[]; points: PointRow[] }>();
     for (const v of spec.variants) {
       const key = chainKey(v);
@@ -453,11 +501,18 @@ export class RunLifecycleService {
     if (!active) await this.finishRunLocked(runId);
   }
 
-  private nextAdaptiveLevel(spec: RunSpec, variant: FrozenVariant, chainPoints: PointRow[]): LoadLevel | null {
+  private nextAdaptiveLevel(
+    spec: RunSpec,
+    variant: FrozenVariant,
+    chainPoints: PointRow[],
+  ): LoadLevel | null {
     const mine = chainPoints.filter((p) => p.variantLabel === variant.label);
     // a failed or cancelled point ends that variant's plan
     if (mine.some((p) => p.status !== 'completed' || p.summary === null)) return null;
-    const history: AdaptiveHistoryEntry[] = mine.map((p) => ({ level: p.level as LoadLevel, summary: p.summary as LoadPointSummary }));
+    const history: AdaptiveHistoryEntry[] = mine.map((p) => ({
+      level: p.level as LoadLevel,
+      summary: p.summary as LoadPointSummary,
+    }));
     try {
       return nextLevel(spec, history);
     } catch (err) {
@@ -474,7 +529,11 @@ export class RunLifecycleService {
       apiKey = await this.targets.getApiKey(variant.target.id);
     } catch (err) {
       this.logger.error({ err, targetId: variant.target.id }, 'cannot decrypt a target API key');
-      await this.failPointLocked(run.id, point.id, `cannot decrypt the API key of target '${variant.target.name}' (was SECRET_KEY changed?)`);
+      await this.failPointLocked(
+        run.id,
+        point.id,
+        `cannot decrypt the API key of target '${variant.target.name}' (was SECRET_KEY changed?)`,
+      );
       return false;
     }
     if (apiKey === null) {

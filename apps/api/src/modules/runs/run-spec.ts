@@ -11,7 +11,12 @@ import {
   type WorkloadSpec,
   PROTOCOL_VERSION,
 } from '@inferbench/contracts';
-import { expandLoadPlan, isAdaptivePlan, nextAdaptiveLevel, type AdaptiveHistoryEntry } from '@inferbench/loadgen';
+import {
+  expandLoadPlan,
+  isAdaptivePlan,
+  nextAdaptiveLevel,
+  type AdaptiveHistoryEntry,
+} from '@inferbench/loadgen';
 import { toTargetConn, type FrozenTarget } from '../targets/targets.mapper.js';
 
 /** One variant as frozen into a run (its target without secrets). */

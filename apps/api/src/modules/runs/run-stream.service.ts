@@ -137,7 +137,8 @@ export class RunStreamService implements OnModuleDestroy {
       });
       if (closed) return void (await unsubscribe());
 
-      const replayed = resumeFrom !== undefined && (await this.replay(runId, resumeFrom, sendEntry, () => closed));
+      const replayed =
+        resumeFrom !== undefined && (await this.replay(runId, resumeFrom, sendEntry, () => closed));
       if (!replayed) {
         // fresh client, or what it missed is gone: a snapshot positioned at the stream's current end
         const atId = await this.lastStreamId(runId);
@@ -151,7 +152,8 @@ export class RunStreamService implements OnModuleDestroy {
       if (replayed && !ended) {
         // the client may have seen the terminal status already and reconnected anyway: never leave it hanging
         const snap = await this.runs.getRunStatus(runId);
-        if (isTerminal(snap.status)) send(lastId ?? resumeFrom!, { type: 'run.status', runId, status: snap.status, error: snap.error });
+        if (isTerminal(snap.status))
+          send(lastId ?? resumeFrom!, { type: 'run.status', runId, status: snap.status, error: snap.error });
       }
       keepAlive = setInterval(() => {
         if (!closed) res.write(': keep-alive\n\n');
@@ -180,7 +182,9 @@ export class RunStreamService implements OnModuleDestroy {
     } catch {
       return false; // no such key
     }
-    const first = Array.isArray(info['first-entry']) ? String((info['first-entry'] as unknown[])[0]) : undefined;
+    const first = Array.isArray(info['first-entry'])
+      ? String((info['first-entry'] as unknown[])[0])
+      : undefined;
     const trimmed = Number(info['entries-added'] ?? 0) > Number(info.length ?? 0);
     // entries were dropped from the front and the oldest left is past the client's position: some may be missing
     if (trimmed && first !== undefined && compareStreamIds(first, afterId) > 0) return false;

@@ -46,7 +46,10 @@ export class RunSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     }
     await this.lifecycle.reenqueueStuckRuns(STUCK_QUEUED_AFTER_MS);
     await this.lifecycle.failStalledPoints();
-    await this.lifecycle.failRunsWithoutAgents(this.agents.livePools(), await this.agents.lastHeartbeatByPool());
+    await this.lifecycle.failRunsWithoutAgents(
+      this.agents.livePools(),
+      await this.agents.lastHeartbeatByPool(),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -18,7 +18,11 @@ export interface HintPointRow {
 export class RunTelemetryRepository {
   constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
 
-  async setPointTelemetry(loadPointId: string, telemetry: LoadPointTelemetry | null, db: Db = this.prisma.client): Promise<void> {
+  async setPointTelemetry(
+    loadPointId: string,
+    telemetry: LoadPointTelemetry | null,
+    db: Db = this.prisma.client,
+  ): Promise<void> {
     await db.loadPoint.update({
       where: { id: loadPointId },
       data: { telemetry: telemetry === null ? Prisma.DbNull : asJson(telemetry) },

@@ -40,7 +40,14 @@ export function mergeShardTelemetry(
   }
   let gpu: GpuTelemetry | undefined =
     present.find((t) => t.gpu?.available)?.gpu ?? present.find((t) => t.gpu)?.gpu;
-  if (gpu && present.length > 1 && gpu.available && gpu.energyJ > 0 && pointOutputTokens && pointOutputTokens > 0) {
+  if (
+    gpu &&
+    present.length > 1 &&
+    gpu.available &&
+    gpu.energyJ > 0 &&
+    pointOutputTokens &&
+    pointOutputTokens > 0
+  ) {
     gpu = { ...gpu, energyPerOutputTokenJ: gpu.energyJ / pointOutputTokens };
   }
   if (!server && !gpu) return null;

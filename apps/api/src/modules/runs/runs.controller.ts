@@ -22,8 +22,18 @@ export class RunsController {
   ) {}
 
   @Post('experiments/:id/runs')
-  @ApiContract({ summary: 'Start a run of an experiment (freezes its spec, enqueues its load points)', params: ['id'], body: StartRunRequestSchema, response: RunSchema, status: 201, errors: [409] })
-  start(@Param('id', { schema: IdSchema }) id: string, @Body({ schema: StartRunRequestSchema }) body: StartRunRequest) {
+  @ApiContract({
+    summary: 'Start a run of an experiment (freezes its spec, enqueues its load points)',
+    params: ['id'],
+    body: StartRunRequestSchema,
+    response: RunSchema,
+    status: 201,
+    errors: [409],
+  })
+  start(
+    @Param('id', { schema: IdSchema }) id: string,
+    @Body({ schema: StartRunRequestSchema }) body: StartRunRequest,
+  ) {
     return this.runs.startRun(id, body);
   }
 
@@ -34,20 +44,31 @@ export class RunsController {
   }
 
   @Get('runs/:id')
-  @ApiContract({ summary: 'Get a run with its load points and summaries', params: ['id'], response: RunSchema })
+  @ApiContract({
+    summary: 'Get a run with its load points and summaries',
+    params: ['id'],
+    response: RunSchema,
+  })
   get(@Param('id', { schema: IdSchema }) id: string) {
     return this.runs.getRun(id);
   }
 
   @Post('runs/:id/cancel')
-  @ApiContract({ summary: 'Cancel a run (409 when it already ended)', params: ['id'], response: RunSchema, status: 200, errors: [409] })
+  @ApiContract({
+    summary: 'Cancel a run (409 when it already ended)',
+    params: ['id'],
+    response: RunSchema,
+    status: 200,
+    errors: [409],
+  })
   cancel(@Param('id', { schema: IdSchema }) id: string) {
     return this.runs.cancelRun(id);
   }
 
   @Get('runs/:id/events')
   @ApiContract({
-    summary: 'Live run events (Server-Sent Events: run.status, loadpoint.status, loadpoint.progress); ends when the run ends',
+    summary:
+      'Live run events (Server-Sent Events: run.status, loadpoint.status, loadpoint.progress); ends when the run ends',
     params: ['id'],
     produces: [{ contentType: 'text/event-stream', description: 'one RunStreamEvent JSON per `data:` line' }],
   })

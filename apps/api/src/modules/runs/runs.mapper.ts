@@ -17,7 +17,9 @@ const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 
 function toMetadata(json: unknown): Record<string, string> {
   if (typeof json !== 'object' || json === null) return {};
-  return Object.fromEntries(Object.entries(json).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(json).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
 }
 
 export function toLoadPoint(p: PointRow, spec: RunSpec): LoadPoint {

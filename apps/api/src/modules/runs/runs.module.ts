@@ -15,7 +15,16 @@ import { RunsService } from './runs.service.js';
 @Module({
   imports: [ExperimentsModule, TargetsModule, AgentsModule],
   controllers: [RunsController],
-  providers: [RunsRepository, RunsService, RunLifecycleService, RunEventsPublisher, RunStreamService, RunSweeper, RunTelemetryRepository, RunTelemetryService],
+  providers: [
+    RunsRepository,
+    RunsService,
+    RunLifecycleService,
+    RunEventsPublisher,
+    RunStreamService,
+    RunSweeper,
+    RunTelemetryRepository,
+    RunTelemetryService,
+  ],
   exports: [RunLifecycleService, RunEventsPublisher, RunsService],
 })
 export class RunsModule {}

@@ -62,7 +62,13 @@ export class RunsRepository {
   constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
 
   async createRun(
-    data: { experimentId: string; trigger: string; metadata: Record<string, string>; spec: Prisma.InputJsonValue; points: NewPoint[] },
+    data: {
+      experimentId: string;
+      trigger: string;
+      metadata: Record<string, string>;
+      spec: Prisma.InputJsonValue;
+      points: NewPoint[];
+    },
     db: Db = this.prisma.client,
   ): Promise<string> {
     const run = await db.run.create({
@@ -111,7 +117,10 @@ export class RunsRepository {
     };
   }
 
-  async findRunSpec(id: string, db: Db = this.prisma.client): Promise<{ status: string; error: string | null; spec: unknown } | null> {
+  async findRunSpec(
+    id: string,
+    db: Db = this.prisma.client,
+  ): Promise<{ status: string; error: string | null; spec: unknown } | null> {
     return db.run.findUnique({ where: { id }, select: { status: true, error: true, spec: true } });
   }
 
@@ -120,7 +129,10 @@ export class RunsRepository {
   }
 
   async createPoint(runId: string, point: NewPoint, db: Db = this.prisma.client): Promise<string> {
-    const row = await db.loadPoint.create({ data: { ...point, runId, status: 'queued' }, select: { id: true } });
+    const row = await db.loadPoint.create({
+      data: { ...point, runId, status: 'queued' },
+      select: { id: true },
+    });
     return row.id;
   }
 
@@ -130,12 +142,18 @@ export class RunsRepository {
 
   /** queued → running; returns whether this call made the change. */
   async markPointRunning(id: string, db: Db = this.prisma.client): Promise<boolean> {
-    const r = await db.loadPoint.updateMany({ where: { id, status: 'queued' }, data: { status: 'running', startedAt: new Date() } });
+    const r = await db.loadPoint.updateMany({
+      where: { id, status: 'queued' },
+      data: { status: 'running', startedAt: new Date() },
+    });
     return r.count === 1;
   }
 
   async markRunRunning(id: string, db: Db = this.prisma.client): Promise<boolean> {
-    const r = await db.run.updateMany({ where: { id, status: 'queued' }, data: { status: 'running', startedAt: new Date() } });
+    const r = await db.run.updateMany({
+      where: { id, status: 'queued' },
+      data: { status: 'running', startedAt: new Date() },
+    });
     return r.count === 1;
   }
 
@@ -143,7 +161,13 @@ export class RunsRepository {
    * Record what an agent reported for one shard, atomically (concurrent shards do not overwrite each other),
    * only while `attempt` is the shard's counted attempt in `shardAttempts` (absent = 0). Returns whether it did.
    */
-  async recordShardState(id: string, shardIndex: number, attempt: number, state: object, db: Db = this.prisma.client): Promise<boolean> {
+  async recordShardState(
+    id: string,
+    shardIndex: number,
+    attempt: number,
+    state: object,
+    db: Db = this.prisma.client,
+  ): Promise<boolean> {
     const key = String(shardIndex);
     const n = await db.$executeRaw`
       UPDATE "LoadPoint" SET "shardState" = "shardState" || jsonb_build_object(${key}::text, ${JSON.stringify(state)}::jsonb)
@@ -152,7 +176,13 @@ export class RunsRepository {
   }
 
   /** Move a shard from attempt `from` to `to` (compare-and-set); returns whether this call did it. */
-  async setShardAttempt(id: string, shardIndex: number, from: number, to: number, db: Db = this.prisma.client): Promise<boolean> {
+  async setShardAttempt(
+    id: string,
+    shardIndex: number,
+    from: number,
+    to: number,
+    db: Db = this.prisma.client,
+  ): Promise<boolean> {
     const key = String(shardIndex);
     const n = await db.$executeRaw`
       UPDATE "LoadPoint" SET "shardAttempts" = "shardAttempts" || jsonb_build_object(${key}::text, ${to}::int)
@@ -171,7 +201,13 @@ export class RunsRepository {
    */
   async finalizePoint(
     id: string,
-    outcome: { status: RunStatus; error: string | null; summary: LoadPointSummary; histograms: string; shardState?: object },
+    outcome: {
+      status: RunStatus;
+      error: string | null;
+      summary: LoadPointSummary;
+      histograms: string;
+      shardState?: object;
+    },
     db: Db = this.prisma.client,
   ): Promise<{ statusChanged: boolean; summaryStored: boolean }> {
     const summary = asJson(outcome.summary);
@@ -179,7 +215,14 @@ export class RunsRepository {
     const shardState = outcome.shardState === undefined ? {} : { shardState: asJson(outcome.shardState) };
     const active = await db.loadPoint.updateMany({
       where: { id, status: { in: NON_TERMINAL } },
-      data: { status: outcome.status, error: outcome.error, summary, histograms, ...shardState, finishedAt: new Date() },
+      data: {
+        status: outcome.status,
+        error: outcome.error,
+        summary,
+        histograms,
+        ...shardState,
+        finishedAt: new Date(),
+      },
     });
     if (active.count === 1) return { statusChanged: true, summaryStored: true };
     const late = await db.loadPoint.updateMany({
@@ -190,17 +233,37 @@ export class RunsRepository {
   }
 
   /** End active points (cancel, stall, no agent); returns the ids that changed. */
-  async endPoints(where: { runId: string; ids?: string[] }, status: RunStatus, error: string | null, db: Db = this.prisma.client): Promise<string[]> {
-    const filter: Prisma.LoadPointWhereInput = { runId: where.runId, status: { in: NON_TERMINAL }, ...(where.ids ? { id: { in: where.ids } } : {}) };
+  async endPoints(
+    where: { runId: string; ids?: string[] },
+    status: RunStatus,
+    error: string | null,
+    db: Db = this.prisma.client,
+  ): Promise<string[]> {
+    const filter: Prisma.LoadPointWhereInput = {
+      runId: where.runId,
+      status: { in: NON_TERMINAL },
+      ...(where.ids ? { id: { in: where.ids } } : {}),
+    };
     const ids = (await db.loadPoint.findMany({ where: filter, select: { id: true } })).map((p) => p.id);
     if (!ids.length) return [];
-    await db.loadPoint.updateMany({ where: { ...filter, id: { in: ids } }, data: { status, error, finishedAt: new Date() } });
+    await db.loadPoint.updateMany({
+      where: { ...filter, id: { in: ids } },
+      data: { status, error, finishedAt: new Date() },
+    });
     return ids;
   }
 
   /** Move an active run to a terminal status; returns whether this call made the change. */
-  async finishRun(id: string, status: RunStatus, error: string | null, db: Db = this.prisma.client): Promise<boolean> {
-    const r = await db.run.updateMany({ where: { id, status: { in: NON_TERMINAL } }, data: { status, error, finishedAt: new Date() } });
+  async finishRun(
+    id: string,
+    status: RunStatus,
+    error: string | null,
+    db: Db = this.prisma.client,
+  ): Promise<boolean> {
+    const r = await db.run.updateMany({
+      where: { id, status: { in: NON_TERMINAL } },
+      data: { status, error, finishedAt: new Date() },
+    });
     return r.count === 1;
   }
 
@@ -215,12 +278,21 @@ export class RunsRepository {
     return rows.map((r) => r.id);
   }
 
-  async findRunningPoints(db: Db = this.prisma.client): Promise<{ id: string; runId: string; startedAt: Date | null }[]> {
-    return db.loadPoint.findMany({ where: { status: 'running' }, select: { id: true, runId: true, startedAt: true } });
+  async findRunningPoints(
+    db: Db = this.prisma.client,
+  ): Promise<{ id: string; runId: string; startedAt: Date | null }[]> {
+    return db.loadPoint.findMany({
+      where: { status: 'running' },
+      select: { id: true, runId: true, startedAt: true },
+    });
   }
 
   async findActiveRunIds(db: Db = this.prisma.client): Promise<string[]> {
-    const rows = await db.run.findMany({ where: { status: { in: NON_TERMINAL } }, select: { id: true }, take: 1000 });
+    const rows = await db.run.findMany({
+      where: { status: { in: NON_TERMINAL } },
+      select: { id: true },
+      take: 1000,
+    });
     return rows.map((r) => r.id);
   }
 }

@@ -45,7 +45,10 @@ export class RunsService {
       if (exp.archivedAt) {
         throw AppError.conflict(`experiment '${experimentId}' is archived; unarchive it to start a run`);
       }
-      const frozenTargets = await this.targets.getFrozenTargets(exp.variants.map((v) => v.targetId), tx);
+      const frozenTargets = await this.targets.getFrozenTargets(
+        exp.variants.map((v) => v.targetId),
+        tx,
+      );
       const spec: RunSpec = {
         v: 1,
         experiment: { id: exp.id, name: exp.name, description: exp.description, tags: exp.tags },
@@ -70,7 +73,10 @@ export class RunsService {
       try {
         planned = planInitialPoints(spec);
       } catch (err) {
-        throw AppError.validation([{ path: 'loadPlan', message: (err as Error).message }], 'the experiment load plan cannot be run');
+        throw AppError.validation(
+          [{ path: 'loadPlan', message: (err as Error).message }],
+          'the experiment load plan cannot be run',
+        );
       }
       if (!planned.length) throw AppError.conflict('the experiment load plan yields no load points');
       // shards per variant: the plan's number, or the live agents of the variant's pool for 'all'

@@ -5,7 +5,8 @@ import type { ShardState } from './run-lifecycle.service.js';
 export function parseShardAttempts(json: unknown): Map<number, number> {
   const out = new Map<number, number>();
   if (typeof json !== 'object' || json === null) return out;
-  for (const [k, v] of Object.entries(json as Record<string, unknown>)) if (typeof v === 'number') out.set(Number(k), v);
+  for (const [k, v] of Object.entries(json as Record<string, unknown>))
+    if (typeof v === 'number') out.set(Number(k), v);
   return out;
 }
 
@@ -13,9 +14,15 @@ export function parseShardAttempts(json: unknown): Map<number, number> {
  * Per-shard health of a point from its stored shard states (only the attempt that counts reports there), and
  * the spread of the shards' actual start times. Skew needs at least two shards that reported a start.
  */
-export function toShardHealth(shardStateJson: unknown, shardAttemptsJson: unknown): { shardHealth: ShardHealth[]; startSkewMs: number | null } {
+export function toShardHealth(
+  shardStateJson: unknown,
+  shardAttemptsJson: unknown,
+): { shardHealth: ShardHealth[]; startSkewMs: number | null } {
   const attempts = parseShardAttempts(shardAttemptsJson);
-  const states = typeof shardStateJson === 'object' && shardStateJson !== null ? (shardStateJson as Record<string, ShardState>) : {};
+  const states =
+    typeof shardStateJson === 'object' && shardStateJson !== null
+      ? (shardStateJson as Record<string, ShardState>)
+      : {};
   const shardHealth: ShardHealth[] = Object.entries(states)
     .map(([k, st]) => ({
       index: Number(k),

@@ -31,19 +31,39 @@ export class TargetsController {
   }
 
   @Post()
-  @ApiContract({ summary: 'Create a target', body: CreateTargetRequestSchema, response: TargetSchema, status: 201, errors: [409] })
+  @ApiContract({
+    summary: 'Create a target',
+    body: CreateTargetRequestSchema,
+    response: TargetSchema,
+    status: 201,
+    errors: [409],
+  })
   create(@Body({ schema: CreateTargetRequestSchema }) body: CreateTargetRequest) {
     return this.targets.createTarget(body);
   }
 
   @Patch(':id')
-  @ApiContract({ summary: 'Update a target', params: ['id'], body: UpdateTargetRequestSchema, response: TargetSchema, errors: [409] })
-  update(@Param('id', { schema: IdSchema }) id: string, @Body({ schema: UpdateTargetRequestSchema }) body: UpdateTargetRequest) {
+  @ApiContract({
+    summary: 'Update a target',
+    params: ['id'],
+    body: UpdateTargetRequestSchema,
+    response: TargetSchema,
+    errors: [409],
+  })
+  update(
+    @Param('id', { schema: IdSchema }) id: string,
+    @Body({ schema: UpdateTargetRequestSchema }) body: UpdateTargetRequest,
+  ) {
     return this.targets.updateTarget(id, body);
   }
 
   @Delete(':id')
-  @ApiContract({ summary: 'Delete a target (409 while variants use it)', params: ['id'], status: 204, errors: [409] })
+  @ApiContract({
+    summary: 'Delete a target (409 while variants use it)',
+    params: ['id'],
+    status: 204,
+    errors: [409],
+  })
   async remove(@Param('id', { schema: IdSchema }) id: string): Promise<void> {
     await this.targets.deleteTarget(id);
   }

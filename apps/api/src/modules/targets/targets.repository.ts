@@ -32,9 +32,16 @@ export interface TargetWrite {
 export class TargetsRepository {
   constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
 
-  async list(page: { limit: number; offset: number }, db: Db = this.prisma.client): Promise<{ rows: TargetRow[]; total: number }> {
+  async list(
+    page: { limit: number; offset: number },
+    db: Db = this.prisma.client,
+  ): Promise<{ rows: TargetRow[]; total: number }> {
     const [rows, total] = await Promise.all([
-      db.target.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
+      db.target.findMany({
+        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+        take: page.limit,
+        skip: page.offset,
+      }),
       db.target.count(),
     ]);
     return { rows, total };
@@ -48,7 +55,10 @@ export class TargetsRepository {
     return db.target.findMany({ where: { id: { in: [...ids] } } });
   }
 
-  create(data: Required<Pick<TargetWrite, 'name' | 'baseUrl' | 'apiKind' | 'model' | 'pool'>> & TargetWrite, db: Db = this.prisma.client): Promise<TargetRow> {
+  create(
+    data: Required<Pick<TargetWrite, 'name' | 'baseUrl' | 'apiKind' | 'model' | 'pool'>> & TargetWrite,
+    db: Db = this.prisma.client,
+  ): Promise<TargetRow> {
     return db.target.create({ data });
   }
 

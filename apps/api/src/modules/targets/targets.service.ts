@@ -72,9 +72,12 @@ export class TargetsService {
       if (!(await this.repo.find(id, tx))) throw AppError.notFound('target', id);
       const users = await this.repo.countVariantsUsing(id, tx);
       if (users > 0) {
-        throw AppError.conflict(`target '${id}' is used by ${users} experiment variant(s); change or delete them first`, {
-          variants: users,
-        });
+        throw AppError.conflict(
+          `target '${id}' is used by ${users} experiment variant(s); change or delete them first`,
+          {
+            variants: users,
+          },
+        );
       }
       await withPrismaErrors('target', () => this.repo.delete(id, tx));
     });

@@ -19,7 +19,9 @@ export function compareHref(items: readonly string[]): string {
 
 /** Points not dominated by another (higher-or-equal throughput and lower-or-equal latency, one strictly). */
 export function paretoFront<T extends { x: number; y: number }>(points: readonly T[]): T[] {
-  const front = points.filter((p) => !points.some((q) => q !== p && q.x >= p.x && q.y <= p.y && (q.x > p.x || q.y < p.y)));
+  const front = points.filter(
+    (p) => !points.some((q) => q !== p && q.x >= p.x && q.y <= p.y && (q.x > p.x || q.y < p.y)),
+  );
   return [...front].sort((a, b) => a.x - b.x);
 }
 

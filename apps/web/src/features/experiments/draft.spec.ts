@@ -57,7 +57,12 @@ describe('load plan kinds and the edit round trip', () => {
   };
 
   it('builds stages, sweep and SLA search plans the schema accepts', () => {
-    const stages = { ...filled(), planKind: 'stages' as const, loadMode: 'rate' as const, stages: '30:10, 60:10, 30:0' };
+    const stages = {
+      ...filled(),
+      planKind: 'stages' as const,
+      loadMode: 'rate' as const,
+      stages: '30:10, 60:10, 30:0',
+    };
     expect(CreateExperimentRequestSchema.parse(draftToRequest(stages)).loadPlan).toMatchObject({
       kind: 'stages',
       mode: 'rate',
@@ -67,11 +72,28 @@ describe('load plan kinds and the edit round trip', () => {
         { durationSec: 30, target: 0 },
       ],
     });
-    const sweep = { ...filled(), planKind: 'sweep' as const, loadMode: 'concurrency' as const, maxConcurrency: '64' };
+    const sweep = {
+      ...filled(),
+      planKind: 'sweep' as const,
+      loadMode: 'concurrency' as const,
+      maxConcurrency: '64',
+    };
     const sweepPlan = CreateExperimentRequestSchema.parse(draftToRequest(sweep)).loadPlan;
     expect(sweepPlan).toMatchObject({ kind: 'sweep', mode: 'concurrency', maxConcurrency: 64, points: 10 });
-    const sla = { ...filled(), planKind: 'sla' as const, loadMode: 'concurrency' as const, sloTtftMs: '200', slaMin: '2', slaMax: '128' };
-    expect(CreateExperimentRequestSchema.parse(draftToRequest(sla)).loadPlan).toMatchObject({ kind: 'sla', slo: { ttftMs: 200 }, min: 2, max: 128 });
+    const sla = {
+      ...filled(),
+      planKind: 'sla' as const,
+      loadMode: 'concurrency' as const,
+      sloTtftMs: '200',
+      slaMin: '2',
+      slaMax: '128',
+    };
+    expect(CreateExperimentRequestSchema.parse(draftToRequest(sla)).loadPlan).toMatchObject({
+      kind: 'sla',
+      slo: { ttftMs: 200 },
+      min: 2,
+      max: 128,
+    });
   });
 
   it('reports a bad stage and an SLA search without bounds on their fields', () => {
@@ -79,7 +101,9 @@ describe('load plan kinds and the edit round trip', () => {
     const errors = fieldErrorsFromIssues(CreateExperimentRequestSchema.safeParse(draftToRequest(bad)).error!);
     expect(Object.keys(errors).some((k) => k.startsWith('loadPlan.stages.1'))).toBe(true);
     const sla = { ...filled(), planKind: 'sla' as const };
-    const slaErrors = fieldErrorsFromIssues(CreateExperimentRequestSchema.safeParse(draftToRequest(sla)).error!);
+    const slaErrors = fieldErrorsFromIssues(
+      CreateExperimentRequestSchema.safeParse(draftToRequest(sla)).error!,
+    );
     expect(Object.keys(slaErrors).some((k) => k.startsWith('loadPlan.slo'))).toBe(true);
   });
 
@@ -88,7 +112,9 @@ describe('load plan kinds and the edit round trip', () => {
     const body = CreateExperimentRequestSchema.parse(draftToRequest(d));
     expect(body.workload).toMatchObject({ sharedPrefix: { groups: 4, prefixTokens: 512 } });
     expect(body.loadPlan).toMatchObject({ shards: 2 });
-    expect(CreateExperimentRequestSchema.parse(draftToRequest({ ...d, shards: 'all' })).loadPlan).toMatchObject({ shards: 'all' });
+    expect(
+      CreateExperimentRequestSchema.parse(draftToRequest({ ...d, shards: 'all' })).loadPlan,
+    ).toMatchObject({ shards: 'all' });
   });
 
   it('experimentToDraft gives back the same request (variant ids kept)', () => {

@@ -158,10 +158,17 @@ function compact<T extends Record<string, unknown>>(o: T): Partial<T> {
 /** The request body exactly as the user described it; validate it with CreateExperimentRequestSchema. */
 export function draftToRequest(d: ExperimentDraft): Record<string, unknown> {
   const sharedPrefix =
-    d.prefixGroups.trim() || d.prefixTokens.trim() ? { groups: num(d.prefixGroups), prefixTokens: num(d.prefixTokens) } : undefined;
+    d.prefixGroups.trim() || d.prefixTokens.trim()
+      ? { groups: num(d.prefixGroups), prefixTokens: num(d.prefixTokens) }
+      : undefined;
   const workload =
     d.workloadKind === 'synthetic'
-      ? compact({ kind: 'synthetic', inputTokens: dist(d.inputTokens), outputTokens: dist(d.outputTokens), sharedPrefix })
+      ? compact({
+          kind: 'synthetic',
+          inputTokens: dist(d.inputTokens),
+          outputTokens: dist(d.outputTokens),
+          sharedPrefix,
+        })
       : compact({
           kind: 'dataset',
           source: d.datasetSource.trim(),
@@ -201,11 +208,26 @@ export function draftToRequest(d: ExperimentDraft): Record<string, unknown> {
       loadPlan = { kind: 'stages', mode: d.loadMode, stages: parseStages(d.stages), ...open, ...extent };
       break;
     case 'sweep':
-      loadPlan = compact({ kind: 'sweep', mode: d.loadMode, points: num(d.sweepPoints), maxConcurrency: num(d.maxConcurrency), ...open, ...extent });
+      loadPlan = compact({
+        kind: 'sweep',
+        mode: d.loadMode,
+        points: num(d.sweepPoints),
+        maxConcurrency: num(d.maxConcurrency),
+        ...open,
+        ...extent,
+      });
       break;
     case 'sla':
       // the search's target is the experiment's SLO (the same fields): one place to state the bounds
-      loadPlan = compact({ kind: 'sla', mode: d.loadMode, slo: slo ?? {}, min: num(d.slaMin), max: num(d.slaMax), ...open, ...extent });
+      loadPlan = compact({
+        kind: 'sla',
+        mode: d.loadMode,
+        slo: slo ?? {},
+        min: num(d.slaMin),
+        max: num(d.slaMax),
+        ...open,
+        ...extent,
+      });
       break;
   }
   return compact({
@@ -282,7 +304,11 @@ export function experimentToDraft(exp: Experiment): { draft: ExperimentDraft; un
     tags: exp.tags.join(', '),
     workloadKind: w.kind === 'dataset' ? 'dataset' : 'synthetic',
     inputTokens: distDraft(w.inputTokens as Record<string, unknown> | undefined, base.inputTokens),
-    outputTokens: distDraft(w.outputTokens as Record<string, unknown> | undefined, { kind: 'fixed', a: '', b: '' }),
+    outputTokens: distDraft(w.outputTokens as Record<string, unknown> | undefined, {
+      kind: 'fixed',
+      a: '',
+      b: '',
+    }),
     datasetSource: str(w.source) || base.datasetSource,
     datasetFormat: (w.format as ExperimentDraft['datasetFormat'] | undefined) ?? base.datasetFormat,
     prefixGroups: str((w.sharedPrefix as Record<string, unknown> | undefined)?.groups),
@@ -290,7 +316,11 @@ export function experimentToDraft(exp: Experiment): { draft: ExperimentDraft; un
     levels: Array.isArray(p.levels) ? p.levels.join(', ') : base.levels,
     arrival: (p.arrival as ExperimentDraft['arrival'] | undefined) ?? base.arrival,
     loadMode: (p.mode as ExperimentDraft['loadMode'] | undefined) ?? base.loadMode,
-    stages: Array.isArray(p.stages) ? (p.stages as { durationSec: number; target: number }[]).map((st) => `${st.durationSec}:${st.target}`).join(', ') : base.stages,
+    stages: Array.isArray(p.stages)
+      ? (p.stages as { durationSec: number; target: number }[])
+          .map((st) => `${st.durationSec}:${st.target}`)
+          .join(', ')
+      : base.stages,
     sweepPoints: str(p.points) || base.sweepPoints,
     maxConcurrency: str(p.maxConcurrency),
     slaMin: str(p.min) || base.slaMin,
@@ -312,14 +342,23 @@ export function experimentToDraft(exp: Experiment): { draft: ExperimentDraft; un
       engine: v.optimization.engine ?? '',
       model: v.optimization.model ?? '',
       precision: v.optimization.precision ?? '',
-      features: Object.fromEntries(FEATURE_KEYS.map((k) => [k, Boolean((v.optimization.features as Record<string, unknown>)[k])])) as Record<FeatureKey, boolean>,
+      features: Object.fromEntries(
+        FEATURE_KEYS.map((k) => [k, Boolean((v.optimization.features as Record<string, unknown>)[k])]),
+      ) as Record<FeatureKey, boolean>,
       maxTokens: str(v.params.maxTokens),
       temperature: str(v.params.temperature),
       ignoreEos: Boolean(v.params.ignoreEos),
     })),
   };
   if (p.kind === 'trace') unsupported.push('trace replay plans');
-  else if (p.kind === 'concurrency' || p.kind === 'rate' || p.kind === 'stages' || p.kind === 'sweep' || p.kind === 'sla') draft.planKind = p.kind;
+  else if (
+    p.kind === 'concurrency' ||
+    p.kind === 'rate' ||
+    p.kind === 'stages' ||
+    p.kind === 'sweep' ||
+    p.kind === 'sla'
+  )
+    draft.planKind = p.kind;
   if (p.limits) unsupported.push('load point limits');
   if (p.burstiness !== undefined) unsupported.push('burstiness');
   if (p.kind === 'sla' && exp.slo === null) {

@@ -12,7 +12,12 @@ export interface ExperimentFilters {
 }
 
 function normalize(filters: ExperimentFilters): Required<ExperimentFilters> {
-  return { q: filters.q?.trim() ?? '', tag: filters.tag?.trim() ?? '', status: filters.status ?? '', archived: filters.archived ?? false };
+  return {
+    q: filters.q?.trim() ?? '',
+    tag: filters.tag?.trim() ?? '',
+    status: filters.status ?? '',
+    archived: filters.archived ?? false,
+  };
 }
 
 /** Query keys of experiments; invalidate `experimentKeys.all` after any experiment mutation. */

@@ -15,7 +15,8 @@ export const reviewKeys = {
 export function commentsOptions(s: CommentSubject) {
   return queryOptions({
     queryKey: reviewKeys.comments(s),
-    queryFn: () => (s.kind === 'run' ? getApi().listRunComments(s.id) : getApi().listExperimentComments(s.id)),
+    queryFn: () =>
+      s.kind === 'run' ? getApi().listRunComments(s.id) : getApi().listExperimentComments(s.id),
   });
 }
 
@@ -24,5 +25,8 @@ export function runReviewOptions(runId: string) {
 }
 
 export function historyOptions(experimentId: string) {
-  return queryOptions({ queryKey: reviewKeys.history(experimentId), queryFn: () => getApi().getExperimentHistory(experimentId) });
+  return queryOptions({
+    queryKey: reviewKeys.history(experimentId),
+    queryFn: () => getApi().getExperimentHistory(experimentId),
+  });
 }

@@ -54,7 +54,9 @@ export class ScriptedClient implements LlmClient {
       const s = this.script(req, index);
       if (s.hang) return await new Promise<never>(() => undefined);
       const chunkTimesUs: number[] = [];
-      const pieces = (s.text ?? Array.from({ length: s.chunks ?? 4 }, (_, i) => `w${i}`).join(' ')).split(' ');
+      const pieces = (s.text ?? Array.from({ length: s.chunks ?? 4 }, (_, i) => `w${i}`).join(' ')).split(
+        ' ',
+      );
       const nChunks = s.errorClass ? 0 : pieces.length;
       let text = '';
       const cancelled = (): LlmOutcome => ({

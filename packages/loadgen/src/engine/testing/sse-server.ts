@@ -47,7 +47,9 @@ export async function startSseServer(opts: SseServerOptions = {}): Promise<SseSe
         finished = true;
       });
       const delta = (t: string) =>
-        isChat ? { choices: [{ index: 0, delta: { content: t }, finish_reason: null }] } : { choices: [{ index: 0, text: t, finish_reason: null }] };
+        isChat
+          ? { choices: [{ index: 0, delta: { content: t }, finish_reason: null }] }
+          : { choices: [{ index: 0, text: t, finish_reason: null }] };
       const step = (): void => {
         if (finished) return;
         if (sent < n) {
@@ -57,7 +59,9 @@ export async function startSseServer(opts: SseServerOptions = {}): Promise<SseSe
           else setImmediate(step);
           return;
         }
-        res.write(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: n, total_tokens: promptTokens + n } })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: n, total_tokens: promptTokens + n } })}\n\n`,
+        );
         res.write('data: [DONE]\n\n');
         finished = true;
         res.end();

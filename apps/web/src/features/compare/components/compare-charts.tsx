@@ -1,18 +1,58 @@
 'use client';
 import type { CompareResult, DistributionFigure } from '@inferbench/contracts';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { formatMs, formatRate, formatTick } from '../../../lib/format';
 import { FIGURE_LABELS } from '../../runs/components/distribution-chart';
 import { paretoFront } from '../selection';
 
-export const PALETTE = ['#2f5bd3', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#1098ad', '#e67700', '#495057', '#5c940d', '#a61e4d', '#364fc7', '#087f5b'];
+export const PALETTE = [
+  '#2f5bd3',
+  '#d9480f',
+  '#2b8a3e',
+  '#862e9c',
+  '#c2255c',
+  '#1098ad',
+  '#e67700',
+  '#495057',
+  '#5c940d',
+  '#a61e4d',
+  '#364fc7',
+  '#087f5b',
+];
 
 /** Overlaid CDFs of one figure in one row, one line per column (CDF points come from stored histograms). */
-export function OverlaidCdfChart({ result, rowKey, figure }: { result: CompareResult; rowKey: string; figure: DistributionFigure }) {
+export function OverlaidCdfChart({
+  result,
+  rowKey,
+  figure,
+}: {
+  result: CompareResult;
+  rowKey: string;
+  figure: DistributionFigure;
+}) {
   const row = result.rows.find((r) => r.key === rowKey);
-  const series = result.columns.map((c, i) => ({ name: c.label, data: row?.cells[i]?.figures[figure]?.cdf ?? [] }));
+  const series = result.columns.map((c, i) => ({
+    name: c.label,
+    data: row?.cells[i]?.figures[figure]?.cdf ?? [],
+  }));
   if (!series.some((s) => s.data.length)) {
-    return <p className="muted">No stored distribution for {FIGURE_LABELS[figure]} at {rowKey}.</p>;
+    return (
+      <p className="muted">
+        No stored distribution for {FIGURE_LABELS[figure]} at {rowKey}.
+      </p>
+    );
   }
   return (
     <div className="chart" data-testid="cdf-chart" data-figure={figure}>
@@ -30,11 +70,31 @@ export function OverlaidCdfChart({ result, rowKey, figure }: { result: CompareRe
             tickFormatter={formatTick}
             label={{ value: `${FIGURE_LABELS[figure]} (ms)`, position: 'insideBottom', offset: -16 }}
           />
-          <YAxis domain={[0, 100]} label={{ value: 'requests ≤ x (%)', angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }} />
-          <Tooltip formatter={(v) => `${Number(v).toFixed(1)} %`} labelFormatter={(v) => `${formatMs(Number(v))} ms`} />
+          <YAxis
+            domain={[0, 100]}
+            label={{
+              value: 'requests ≤ x (%)',
+              angle: -90,
+              position: 'insideLeft',
+              style: { textAnchor: 'middle' },
+            }}
+          />
+          <Tooltip
+            formatter={(v) => `${Number(v).toFixed(1)} %`}
+            labelFormatter={(v) => `${formatMs(Number(v))} ms`}
+          />
           <Legend verticalAlign="top" height={28} />
           {series.map((s, i) => (
-            <Line key={s.name} data={s.data} dataKey="pct" name={s.name} type="stepAfter" stroke={PALETTE[i % PALETTE.length]} dot={false} isAnimationActive={false} />
+            <Line
+              key={s.name}
+              data={s.data}
+              dataKey="pct"
+              name={s.name}
+              type="stepAfter"
+              stroke={PALETTE[i % PALETTE.length]}
+              dot={false}
+              isAnimationActive={false}
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>
@@ -67,7 +127,9 @@ export function ParetoChart({
     data: result.rows.flatMap((r): ParetoPoint[] => {
       const cell = r.cells[i];
       const st = cell?.figures[figure]?.stats;
-      return cell && st ? [{ x: cell.outputTokenThroughput, y: st[stat], level: r.levelLabel, series: c.label }] : [];
+      return cell && st
+        ? [{ x: cell.outputTokenThroughput, y: st[stat], level: r.levelLabel, series: c.label }]
+        : [];
     }),
   }));
   const all = series.flatMap((s) => s.data);
@@ -82,12 +144,22 @@ export function ParetoChart({
       <ResponsiveContainer width="100%" height={300}>
         <ScatterChart margin={{ top: 10, right: 24, bottom: 28, left: 16 }}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis type="number" dataKey="x" tickFormatter={formatTick} label={{ value: 'output token throughput (tok/s)', position: 'insideBottom', offset: -16 }} />
+          <XAxis
+            type="number"
+            dataKey="x"
+            tickFormatter={formatTick}
+            label={{ value: 'output token throughput (tok/s)', position: 'insideBottom', offset: -16 }}
+          />
           <YAxis
             type="number"
             dataKey="y"
             tickFormatter={formatTick}
-            label={{ value: `${FIGURE_LABELS[figure]} ${stat} (ms)`, angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }}
+            label={{
+              value: `${FIGURE_LABELS[figure]} ${stat} (ms)`,
+              angle: -90,
+              position: 'insideLeft',
+              style: { textAnchor: 'middle' },
+            }}
           />
           <Tooltip
             content={({ active, payload }) => {
@@ -106,12 +178,32 @@ export function ParetoChart({
           />
           <Legend verticalAlign="top" height={28} />
           {slo !== undefined ? (
-            <ReferenceLine y={slo} stroke="#c92a2a" strokeDasharray="6 4" ifOverflow="extendDomain" label={{ value: `SLO ${slo} ms`, position: 'insideTopRight', fill: '#c92a2a', fontSize: 12 }} />
+            <ReferenceLine
+              y={slo}
+              stroke="#c92a2a"
+              strokeDasharray="6 4"
+              ifOverflow="extendDomain"
+              label={{ value: `SLO ${slo} ms`, position: 'insideTopRight', fill: '#c92a2a', fontSize: 12 }}
+            />
           ) : null}
           {series.map((s, i) => (
-            <Scatter key={s.name} name={s.name} data={s.data} fill={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
+            <Scatter
+              key={s.name}
+              name={s.name}
+              data={s.data}
+              fill={PALETTE[i % PALETTE.length]}
+              isAnimationActive={false}
+            />
           ))}
-          <Scatter name="Pareto front" data={front} fill="none" line={{ stroke: '#212529', strokeDasharray: '4 3' }} shape={() => <g />} isAnimationActive={false} legendType="plainline" />
+          <Scatter
+            name="Pareto front"
+            data={front}
+            fill="none"
+            line={{ stroke: '#212529', strokeDasharray: '4 3' }}
+            shape={() => <g />}
+            isAnimationActive={false}
+            legendType="plainline"
+          />
         </ScatterChart>
       </ResponsiveContainer>
     </div>

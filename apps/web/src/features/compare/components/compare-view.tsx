@@ -1,5 +1,11 @@
 'use client';
-import type { CompareCell, CompareDelta, CompareResult, DistributionFigure, PercentileCi } from '@inferbench/contracts';
+import type {
+  CompareCell,
+  CompareDelta,
+  CompareResult,
+  DistributionFigure,
+  PercentileCi,
+} from '@inferbench/contracts';
 import { DISTRIBUTION_FIGURES } from '@inferbench/contracts';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -25,8 +31,9 @@ export function CompareView({ items }: { items: string[] }) {
       <div>
         <h1>Compare</h1>
         <p className="muted">
-          The first column is the reference; each other column shows its change against it, marked ● when the difference is beyond
-          noise (95 % intervals do not overlap). The selection lives in the URL: copy it to share.
+          The first column is the reference; each other column shows its change against it, marked ● when the
+          difference is beyond noise (95 % intervals do not overlap). The selection lives in the URL: copy it
+          to share.
         </p>
       </div>
     </div>
@@ -37,7 +44,12 @@ export function CompareView({ items }: { items: string[] }) {
         <span key={it} className="tag mono">
           {i === 0 ? 'reference: ' : ''}
           {query.data?.columns[i]?.label ?? it.slice(0, 20)}{' '}
-          <button type="button" className="btn btn-small" aria-label={`Remove ${it}`} onClick={() => go(items.filter((x) => x !== it))}>
+          <button
+            type="button"
+            className="btn btn-small"
+            aria-label={`Remove ${it}`}
+            onClick={() => go(items.filter((x) => x !== it))}
+          >
             ×
           </button>
         </span>
@@ -52,8 +64,8 @@ export function CompareView({ items }: { items: string[] }) {
         {header}
         {chips}
         <EmptyState title="Pick at least two runs or variants">
-          Add runs below (or use “Compare with…” on a run page). Whole runs are matched variant by variant; single variants are matched
-          level by level.
+          Add runs below (or use “Compare with…” on a run page). Whole runs are matched variant by variant;
+          single variants are matched level by level.
         </EmptyState>
         {picker}
       </>
@@ -63,7 +75,13 @@ export function CompareView({ items }: { items: string[] }) {
     <>
       {header}
       {chips}
-      {query.isError ? <ErrorState error={query.error} title="This selection cannot be compared" onRetry={() => void query.refetch()} /> : null}
+      {query.isError ? (
+        <ErrorState
+          error={query.error}
+          title="This selection cannot be compared"
+          onRetry={() => void query.refetch()}
+        />
+      ) : null}
       {query.isPending ? <p className="muted">Loading comparison…</p> : null}
       {query.data ? <CompareBody result={query.data} /> : null}
       <details>
@@ -80,7 +98,11 @@ function CompareBody({ result }: { result: CompareResult }) {
   const sloPct = result.columns[0]?.slo?.percentile;
   const [stat, setStat] = useState<'p50' | 'p90' | 'p95' | 'p99' | 'p999'>(statKeyOfPercentile(sloPct));
   if (!result.rows.length) {
-    return <EmptyState title="Nothing to compare yet">None of the selected runs has a finalized load point.</EmptyState>;
+    return (
+      <EmptyState title="Nothing to compare yet">
+        None of the selected runs has a finalized load point.
+      </EmptyState>
+    );
   }
   const activeRow = result.rows.some((r) => r.key === rowKey) ? rowKey : result.rows[0]!.key;
   return (
@@ -104,7 +126,11 @@ function CompareBody({ result }: { result: CompareResult }) {
                     {c.runId.slice(0, 12)}
                   </Link>{' '}
                   <StatusBadge status={c.status} />
-                  {c.variantLabel ? <div><strong>{c.variantLabel}</strong></div> : null}
+                  {c.variantLabel ? (
+                    <div>
+                      <strong>{c.variantLabel}</strong>
+                    </div>
+                  ) : null}
                   <div className="small">
                     <Link href={`/experiments/${c.experimentId}`}>{c.experimentName}</Link>
                   </div>
@@ -120,7 +146,12 @@ function CompareBody({ result }: { result: CompareResult }) {
         <label className="small" htmlFor="cmp-figure">
           Figure
         </label>
-        <select id="cmp-figure" aria-label="Compare figure" value={figure} onChange={(e) => setFigure(e.target.value as DistributionFigure)}>
+        <select
+          id="cmp-figure"
+          aria-label="Compare figure"
+          value={figure}
+          onChange={(e) => setFigure(e.target.value as DistributionFigure)}
+        >
           {DISTRIBUTION_FIGURES.map((f) => (
             <option key={f} value={f}>
               {FIGURE_LABELS[f]}
@@ -149,7 +180,10 @@ function CompareBody({ result }: { result: CompareResult }) {
           ))}
         </select>
       </div>
-      <div className="grid-2" style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))', gap: '1rem' }}>
+      <div
+        className="grid-2"
+        style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))', gap: '1rem' }}
+      >
         <OverlaidCdfChart result={result} rowKey={activeRow} figure={figure} />
         <ParetoChart result={result} figure={figure} stat={stat} />
       </div>
@@ -178,15 +212,45 @@ function CompareBody({ result }: { result: CompareResult }) {
                         {FIGURE_LABELS[f]} {k} <span className="unit">(ms)</span>
                       </td>
                       {row.cells.map((cell, i) => (
-                        <LatencyCell key={result.columns[i]!.item} cell={cell} figure={f} stat={k} delta={row.deltas[i]?.[f]?.[k]} />
+                        <LatencyCell
+                          key={result.columns[i]!.item}
+                          cell={cell}
+                          figure={f}
+                          stat={k}
+                          delta={row.deltas[i]?.[f]?.[k]}
+                        />
                       ))}
                     </tr>
                   )),
                 )}
-                <ThroughputRow label="Output throughput" unit="tok/s" cells={row.cells} read={(c) => c.outputTokenThroughput} fmt={formatRate} />
-                <ThroughputRow label="Request throughput" unit="req/s" cells={row.cells} read={(c) => c.requestThroughput} fmt={formatRate} />
-                <ThroughputRow label="Goodput" unit="req/s" cells={row.cells} read={(c) => c.goodput} fmt={formatRate} />
-                <ThroughputRow label="Error rate" unit="%" cells={row.cells} read={(c) => c.errorRate} fmt={formatPct} />
+                <ThroughputRow
+                  label="Output throughput"
+                  unit="tok/s"
+                  cells={row.cells}
+                  read={(c) => c.outputTokenThroughput}
+                  fmt={formatRate}
+                />
+                <ThroughputRow
+                  label="Request throughput"
+                  unit="req/s"
+                  cells={row.cells}
+                  read={(c) => c.requestThroughput}
+                  fmt={formatRate}
+                />
+                <ThroughputRow
+                  label="Goodput"
+                  unit="req/s"
+                  cells={row.cells}
+                  read={(c) => c.goodput}
+                  fmt={formatRate}
+                />
+                <ThroughputRow
+                  label="Error rate"
+                  unit="%"
+                  cells={row.cells}
+                  read={(c) => c.errorRate}
+                  fmt={formatPct}
+                />
               </tbody>
             </table>
           </div>
@@ -203,7 +267,17 @@ function ci(c: PercentileCi | null | undefined): string {
   return `95 % CI ${formatMs(c.lower)}–${formatMs(c.upper)}${open}`;
 }
 
-function LatencyCell({ cell, figure, stat, delta }: { cell: CompareCell | null; figure: DistributionFigure; stat: 'p50' | 'p99'; delta: CompareDelta | undefined }) {
+function LatencyCell({
+  cell,
+  figure,
+  stat,
+  delta,
+}: {
+  cell: CompareCell | null;
+  figure: DistributionFigure;
+  stat: 'p50' | 'p99';
+  delta: CompareDelta | undefined;
+}) {
   const fig = cell?.figures[figure];
   if (!cell) return <td className="num muted">not in selection</td>;
   if (!fig) return <td className="num muted">—</td>;
@@ -225,7 +299,8 @@ function LatencyCell({ cell, figure, stat, delta }: { cell: CompareCell | null; 
         <div className="small muted">
           [{interval.lowerOpen ? '≤' : ''}
           {formatMs(interval.lower)}–{interval.upperOpen ? '≥' : ''}
-          {formatMs(interval.upper)}]{interval.lowerOpen || interval.upperOpen ? ' too few values to bound' : ''}
+          {formatMs(interval.upper)}]
+          {interval.lowerOpen || interval.upperOpen ? ' too few values to bound' : ''}
         </div>
       ) : null}
     </td>

@@ -10,7 +10,13 @@ import { pickerRunsOptions } from '../queries';
  * Pick runs (whole runs, matched variant by variant) or single variants of runs, across experiments.
  * `onAdd` receives `runId` or `runId:variantId`.
  */
-export function RunPicker({ selected, onAdd }: { selected: readonly string[]; onAdd: (item: string) => void }) {
+export function RunPicker({
+  selected,
+  onAdd,
+}: {
+  selected: readonly string[];
+  onAdd: (item: string) => void;
+}) {
   const [experimentId, setExperimentId] = useState('');
   const experiments = useQuery(experimentListOptions({}));
   const runs = useQuery(pickerRunsOptions(experimentId));
@@ -33,7 +39,9 @@ export function RunPicker({ selected, onAdd }: { selected: readonly string[]; on
         </select>
       </div>
       {runs.isError ? <p className="muted">Runs could not be loaded.</p> : null}
-      {runs.data && runs.data.items.length === 0 ? <p className="muted">No runs yet for this choice.</p> : null}
+      {runs.data && runs.data.items.length === 0 ? (
+        <p className="muted">No runs yet for this choice.</p>
+      ) : null}
       {runs.data && runs.data.items.length > 0 ? (
         <div className="table-wrap" style={{ maxHeight: 260, overflowY: 'auto' }}>
           <table>
@@ -49,7 +57,12 @@ export function RunPicker({ selected, onAdd }: { selected: readonly string[]; on
                     {formatDateTime(r.createdAt)}
                   </td>
                   <td>
-                    <button type="button" className="btn btn-small" disabled={selected.includes(r.id)} onClick={() => onAdd(r.id)}>
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      disabled={selected.includes(r.id)}
+                      onClick={() => onAdd(r.id)}
+                    >
                       Add run
                     </button>{' '}
                     {experimentId
@@ -73,8 +86,8 @@ export function RunPicker({ selected, onAdd }: { selected: readonly string[]; on
         </div>
       ) : null}
       <p className="small muted">
-        Add whole runs to compare them variant by variant, or pick an experiment and add single variants (of one run or several) to
-        compare variants. Mixing both is not possible.
+        Add whole runs to compare them variant by variant, or pick an experiment and add single variants (of
+        one run or several) to compare variants. Mixing both is not possible.
       </p>
     </div>
   );

@@ -81,7 +81,12 @@ export function ExperimentDetail({ id }: { id: string }) {
           <Link className="btn" href={`/experiments/${exp.id}/edit`}>
             Edit
           </Link>
-          <button type="button" className="btn" disabled={lifecycle.isPending} onClick={() => lifecycle.mutate('clone')}>
+          <button
+            type="button"
+            className="btn"
+            disabled={lifecycle.isPending}
+            onClick={() => lifecycle.mutate('clone')}
+          >
             Clone
           </button>
           <button
@@ -103,7 +108,9 @@ export function ExperimentDetail({ id }: { id: string }) {
         </div>
       </div>
       {startRun.isError ? <ErrorState error={startRun.error} title="The run could not start" /> : null}
-      {lifecycle.isError ? <ErrorState error={lifecycle.error} title="The experiment was not changed" /> : null}
+      {lifecycle.isError ? (
+        <ErrorState error={lifecycle.error} title="The experiment was not changed" />
+      ) : null}
       {hasLiveRun ? (
         <p className="notice">
           A run of this experiment is in progress; starting another queues it behind the same agents.

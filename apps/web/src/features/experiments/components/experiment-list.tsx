@@ -30,7 +30,10 @@ export function ExperimentList({ initialQ, initialTag }: { initialQ: string; ini
     window.history.replaceState(null, '', s ? `/experiments?${s}` : '/experiments');
   }, [q, tag]);
 
-  const list = useQuery({ ...experimentListOptions({ q, tag, status, archived }), placeholderData: keepPreviousData });
+  const list = useQuery({
+    ...experimentListOptions({ q, tag, status, archived }),
+    placeholderData: keepPreviousData,
+  });
   const all = useQuery(experimentListOptions({}));
   const allTags = useMemo(() => {
     const set = new Set<string>();
@@ -91,7 +94,8 @@ export function ExperimentList({ initialQ, initialTag }: { initialQ: string; ini
           ))}
         </select>
         <label className="small">
-          <input type="checkbox" checked={archived} onChange={(e) => setArchived(e.target.checked)} /> archived
+          <input type="checkbox" checked={archived} onChange={(e) => setArchived(e.target.checked)} />{' '}
+          archived
         </label>
         {isFiltered ? (
           <button

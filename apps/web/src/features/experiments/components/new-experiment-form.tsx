@@ -1,5 +1,9 @@
 'use client';
-import { CreateExperimentRequestSchema, type Experiment, type UpdateExperimentRequest } from '@inferbench/contracts';
+import {
+  CreateExperimentRequestSchema,
+  type Experiment,
+  type UpdateExperimentRequest,
+} from '@inferbench/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
@@ -59,7 +63,9 @@ export function NewExperimentForm({ experiment }: { experiment?: Experiment } = 
   const targets = useQuery(targetListOptions());
   const firstTargetId = targets.data?.items[0]?.id ?? '';
   const [initial] = useState(() => (experiment ? experimentToDraft(experiment) : undefined));
-  const [draft, setDraft] = useState<ExperimentDraft>(() => initial?.draft ?? newExperimentDraft(firstTargetId));
+  const [draft, setDraft] = useState<ExperimentDraft>(
+    () => initial?.draft ?? newExperimentDraft(firstTargetId),
+  );
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [nextKey, setNextKey] = useState(() => (experiment ? experiment.variants.length : 1));
   const queryClient = useQueryClient();
@@ -69,7 +75,10 @@ export function NewExperimentForm({ experiment }: { experiment?: Experiment } = 
     mutationFn: (body: Record<string, unknown>) =>
       experiment
         ? // PATCH replaces every field the form shows; a cleared SLO is removed (null)
-          getApi().updateExperiment(experiment.id, { ...body, slo: body.slo ?? null } as UpdateExperimentRequest)
+          getApi().updateExperiment(experiment.id, {
+            ...body,
+            slo: body.slo ?? null,
+          } as UpdateExperimentRequest)
         : getApi().createExperiment(body),
     onSuccess: async (exp) => {
       queryClient.setQueryData(experimentKeys.detail(exp.id), exp);
@@ -113,8 +122,8 @@ export function NewExperimentForm({ experiment }: { experiment?: Experiment } = 
       </p>
       {initial?.unsupported.length ? (
         <p className="notice">
-          This experiment uses {initial.unsupported.join(', ')}, which this form cannot show; saving replaces them with what the
-          form holds. Use the API or CLI to keep them.
+          This experiment uses {initial.unsupported.join(', ')}, which this form cannot show; saving replaces
+          them with what the form holds. Use the API or CLI to keep them.
         </p>
       ) : null}
       {noTargets ? (
@@ -222,11 +231,30 @@ export function NewExperimentForm({ experiment }: { experiment?: Experiment } = 
           />
           {draft.workloadKind === 'synthetic' ? (
             <div className="form-row">
-              <Field label="Shared prefix groups" htmlFor="e-prefixGroups" error={errorAt(errors, 'workload.sharedPrefix.groups')} hint="Prefix-caching tests; blank = none">
-                <input id="e-prefixGroups" type="number" value={draft.prefixGroups} onChange={(e) => set('prefixGroups', e.target.value)} />
+              <Field
+                label="Shared prefix groups"
+                htmlFor="e-prefixGroups"
+                error={errorAt(errors, 'workload.sharedPrefix.groups')}
+                hint="Prefix-caching tests; blank = none"
+              >
+                <input
+                  id="e-prefixGroups"
+                  type="number"
+                  value={draft.prefixGroups}
+                  onChange={(e) => set('prefixGroups', e.target.value)}
+                />
               </Field>
-              <Field label="Shared prefix tokens" htmlFor="e-prefixTokens" error={errorAt(errors, 'workload.sharedPrefix.prefixTokens')}>
-                <input id="e-prefixTokens" type="number" value={draft.prefixTokens} onChange={(e) => set('prefixTokens', e.target.value)} />
+              <Field
+                label="Shared prefix tokens"
+                htmlFor="e-prefixTokens"
+                error={errorAt(errors, 'workload.sharedPrefix.prefixTokens')}
+              >
+                <input
+                  id="e-prefixTokens"
+                  type="number"
+                  value={draft.prefixTokens}
+                  onChange={(e) => set('prefixTokens', e.target.value)}
+                />
               </Field>
             </div>
           ) : null}
@@ -251,7 +279,11 @@ export function NewExperimentForm({ experiment }: { experiment?: Experiment } = 
             </Field>
             {draft.planKind === 'stages' || draft.planKind === 'sweep' || draft.planKind === 'sla' ? (
               <Field label="Varies" htmlFor="e-loadMode" error={errors['loadPlan.mode']}>
-                <select id="e-loadMode" value={draft.loadMode} onChange={(e) => set('loadMode', e.target.value as ExperimentDraft['loadMode'])}>
+                <select
+                  id="e-loadMode"
+                  value={draft.loadMode}
+                  onChange={(e) => set('loadMode', e.target.value as ExperimentDraft['loadMode'])}
+                >
                   <option value="rate">request rate (open loop)</option>
                   <option value="concurrency">concurrency (closed loop)</option>
                 </select>
@@ -264,16 +296,36 @@ export function NewExperimentForm({ experiment }: { experiment?: Experiment } = 
                 error={errorAt(errors, 'loadPlan.stages')}
                 hint="Comma-separated ramps, e.g. 30:10, 60:10, 30:0"
               >
-                <input id="e-stages" type="text" value={draft.stages} onChange={(e) => set('stages', e.target.value)} />
+                <input
+                  id="e-stages"
+                  type="text"
+                  value={draft.stages}
+                  onChange={(e) => set('stages', e.target.value)}
+                />
               </Field>
             ) : null}
             {draft.planKind === 'sla' ? (
               <>
                 <Field label="Search from" htmlFor="e-slaMin" error={errorAt(errors, 'loadPlan.min')}>
-                  <input id="e-slaMin" type="number" value={draft.slaMin} onChange={(e) => set('slaMin', e.target.value)} />
+                  <input
+                    id="e-slaMin"
+                    type="number"
+                    value={draft.slaMin}
+                    onChange={(e) => set('slaMin', e.target.value)}
+                  />
                 </Field>
-                <Field label="Search up to" htmlFor="e-slaMax" error={errorAt(errors, 'loadPlan.max')} hint="The SLO fields below are the target">
-                  <input id="e-slaMax" type="number" value={draft.slaMax} onChange={(e) => set('slaMax', e.target.value)} />
+                <Field
+                  label="Search up to"
+                  htmlFor="e-slaMax"
+                  error={errorAt(errors, 'loadPlan.max')}
+                  hint="The SLO fields below are the target"
+                >
+                  <input
+                    id="e-slaMax"
+                    type="number"
+                    value={draft.slaMax}
+                    onChange={(e) => set('slaMax', e.target.value)}
+                  />
                 </Field>
               </>
             ) : null}
@@ -307,8 +359,18 @@ export function NewExperimentForm({ experiment }: { experiment?: Experiment } = 
               </Field>
             )}
             {draft.planKind === 'sweep' ? (
-              <Field label="Max concurrency" htmlFor="e-maxConcurrency" error={errorAt(errors, 'loadPlan.maxConcurrency')} hint="Saturation probe / ceiling (default 256)">
-                <input id="e-maxConcurrency" type="number" value={draft.maxConcurrency} onChange={(e) => set('maxConcurrency', e.target.value)} />
+              <Field
+                label="Max concurrency"
+                htmlFor="e-maxConcurrency"
+                error={errorAt(errors, 'loadPlan.maxConcurrency')}
+                hint="Saturation probe / ceiling (default 256)"
+              >
+                <input
+                  id="e-maxConcurrency"
+                  type="number"
+                  value={draft.maxConcurrency}
+                  onChange={(e) => set('maxConcurrency', e.target.value)}
+                />
               </Field>
             ) : null}
             {draft.planKind === 'rate' || (draft.planKind !== 'concurrency' && draft.loadMode === 'rate') ? (
@@ -359,8 +421,18 @@ export function NewExperimentForm({ experiment }: { experiment?: Experiment } = 
                 onChange={(e) => set('warmupRequests', e.target.value)}
               />
             </Field>
-            <Field label="Agents per point" htmlFor="e-shards" error={errorAt(errors, 'loadPlan.shards')} hint="Blank = 1; 'all' = every live agent">
-              <input id="e-shards" type="text" value={draft.shards} onChange={(e) => set('shards', e.target.value)} />
+            <Field
+              label="Agents per point"
+              htmlFor="e-shards"
+              error={errorAt(errors, 'loadPlan.shards')}
+              hint="Blank = 1; 'all' = every live agent"
+            >
+              <input
+                id="e-shards"
+                type="text"
+                value={draft.shards}
+                onChange={(e) => set('shards', e.target.value)}
+              />
             </Field>
             <Field label="Seed" htmlFor="e-seed" error={errorAt(errors, 'loadPlan.seed')}>
               <input

@@ -20,7 +20,9 @@ export function Comments({ subject }: { subject: CommentSubject }) {
 
   const add = useMutation({
     mutationFn: (b: { author: string; body: string }) =>
-      subject.kind === 'run' ? getApi().addRunComment(subject.id, b) : getApi().addExperimentComment(subject.id, b),
+      subject.kind === 'run'
+        ? getApi().addRunComment(subject.id, b)
+        : getApi().addExperimentComment(subject.id, b),
     onSuccess: async () => {
       setBody('');
       await qc.invalidateQueries({ queryKey: reviewKeys.comments(subject) });
@@ -46,12 +48,20 @@ export function Comments({ subject }: { subject: CommentSubject }) {
   return (
     <section className="panel" aria-label="Comments" data-testid="comments">
       <h2 style={{ marginTop: 0 }}>Comments</h2>
-      {error ? <ErrorState error={error} title="Comments could not be loaded" onRetry={() => void refetch()} /> : null}
+      {error ? (
+        <ErrorState error={error} title="Comments could not be loaded" onRetry={() => void refetch()} />
+      ) : null}
       {isPending ? <p className="muted">Loading comments…</p> : null}
-      {data && data.items.length === 0 ? <p className="muted">No comments yet. Notes for the team go here.</p> : null}
+      {data && data.items.length === 0 ? (
+        <p className="muted">No comments yet. Notes for the team go here.</p>
+      ) : null}
       <ul className="comments" style={{ listStyle: 'none', padding: 0 }}>
         {data?.items.map((c) => (
-          <li key={c.id} data-testid="comment" style={{ borderTop: '1px solid #e5e7eb', padding: '0.5rem 0' }}>
+          <li
+            key={c.id}
+            data-testid="comment"
+            style={{ borderTop: '1px solid #e5e7eb', padding: '0.5rem 0' }}
+          >
             <div className="small">
               <strong data-testid="comment-author">{c.author}</strong>{' '}
               <span className="muted" suppressHydrationWarning>
@@ -75,14 +85,32 @@ export function Comments({ subject }: { subject: CommentSubject }) {
         ) : (
           <div className={errors.author ? 'field invalid' : 'field'}>
             <label htmlFor={`author-${subject.id}`}>Your display name (set once, kept in this browser)</label>
-            <input id={`author-${subject.id}`} value={nameDraft} maxLength={80} onChange={(e) => setNameDraft(e.target.value)} />
-            {errors.author ? <span className="field-error" role="alert">{errors.author}</span> : null}
+            <input
+              id={`author-${subject.id}`}
+              value={nameDraft}
+              maxLength={80}
+              onChange={(e) => setNameDraft(e.target.value)}
+            />
+            {errors.author ? (
+              <span className="field-error" role="alert">
+                {errors.author}
+              </span>
+            ) : null}
           </div>
         )}
         <div className={errors.body ? 'field invalid' : 'field'}>
           <label htmlFor={`comment-${subject.id}`}>Comment</label>
-          <textarea id={`comment-${subject.id}`} rows={3} value={body} onChange={(e) => setBody(e.target.value)} />
-          {errors.body ? <span className="field-error" role="alert">{errors.body}</span> : null}
+          <textarea
+            id={`comment-${subject.id}`}
+            rows={3}
+            value={body}
+            onChange={(e) => setBody(e.target.value)}
+          />
+          {errors.body ? (
+            <span className="field-error" role="alert">
+              {errors.body}
+            </span>
+          ) : null}
         </div>
         {add.isError && !(add.error instanceof ApiError && add.error.code === 'VALIDATION_FAILED') ? (
           <ErrorState error={add.error} title="The comment was not saved" />

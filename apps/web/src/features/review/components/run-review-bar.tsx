@@ -12,9 +12,15 @@ export function RunReviewBar({ runId, experimentId }: { runId: string; experimen
   const { data } = useQuery(runReviewOptions(runId));
   const [draft, setDraft] = useState('');
   const invalidate = () =>
-    Promise.all([qc.invalidateQueries({ queryKey: reviewKeys.all }), qc.invalidateQueries({ queryKey: experimentKeys.all })]);
+    Promise.all([
+      qc.invalidateQueries({ queryKey: reviewKeys.all }),
+      qc.invalidateQueries({ queryKey: experimentKeys.all }),
+    ]);
 
-  const tags = useMutation({ mutationFn: (next: string[]) => getApi().setRunTags(runId, next), onSuccess: invalidate });
+  const tags = useMutation({
+    mutationFn: (next: string[]) => getApi().setRunTags(runId, next),
+    onSuccess: invalidate,
+  });
   const baseline = useMutation({
     mutationFn: (on: boolean) => getApi().setBaseline(experimentId, on ? runId : null),
     onSuccess: invalidate,
@@ -36,7 +42,12 @@ export function RunReviewBar({ runId, experimentId }: { runId: string; experimen
           baseline
         </span>
       ) : null}
-      <button type="button" className="btn btn-small" disabled={baseline.isPending} onClick={() => baseline.mutate(!data.isBaseline)}>
+      <button
+        type="button"
+        className="btn btn-small"
+        disabled={baseline.isPending}
+        onClick={() => baseline.mutate(!data.isBaseline)}
+      >
         {data.isBaseline ? 'Clear baseline' : 'Make baseline'}
       </button>
       <span className="small muted">Tags:</span>
@@ -54,7 +65,14 @@ export function RunReviewBar({ runId, experimentId }: { runId: string; experimen
         </span>
       ))}
       <form onSubmit={addTag} style={{ display: 'inline-flex', gap: '0.3rem' }}>
-        <input aria-label="New tag" placeholder="add tag" maxLength={50} value={draft} onChange={(e) => setDraft(e.target.value)} style={{ width: 120 }} />
+        <input
+          aria-label="New tag"
+          placeholder="add tag"
+          maxLength={50}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          style={{ width: 120 }}
+        />
         <button type="submit" className="btn btn-small">
           Add
         </button>

@@ -158,7 +158,12 @@ export function LatencyThroughputChart({
                 stroke="#c92a2a"
                 strokeDasharray="6 4"
                 ifOverflow="extendDomain"
-                label={{ value: `SLO ${lat.key.replace('Ms', '').toUpperCase()} ${slo[lat.key]} ms`, position: 'insideTopRight', fill: '#c92a2a', fontSize: 12 }}
+                label={{
+                  value: `SLO ${lat.key.replace('Ms', '').toUpperCase()} ${slo[lat.key]} ms`,
+                  position: 'insideTopRight',
+                  fill: '#c92a2a',
+                  fontSize: 12,
+                }}
               />
             ) : null}
             {[...byVariant.entries()].map(([label, data], i) => (

@@ -28,7 +28,11 @@ export function DistributionChart({ loadPointId }: { loadPointId: string }) {
         <span className="chart-title" style={{ margin: 0 }}>
           Distribution (CDF)
         </span>
-        <select aria-label="Distribution figure" value={figure} onChange={(e) => setFigure(e.target.value as DistributionFigure)}>
+        <select
+          aria-label="Distribution figure"
+          value={figure}
+          onChange={(e) => setFigure(e.target.value as DistributionFigure)}
+        >
           {DISTRIBUTION_FIGURES.map((f) => (
             <option key={f} value={f}>
               {FIGURE_LABELS[f]}
@@ -38,7 +42,11 @@ export function DistributionChart({ loadPointId }: { loadPointId: string }) {
         {data ? <span className="small muted">{data.count.toLocaleString('en-US')} values</span> : null}
       </div>
       {error ? <ErrorState error={error} title="The distribution could not be loaded" /> : null}
-      {isPending ? <p className="muted" style={{ padding: '1rem' }}>Loading distribution…</p> : null}
+      {isPending ? (
+        <p className="muted" style={{ padding: '1rem' }}>
+          Loading distribution…
+        </p>
+      ) : null}
       {data && data.points.length === 0 ? (
         <p className="muted" style={{ padding: '1rem' }}>
           No {FIGURE_LABELS[figure]} values were recorded for this load point.
@@ -58,13 +66,25 @@ export function DistributionChart({ loadPointId }: { loadPointId: string }) {
             <YAxis
               domain={[0, 100]}
               tickFormatter={formatTick}
-              label={{ value: 'requests ≤ x (%)', angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }}
+              label={{
+                value: 'requests ≤ x (%)',
+                angle: -90,
+                position: 'insideLeft',
+                style: { textAnchor: 'middle' },
+              }}
             />
             <Tooltip
               formatter={(v) => [`${Number(v).toFixed(2)} %`, 'percent ≤ x']}
               labelFormatter={(v) => `${formatMs(Number(v))} ms`}
             />
-            <Line type="stepAfter" dataKey="pct" stroke="#2f5bd3" dot={false} isAnimationActive={false} name={FIGURE_LABELS[figure]} />
+            <Line
+              type="stepAfter"
+              dataKey="pct"
+              stroke="#2f5bd3"
+              dot={false}
+              isAnimationActive={false}
+              name={FIGURE_LABELS[figure]}
+            />
           </LineChart>
         </ResponsiveContainer>
       ) : null}

@@ -249,7 +249,9 @@ function LoadPointTable({
                         {formatInt(prog.done)}
                         {planned ? ` / ${formatInt(planned)}` : ''} requests · {prog.elapsedSec.toFixed(0)} s
                       </span>
-                      {p.shards > 1 ? <ShardProgressList shards={liveShards(p.id)} shardCount={p.shards} /> : null}
+                      {p.shards > 1 ? (
+                        <ShardProgressList shards={liveShards(p.id)} shardCount={p.shards} />
+                      ) : null}
                     </>
                   ) : p.status === 'completed' && done !== undefined ? (
                     <span className="small">{formatInt(done)} ok</span>

@@ -24,10 +24,20 @@ export function SamplesTable({ loadPointId }: { loadPointId: string }) {
         <span className="small">
           Requests {data.total ? offset + 1 : 0}–{last} of {data.total.toLocaleString('en-US')}
         </span>
-        <button type="button" className="btn btn-small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={offset === 0}
+          onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}
+        >
           ← Previous
         </button>
-        <button type="button" className="btn btn-small" disabled={last >= data.total} onClick={() => setOffset(offset + PAGE_SIZE)}>
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={last >= data.total}
+          onClick={() => setOffset(offset + PAGE_SIZE)}
+        >
           Next →
         </button>
         <a className="small" href={samplesDownloadUrl(loadPointId, 'csv')}>

@@ -11,7 +11,10 @@ export const metadata: Metadata = { title: 'Edit experiment' };
 export default async function EditExperimentPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const qc = getQueryClient();
-  await Promise.all([prefetchOrNotFound(qc, experimentDetailOptions(id)), qc.prefetchQuery(targetListOptions())]);
+  await Promise.all([
+    prefetchOrNotFound(qc, experimentDetailOptions(id)),
+    qc.prefetchQuery(targetListOptions()),
+  ]);
   return (
     <Hydrate client={qc}>
       <EditExperiment id={id} />

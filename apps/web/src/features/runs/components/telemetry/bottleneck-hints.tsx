@@ -9,7 +9,8 @@ const KIND_COLOR: Record<BottleneckKind, string> = {
   knee: '#c2255c',
 };
 
-const showValue = (v: number | string | boolean): string => (typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v));
+const showValue = (v: number | string | boolean): string =>
+  typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v);
 
 /** The run's bottleneck hints (computed by the API when the run ended): kind, variant, sentence, evidence. */
 export function BottleneckHints({ hints }: { hints: BottleneckHint[] }) {
@@ -18,7 +19,12 @@ export function BottleneckHints({ hints }: { hints: BottleneckHint[] }) {
     <section data-testid="bottleneck-hints" aria-label="Bottleneck hints">
       <h2>Bottleneck hints</h2>
       {hints.map((h, i) => (
-        <div className={styles.hint} key={`${h.variant ?? ''}-${h.kind}-${i}`} style={{ borderLeftColor: KIND_COLOR[h.kind] }} data-kind={h.kind}>
+        <div
+          className={styles.hint}
+          key={`${h.variant ?? ''}-${h.kind}-${i}`}
+          style={{ borderLeftColor: KIND_COLOR[h.kind] }}
+          data-kind={h.kind}
+        >
           <div className={styles.hintHead}>
             <span className={styles.kind} style={{ background: KIND_COLOR[h.kind] }}>
               {h.kind}

@@ -7,7 +7,10 @@ import styles from './telemetry.module.css';
 const PALETTE = ['#2f5bd3', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#1098ad', '#e67700', '#495057'];
 
 /** Rows keyed by time with one column per GPU, for one figure of the samples. */
-function pivot(gpu: GpuTelemetry, read: (s: GpuTelemetry['gpus'][number]['series'][number]) => number | undefined) {
+function pivot(
+  gpu: GpuTelemetry,
+  read: (s: GpuTelemetry['gpus'][number]['series'][number]) => number | undefined,
+) {
   const byT = new Map<number, Record<string, number>>();
   for (const g of gpu.gpus) {
     for (const s of g.series) {
@@ -21,7 +24,17 @@ function pivot(gpu: GpuTelemetry, read: (s: GpuTelemetry['gpus'][number]['series
   return [...byT.values()].sort((a, b) => a.tSec! - b.tSec!);
 }
 
-function GpuChart({ gpu, title, unit, read }: { gpu: GpuTelemetry; title: string; unit: string; read: Parameters<typeof pivot>[1] }) {
+function GpuChart({
+  gpu,
+  title,
+  unit,
+  read,
+}: {
+  gpu: GpuTelemetry;
+  title: string;
+  unit: string;
+  read: Parameters<typeof pivot>[1];
+}) {
   const data = pivot(gpu, read);
   if (data.length < 2) return null;
   return (
@@ -32,12 +45,25 @@ function GpuChart({ gpu, title, unit, read }: { gpu: GpuTelemetry; title: string
       <ResponsiveContainer width="100%" height={180}>
         <LineChart data={data} margin={{ top: 4, right: 16, bottom: 24, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="tSec" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatTick} label={{ value: 's', position: 'insideBottomRight', offset: -6 }} />
+          <XAxis
+            dataKey="tSec"
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={formatTick}
+            label={{ value: 's', position: 'insideBottomRight', offset: -6 }}
+          />
           <YAxis tickFormatter={formatTick} />
           <Tooltip formatter={(v) => [typeof v === 'number' ? `${formatRate(v)} ${unit}` : String(v)]} />
           {gpu.gpus.length > 1 ? <Legend verticalAlign="top" height={22} /> : null}
           {gpu.gpus.map((g, i) => (
-            <Line key={g.index} dataKey={`gpu${g.index}`} name={`GPU ${g.index}`} stroke={PALETTE[i % PALETTE.length]} dot={false} isAnimationActive={false} />
+            <Line
+              key={g.index}
+              dataKey={`gpu${g.index}`}
+              name={`GPU ${g.index}`}
+              stroke={PALETTE[i % PALETTE.length]}
+              dot={false}
+              isAnimationActive={false}
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>
@@ -47,20 +73,35 @@ function GpuChart({ gpu, title, unit, read }: { gpu: GpuTelemetry; title: string
 
 /** GPU utilization, memory and power over the point, with energy and energy per output token. */
 export function GpuPanel({ gpu }: { gpu: GpuTelemetry }) {
-  const methodNote = gpu.energyMethod === 'trapezoid' ? 'integrated from power samples' : gpu.energyMethod === 'dcgm-counter' ? 'DCGM energy counter' : 'no power reading';
+  const methodNote =
+    gpu.energyMethod === 'trapezoid'
+      ? 'integrated from power samples'
+      : gpu.energyMethod === 'dcgm-counter'
+        ? 'DCGM energy counter'
+        : 'no power reading';
   return (
     <section className={styles.panel} data-testid="gpu-panel" aria-label="GPU telemetry">
       <p className={styles.panelTitle}>
-        GPU <span className="small muted">({gpu.source ?? 'unknown source'}, {gpu.samples} samples{gpu.sampleErrors ? `, ${gpu.sampleErrors} failed` : ''})</span>
+        GPU{' '}
+        <span className="small muted">
+          ({gpu.source ?? 'unknown source'}, {gpu.samples} samples
+          {gpu.sampleErrors ? `, ${gpu.sampleErrors} failed` : ''})
+        </span>
       </p>
       <div className="kpis">
         <div className="kpi">
           <span className="kpi-label">Energy</span>
-          <span className="kpi-value">{gpu.energyMethod === 'none' ? '—' : `${formatRate(gpu.energyJ)} J`}</span>
+          <span className="kpi-value">
+            {gpu.energyMethod === 'none' ? '—' : `${formatRate(gpu.energyJ)} J`}
+          </span>
         </div>
         <div className="kpi">
           <span className="kpi-label">Energy per output token</span>
-          <span className="kpi-value">{gpu.energyPerOutputTokenJ === undefined ? '—' : `${formatRate(gpu.energyPerOutputTokenJ)} J/token`}</span>
+          <span className="kpi-value">
+            {gpu.energyPerOutputTokenJ === undefined
+              ? '—'
+              : `${formatRate(gpu.energyPerOutputTokenJ)} J/token`}
+          </span>
         </div>
         {gpu.gpus.map((g) => (
           <div className="kpi" key={g.index}>
@@ -68,8 +109,10 @@ export function GpuPanel({ gpu }: { gpu: GpuTelemetry }) {
               GPU {g.index} {g.name}
             </span>
             <span className="kpi-value small">
-              {g.utilPctMean === undefined ? '—' : `${g.utilPctMean.toFixed(0)} %`} util · {formatInt(g.memUsedMbMax)}
-              {g.memTotalMb ? ` / ${formatInt(g.memTotalMb)}` : ''} MiB · {g.powerWMean === undefined ? '—' : `${g.powerWMean.toFixed(0)} W`}
+              {g.utilPctMean === undefined ? '—' : `${g.utilPctMean.toFixed(0)} %`} util ·{' '}
+              {formatInt(g.memUsedMbMax)}
+              {g.memTotalMb ? ` / ${formatInt(g.memTotalMb)}` : ''} MiB ·{' '}
+              {g.powerWMean === undefined ? '—' : `${g.powerWMean.toFixed(0)} W`}
             </span>
           </div>
         ))}

@@ -26,7 +26,9 @@ export function PointTelemetry({ telemetry }: { telemetry: LoadPointTelemetry | 
         <GpuPanel gpu={gpu} />
       ) : (
         <p className={styles.unavailable} data-testid="gpu-unavailable">
-          {gpu ? `GPU telemetry unavailable: ${gpu.reason ?? 'no sample'}` : 'GPU telemetry not collected for this point.'}
+          {gpu
+            ? `GPU telemetry unavailable: ${gpu.reason ?? 'no sample'}`
+            : 'GPU telemetry not collected for this point.'}
         </p>
       )}
     </>

@@ -1,15 +1,6 @@
 'use client';
 import type { ServerTelemetry } from '@inferbench/contracts';
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatInt, formatMs, formatTick } from '../../../../lib/format';
 import styles from './telemetry.module.css';
 
@@ -23,20 +14,47 @@ const pct = (v: number | undefined): string => (v === undefined ? '—' : `${v.t
 export function TtftSplitBar({ server }: { server: ServerTelemetry }) {
   const split = server.ttftSplit;
   if (!split || (split.queueSharePct === undefined && split.prefillSharePct === undefined)) {
-    return <p className={styles.unavailable}>No TTFT split: the server exposes no queue/prefill histograms.</p>;
+    return (
+      <p className={styles.unavailable}>No TTFT split: the server exposes no queue/prefill histograms.</p>
+    );
   }
   const parts = [
-    { key: 'queue', label: 'queue', share: split.queueSharePct ?? 0, ms: split.queueMsMean, color: QUEUE_COLOR },
-    { key: 'prefill', label: 'prefill', share: split.prefillSharePct ?? 0, ms: split.prefillMsMean, color: PREFILL_COLOR },
+    {
+      key: 'queue',
+      label: 'queue',
+      share: split.queueSharePct ?? 0,
+      ms: split.queueMsMean,
+      color: QUEUE_COLOR,
+    },
+    {
+      key: 'prefill',
+      label: 'prefill',
+      share: split.prefillSharePct ?? 0,
+      ms: split.prefillMsMean,
+      color: PREFILL_COLOR,
+    },
     { key: 'other', label: 'other', share: split.otherSharePct ?? 0, ms: undefined, color: OTHER_COLOR },
   ];
-  const basis = split.shareBasis === 'server-ttft' ? `server TTFT mean ${formatMs(split.serverTtftMsMean)} ms` : 'queue + prefill';
+  const basis =
+    split.shareBasis === 'server-ttft'
+      ? `server TTFT mean ${formatMs(split.serverTtftMsMean)} ms`
+      : 'queue + prefill';
   return (
     <div data-testid="ttft-split">
       <div className="small muted">TTFT split (shares of {basis})</div>
-      <div className={styles.splitBar} role="img" aria-label={parts.map((p) => `${p.label} ${pct(p.share)}`).join(', ')}>
+      <div
+        className={styles.splitBar}
+        role="img"
+        aria-label={parts.map((p) => `${p.label} ${pct(p.share)}`).join(', ')}
+      >
         {parts.map((p) =>
-          p.share > 0 ? <span key={p.key} style={{ width: `${Math.min(100, p.share)}%`, background: p.color }} title={`${p.label} ${pct(p.share)}`} /> : null,
+          p.share > 0 ? (
+            <span
+              key={p.key}
+              style={{ width: `${Math.min(100, p.share)}%`, background: p.color }}
+              title={`${p.label} ${pct(p.share)}`}
+            />
+          ) : null,
         )}
       </div>
       <div className={styles.legend}>
@@ -49,7 +67,8 @@ export function TtftSplitBar({ server }: { server: ServerTelemetry }) {
         ))}
         {split.queueMsP99 !== undefined || split.prefillMsP99 !== undefined ? (
           <span className="muted">
-            p99 queue {formatMs(split.queueMsP99)} ms · prefill {formatMs(split.prefillMsP99)} ms (approx., from buckets)
+            p99 queue {formatMs(split.queueMsP99)} ms · prefill {formatMs(split.prefillMsP99)} ms (approx.,
+            from buckets)
           </span>
         ) : null}
       </div>
@@ -74,16 +93,63 @@ function GaugeChart({ server }: { server: ServerTelemetry }) {
             tickFormatter={formatTick}
             label={{ value: 'time since scrape start (s)', position: 'insideBottom', offset: -16 }}
           />
-          <YAxis yAxisId="req" allowDecimals={false} label={{ value: 'requests', angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }} />
+          <YAxis
+            yAxisId="req"
+            allowDecimals={false}
+            label={{ value: 'requests', angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }}
+          />
           {hasKv ? (
-            <YAxis yAxisId="pct" orientation="right" domain={[0, 100]} label={{ value: 'KV cache (%)', angle: 90, position: 'insideRight', style: { textAnchor: 'middle' } }} />
+            <YAxis
+              yAxisId="pct"
+              orientation="right"
+              domain={[0, 100]}
+              label={{
+                value: 'KV cache (%)',
+                angle: 90,
+                position: 'insideRight',
+                style: { textAnchor: 'middle' },
+              }}
+            />
           ) : null}
-          <Tooltip formatter={(v, name) => [typeof v === 'number' ? (String(name).includes('KV') ? `${v.toFixed(1)} %` : formatInt(v)) : String(v), name]} />
+          <Tooltip
+            formatter={(v, name) => [
+              typeof v === 'number'
+                ? String(name).includes('KV')
+                  ? `${v.toFixed(1)} %`
+                  : formatInt(v)
+                : String(v),
+              name,
+            ]}
+          />
           <Legend verticalAlign="top" height={26} />
-          <Line yAxisId="req" type="stepAfter" dataKey="running" name="running" stroke="#2b8a3e" dot={false} isAnimationActive={false} />
-          <Line yAxisId="req" type="stepAfter" dataKey="waiting" name="waiting" stroke={QUEUE_COLOR} dot={false} isAnimationActive={false} />
+          <Line
+            yAxisId="req"
+            type="stepAfter"
+            dataKey="running"
+            name="running"
+            stroke="#2b8a3e"
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Line
+            yAxisId="req"
+            type="stepAfter"
+            dataKey="waiting"
+            name="waiting"
+            stroke={QUEUE_COLOR}
+            dot={false}
+            isAnimationActive={false}
+          />
           {hasKv ? (
-            <Line yAxisId="pct" type="monotone" dataKey="kvUsagePct" name="KV cache used (%)" stroke="#862e9c" dot={false} isAnimationActive={false} />
+            <Line
+              yAxisId="pct"
+              type="monotone"
+              dataKey="kvUsagePct"
+              name="KV cache used (%)"
+              stroke="#862e9c"
+              dot={false}
+              isAnimationActive={false}
+            />
           ) : null}
         </LineChart>
       </ResponsiveContainer>
@@ -104,7 +170,12 @@ function CountersTable({ server }: { server: ServerTelemetry }) {
     ['generation tokens', formatInt(d.generationTokens)],
     ['requests succeeded', formatInt(d.requestsSucceeded)],
     ['preemptions', formatInt(d.preemptions)],
-    ['prefix-cache hits (tokens)', d.prefixCacheHitTokens === undefined ? '—' : `${formatInt(d.prefixCacheHitTokens)}${hitPct !== undefined ? ` (${hitPct.toFixed(1)} % of ${formatInt(d.prefixCacheQueryTokens)} queried)` : ''}`],
+    [
+      'prefix-cache hits (tokens)',
+      d.prefixCacheHitTokens === undefined
+        ? '—'
+        : `${formatInt(d.prefixCacheHitTokens)}${hitPct !== undefined ? ` (${hitPct.toFixed(1)} % of ${formatInt(d.prefixCacheQueryTokens)} queried)` : ''}`,
+    ],
     ['running (mean / max)', `${g.runningMean?.toFixed(2) ?? '—'} / ${formatInt(g.runningMax)}`],
     ['waiting (mean / max)', `${g.waitingMean?.toFixed(2) ?? '—'} / ${formatInt(g.waitingMax)}`],
     ['KV cache used (mean / max)', `${pct(g.kvUsagePctMean)} / ${pct(g.kvUsagePctMax)}`],
@@ -136,9 +207,12 @@ export function ServerPanel({ server }: { server: ServerTelemetry }) {
   return (
     <section className={styles.panel} data-testid="server-panel" aria-label="Server telemetry">
       <p className={styles.panelTitle}>
-        Server <span className="small muted">({server.engine} metrics, {server.scrapes} scrapes over {server.windowSec.toFixed(1)} s
-        {server.scrapeErrors ? `, ${server.scrapeErrors} failed` : ''}
-        {server.counterResets ? `, ${server.counterResets} counter resets` : ''})</span>
+        Server{' '}
+        <span className="small muted">
+          ({server.engine} metrics, {server.scrapes} scrapes over {server.windowSec.toFixed(1)} s
+          {server.scrapeErrors ? `, ${server.scrapeErrors} failed` : ''}
+          {server.counterResets ? `, ${server.counterResets} counter resets` : ''})
+        </span>
       </p>
       <TtftSplitBar server={server} />
       <div className={styles.grid}>
