@@ -21,8 +21,15 @@ for port in "$SIM_PORT" "$API_PORT" "$WEB_PORT"; do
   fi
 done
 
-log "building the dashboard (cached after the first time)"
-pnpm --filter @inferbench/web build >"$logs/web-build.log" 2>&1 || { tail -30 "$logs/web-build.log"; die "dashboard build failed"; }
+# Rebuild the dashboard only when a source it is built from is newer than the last build.
+web_build_id=apps/web/.next/BUILD_ID
+if [[ -f $web_build_id ]] && [[ -z $(find apps/web/src apps/web/next.config.ts packages/contracts/src packages/api-client/src \
+    -newer "$web_build_id" -type f -print -quit) ]]; then
+  log "dashboard build is up to date"
+else
+  log "building the dashboard"
+  pnpm --filter @inferbench/web build >"$logs/web-build.log" 2>&1 || { tail -30 "$logs/web-build.log"; die "dashboard build failed"; }
+fi
 
 pids=()
 cleanup() {
