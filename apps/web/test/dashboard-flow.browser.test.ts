@@ -5,17 +5,13 @@
  * chart), compare its two variants (both in the table and the chart), add a comment and see it after reload.
  * Screenshots of each step go to test-artifacts/.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { ApiClient } from '@inferbench/api-client';
-import { freePort } from '@inferbench/testing';
-import { startStack, type Stack } from '@inferbench/testing/stack';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Stack } from '@inferbench/testing/stack';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, startWeb, WEB_DIR, type WebServer } from './web-server';
+import { ARTIFACTS, startBrowserStack, type BrowserStack } from './browser-stack';
+import type { WebServer } from './web-server';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -26,38 +22,22 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-const ARTIFACTS = path.join(WEB_DIR, 'test-artifacts');
 
 describe('dashboard flow: schedule, watch, compare, review', () => {
+  let b: BrowserStack | undefined;
   let stack: Stack | undefined;
   let web: WebServer | undefined;
-  let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
   let page: Page;
-  const shot = (name: string) =>
-    page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => b!.shot(name);
 
   beforeAll(async () => {
-    ensureBuilt();
-    await mkdir(ARTIFACTS, { recursive: true });
-    stack = await startStack({ agents: 1 });
-    web = await startWeb({ port: await freePort(), apiUrl: stack.apiUrl, timeoutMs: 60_000 });
-    userDataDir = await mkdtemp(path.join(os.tmpdir(), 'inferbench-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      // laptop width
-      viewport: { width: 1280, height: 800 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    // laptop width
+    b = await startBrowserStack({ viewport: { width: 1280, height: 800 } });
+    ({ stack, web, page } = b);
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await web?.stop();
-    await stack?.stop();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await b?.close();
   });
 
   it('creates through the form, runs live, shows distributions, compares two variants and keeps a comment', async () => {

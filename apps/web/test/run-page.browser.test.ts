@@ -4,17 +4,15 @@
  * playwright-core. The run is started by clicking "Start run", so the proxy's POST, the navigation, the live
  * refresh (SSE or polling) and the summary rendering are all exercised.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiClient } from '@inferbench/api-client';
-import { freePort } from '@inferbench/testing';
-import { startStack, type Stack } from '@inferbench/testing/stack';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Stack } from '@inferbench/testing/stack';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, startWeb, WEB_DIR, type WebServer } from './web-server';
+import { ARTIFACTS, startBrowserStack, type BrowserStack } from './browser-stack';
+import type { WebServer } from './web-server';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -25,7 +23,6 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-const ARTIFACTS = path.join(WEB_DIR, 'test-artifacts');
 
 // `sim-fixed`: first token 50 ms after arrival, then one token every 10 ms (see tests/e2e).
 const SIM_TTFT_MS = 50;
@@ -34,32 +31,18 @@ const TTFT_SLACK_MS = 25;
 const TPOT_SLACK_MS = 3;
 
 describe('run page', () => {
+  let b: BrowserStack | undefined;
   let stack: Stack | undefined;
   let web: WebServer | undefined;
-  let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
   let page: Page;
 
   beforeAll(async () => {
-    ensureBuilt();
-    stack = await startStack({ agents: 1 });
-    web = await startWeb({ port: await freePort(), apiUrl: stack.apiUrl, timeoutMs: 60_000 });
-    userDataDir = await mkdtemp(path.join(os.tmpdir(), 'inferbench-chromium-'));
-    // A fresh profile per run: launchPersistentContext is how playwright takes --user-data-dir.
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1366, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    b = await startBrowserStack();
+    ({ stack, web, page } = b);
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await web?.stop();
-    await stack?.stop();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await b?.close();
   });
 
   it('starts a run from the experiment page and shows the completed summary', async () => {

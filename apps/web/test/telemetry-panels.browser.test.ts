@@ -5,28 +5,15 @@
  * Server and GPU panels, the muted line for a target without a metrics URL, and the Bottleneck hints.
  * Saves test-artifacts/telemetry-{panels,hints,server,gpu}.png.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiClient } from '@inferbench/api-client';
 import type { Run } from '@inferbench/contracts';
-import { freePort } from '@inferbench/testing';
-import { startStack, type Stack } from '@inferbench/testing/stack';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Stack } from '@inferbench/testing/stack';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, startWeb, WEB_DIR, type WebServer } from './web-server';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const ARTIFACTS = path.join(WEB_DIR, 'test-artifacts');
+import { ARTIFACTS, startBrowserStack, type BrowserStack } from './browser-stack';
+import type { WebServer } from './web-server';
 
 /** nvidia-smi --query-gpu=index,uuid,name,utilization.gpu,memory.used,memory.total,power.draw,clocks.sm,temperature.gpu --format=csv,noheader,nounits */
 const FAKE_NVIDIA_SMI = `#!/bin/sh
@@ -34,41 +21,33 @@ echo "0, GPU-11111111-2222-3333-4444-555555555555, NVIDIA H100 80GB HBM3, $((60 
 `;
 
 describe('run page telemetry', () => {
+  let b: BrowserStack | undefined;
   let stack: Stack | undefined;
   let web: WebServer | undefined;
-  let context: BrowserContext | undefined;
-  let tmp: string | undefined;
   let page: Page;
 
   beforeAll(async () => {
-    ensureBuilt();
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'inferbench-telemetry-'));
-    const bin = path.join(tmp, 'bin');
-    await mkdir(bin);
-    await writeFile(path.join(bin, 'nvidia-smi'), FAKE_NVIDIA_SMI);
-    await chmod(path.join(bin, 'nvidia-smi'), 0o755);
-    stack = await startStack({
-      agents: 1,
-      agentEnv: {
-        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
-        AGENT_TELEMETRY_INTERVAL_MS: '500',
+    b = await startBrowserStack({
+      // a fake nvidia-smi (documented CSV format, written by hand: there is no GPU here) on the agent's PATH
+      beforeStack: async (tmp) => {
+        const bin = path.join(tmp, 'bin');
+        await mkdir(bin);
+        await writeFile(path.join(bin, 'nvidia-smi'), FAKE_NVIDIA_SMI);
+        await chmod(path.join(bin, 'nvidia-smi'), 0o755);
+        return {
+          agents: 1,
+          agentEnv: {
+            PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+            AGENT_TELEMETRY_INTERVAL_MS: '500',
+          },
+        };
       },
     });
-    web = await startWeb({ port: await freePort(), apiUrl: stack.apiUrl, timeoutMs: 60_000 });
-    context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1366, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ stack, web, page } = b);
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await web?.stop();
-    await stack?.stop();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    await b?.close();
   });
 
   it('shows server and GPU panels, the reason when a part is missing, and the bottleneck hints', async () => {
