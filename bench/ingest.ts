@@ -4,20 +4,22 @@
  * Starts the API in-process (`startApi` from apps/api) on a fresh test database and Redis prefix, creates a run
  * whose point waits on a pool with no agent (so nothing else writes), then several producers push `sample.batch`
  * events (500 samples × 100 chunk gaps, i.e. 100-token requests) onto the ingest queue as fast as the API absorbs
- * them (each producer keeps a bounded backlog). Over the measured window the stored count comes from the point's
+ * them (the queue's backlog stays bounded). The producers run in a forked child process
+ * (bench/lib/ingest-producer.ts, one template batch per shard built once) so their JSON work does not share the API's
+ * event loop. Over the measured window the stored count comes from the point's
  * `samplesStored` (committed in the same transaction as the rows) and GET /runs/:id is polled every 100 ms for
  * its latency. Prints one JSON object.
  *
  * Run from the repo root (needs `bash infra/services.sh up`):
- *   npx tsx bench/ingest.ts [windowSec=20] [producers=4]
- * env INGEST_CONCURRENCY (default 8) sets the API's ingest worker concurrency.
+ *   npx tsx --tsconfig apps/api/tsconfig.json bench/ingest.ts [windowSec=20] [producers=4]
+ * env INGEST_CONCURRENCY (default 4, the API's own default) sets the API's ingest worker concurrency.
  */
+import { fork } from 'node:child_process';
 import os from 'node:os';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { INGEST_QUEUE, type AgentEvent, type RequestSample } from '@inferbench/contracts';
+import { fileURLToPath } from 'node:url';
 import { loadConfig, startApi } from '@inferbench/api';
 import { createTestDatabase, createTestRedis } from '@inferbench/testing';
+import { PRODUCER_CHILD_FLAG, type ProducerStart, type ProducerStopped } from './lib/ingest-producer.js';
 
 const WINDOW_SEC = Number(process.argv[2] ?? 20);
 const PRODUCERS = Number(process.argv[3] ?? 4);
@@ -27,32 +29,6 @@ const GAPS = 100;
 const BACKLOG_BATCHES_PER_PRODUCER = 6;
 const TARGET_SAMPLES_PER_SEC = 50_000;
 const TARGET_P95_MS = 100;
-
-function makeBatch(shard: number, seq: number): RequestSample[] {
-  const out: RequestSample[] = [];
-  for (let k = 0; k < BATCH; k++) {
-    const idx = seq * BATCH + k;
-    const sentUs = idx * 1_000 + shard * 7;
-    const gaps = Array.from({ length: GAPS }, (_, g) => 8_000 + ((idx * 31 + g * 17) % 9_000));
-    const firstChunkUs = sentUs + 40_000 + (idx % 50) * 1_000;
-    out.push({
-      idx,
-      warmup: false,
-      scheduledUs: sentUs - 5,
-      sentUs,
-      firstChunkUs,
-      firstContentUs: firstChunkUs,
-      endUs: firstChunkUs + gaps.reduce((a, b) => a + b, 0),
-      chunkGapsUs: gaps,
-      inputTokens: 256,
-      outputTokens: GAPS + 1,
-      reasoningTokens: 0,
-      tokenSource: 'server',
-      httpStatus: 200,
-    });
-  }
-  return out;
-}
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return Number.NaN;
@@ -77,12 +53,11 @@ async function main(): Promise<void> {
     SECRET_KEY: 'ab'.repeat(32),
     NO_AGENT_WAIT_SEC: '86400',
     STALL_TIMEOUT_SEC: '86400',
-    INGEST_CONCURRENCY: process.env.INGEST_CONCURRENCY ?? '8',
+    INGEST_CONCURRENCY: process.env.INGEST_CONCURRENCY ?? '4',
     LOG_LEVEL: 'warn',
   });
   const api = await startApi(config);
-  const conns: Redis[] = [];
-  const queues: Queue[] = [];
+  let killProducer = (): void => undefined;
   try {
     const post = (path: string, body: unknown) =>
       fetch(`${api.url}${path}`, {
@@ -116,43 +91,43 @@ async function main(): Promise<void> {
     );
     const loadPointId = run.loadPoints[0]!.id;
 
-    let stop = false;
-    const producers = Array.from({ length: PRODUCERS }, async (_, shard) => {
-      const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
-      conns.push(conn);
-      const q = new Queue(INGEST_QUEUE, { connection: conn, prefix: redis.prefix });
-      queues.push(q);
-      // one template batch per producer; each send gets its own idx range (shallow copies share the gap arrays)
-      const template = makeBatch(shard, 0);
-      const inFlight = new Set<Promise<unknown>>();
-      let seq = 0;
-      while (!stop) {
-        const counts = await q.getJobCounts('waiting', 'active');
-        const backlog = (counts.waiting ?? 0) + (counts.active ?? 0);
-        if (backlog >= BACKLOG_BATCHES_PER_PRODUCER * PRODUCERS) {
-          await new Promise((r) => setTimeout(r, 5));
-          continue;
-        }
-        const event: AgentEvent = {
-          v: 1,
-          type: 'sample.batch',
-          runId: run.id,
-          loadPointId,
-          shardIndex: shard,
-          attempt: 0,
-          agentId: `bench-${shard}`,
-          ts: Date.now(),
-          batchSeq: seq,
-          samples: template.map((t, k) => ({ ...t, idx: seq * BATCH + k })),
+    // the producers live in a child process: their JSON building/serializing must not share the API's event loop
+    const producer = fork(
+      fileURLToPath(new URL('./lib/ingest-producer.ts', import.meta.url)),
+      [PRODUCER_CHILD_FLAG],
+      {
+        execArgv: process.execArgv,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
+    const fromProducer = <T>(type: string): Promise<T> =>
+      new Promise((resolve, reject) => {
+        const onExit = (code: number | null): void => reject(new Error(`ingest producer exited (${code})`));
+        const onMsg = (m: { type: string }): void => {
+          if (m.type !== type) return;
+          producer.off('message', onMsg);
+          producer.off('exit', onExit);
+          resolve(m as T);
         };
-        seq++;
-        const p = q.add('sample.batch', event, { removeOnComplete: true, removeOnFail: 100 });
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
-        if (inFlight.size >= 2) await Promise.race(inFlight);
-      }
-      await Promise.all(inFlight);
-    });
+        producer.on('message', onMsg);
+        producer.once('exit', onExit);
+      });
+    killProducer = () => producer.kill();
+    const ready = fromProducer('ready');
+    const start: ProducerStart = {
+      type: 'start',
+      redisUrl: redis.url,
+      prefix: redis.prefix,
+      runId: run.id,
+      loadPointId,
+      producers: PRODUCERS,
+      batchSamples: BATCH,
+      gapsPerSample: GAPS,
+      maxBacklogBatches: BACKLOG_BATCHES_PER_PRODUCER * PRODUCERS,
+    };
+    producer.send(start);
+    await ready;
+    const apiCpu0 = process.cpuUsage();
 
     const stored = async (): Promise<number> => {
       const r = await json<{ loadPoints: { samplesStored: number }[] }>(
@@ -172,8 +147,12 @@ async function main(): Promise<void> {
     }
     const n1 = await stored();
     const elapsedSec = (performance.now() - t0) / 1000;
-    stop = true;
-    await Promise.all(producers);
+    const apiCpu = process.cpuUsage(apiCpu0);
+    const stopped = fromProducer<ProducerStopped>('stopped');
+    const exited = new Promise((r) => producer.once('exit', r));
+    producer.send({ type: 'stop' });
+    const producerReport = await stopped;
+    await exited; // the child exits by itself once it has reported
 
     latenciesMs.sort((a, b) => a - b);
     const samplesPerSec = (n1 - n0) / elapsedSec;
@@ -196,7 +175,12 @@ async function main(): Promise<void> {
           producers: PRODUCERS,
           ingestConcurrency: config.ingest.concurrency,
           getRunPolls: latenciesMs.length,
-          note: 'API, producers and PostgreSQL share this machine',
+          // CPU over warm-up + window (cores = CPU seconds / wall seconds); PostgreSQL and Redis come on top
+          apiProcessCores: Number(
+            ((apiCpu.user + apiCpu.system) / 1e6 / (WARMUP_SEC + elapsedSec)).toFixed(2),
+          ),
+          producerProcessCores: Number((producerReport.cpuUs / 1e6 / (WARMUP_SEC + elapsedSec)).toFixed(2)),
+          note: 'producers run in a child process; API, producers, PostgreSQL and Redis share this machine',
         },
         machine: {
           cpus: os.cpus().length,
@@ -207,8 +191,7 @@ async function main(): Promise<void> {
       })}\n`,
     );
   } finally {
-    await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
-    for (const c of conns) c.disconnect();
+    killProducer();
     await api.close();
     await redis.cleanup().catch(() => undefined);
     await db.drop().catch(() => undefined);

@@ -1,6 +1,6 @@
 /**
- * The COPY ingest path over the real PostgreSQL and Redis: what COPY writes reads back exactly (text escaping of
- * error messages, NULLs, the int4[] of chunk gaps), a batch delivered twice is stored once, a batch that repeats an
+ * The binary-COPY ingest path over the real PostgreSQL and Redis: what COPY writes reads back exactly (NULLs, negative
+ * and large integer times in float8, unicode and NUL in error messages, empty and 2,000-element int4[] chunk gaps), a batch delivered twice is stored once, a batch that repeats an
  * idx already stored by another batch falls back to row-wise insertion (keeping its new rows), and a batch for a
  * point that does not exist in the event's run is dropped without writing anything.
  */
@@ -23,7 +23,6 @@ import {
   waitFor,
   type TestApi,
 } from './helpers.js';
-import { copyTextValue, toCopyText } from '../src/modules/ingest/samples.repository.js';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -57,26 +56,18 @@ const stored = (loadPointId: string) =>
     orderBy: [{ shardIndex: 'asc' }, { idx: 'asc' }],
   });
 
-describe('COPY text format', () => {
-  it('escapes backslash, tab, newline and carriage return, and drops NUL', () => {
-    expect(copyTextValue('plain')).toBe('plain');
-    expect(copyTextValue('a\\b\tc\nd\re\0f')).toBe('a\\\\b\\tc\\nd\\re' + 'f');
-    const line = toCopyText('lp', 1, 2, [
-      { ...makeSamples(1)[0]!, chunkGapsUs: [3, 4], errorMessage: 'x\ty' },
-    ]);
-    expect(line.endsWith('\n')).toBe(true);
-    expect(line.split('\t')).toHaveLength(20);
-    expect(line).toContain('\t{3,4}\t');
-    expect(line).toContain('\tx\\ty\n');
-  });
-});
-
 describe('COPY ingest', () => {
-  it('stores exactly what was sent, once, including awkward text and NULLs', async () => {
+  it('stores exactly what was sent, once: NULLs, negative and large times, unicode, empty and long gap arrays', async () => {
     const job = await startPoint('pool-copy');
-    const awkward = 'upstream said: "a\\b"\ttab\nnewline\r\nand NUL\0 here, ünïcode ✓';
+    const awkward = 'upstream said: "a\\b"\ttab\nnewline\r\nand NUL\0 here, ünïcode ✓ 🚀 中文';
+    const big = Number.MAX_SAFE_INTEGER;
+    const manyGaps = Array.from({ length: 2_000 }, (_, i) => (i * 7_919) % 100_000);
+    manyGaps[1_999] = 2 ** 31 - 1; // int4's largest value
+    const [s0, s1, s2] = makeSamples(3);
     const samples: RequestSample[] = [
-      ...makeSamples(3),
+      { ...s0!, scheduledUs: -big, clientQueueUs: 0, clientOutputTokens: 9, warmup: true },
+      { ...s1!, sentUs: -1, firstChunkUs: big, firstContentUs: big - 1, endUs: big, chunkGapsUs: manyGaps },
+      { ...s2!, tokenSource: 'client', errorClass: 'truncated', errorMessage: 'é'.repeat(2_000) },
       {
         ...makeSamples(1, 3)[0]!,
         chunkGapsUs: [],
@@ -101,20 +92,37 @@ describe('COPY ingest', () => {
     expect((await t.client.getRun(run.id)).loadPoints[0]!.samplesStored).toBe(4);
     const rows = await stored(job.loadPointId);
     expect(rows).toHaveLength(4);
-    expect(rows.map((r) => r.chunkGapsUs)).toEqual(samples.map((s) => s.chunkGapsUs));
-    expect(rows[3]).toMatchObject({
-      httpStatus: 502,
-      errorClass: 'http',
-      errorMessage: awkward.replace('\0', ''),
-      firstChunkUs: null,
-    });
-    expect(rows[0]).toMatchObject({
-      idx: 0,
-      sentUs: samples[0]!.sentUs,
-      endUs: samples[0]!.endUs,
-      tokenSource: samples[0]!.tokenSource,
-      errorMessage: null,
-    });
+    // every column of every row, compared with what was sent (absent optional fields read back as NULL)
+    expect(rows).toEqual(
+      samples.map((s) => ({
+        loadPointId: job.loadPointId,
+        shardIndex: job.shard.index,
+        attempt: 0,
+        idx: s.idx,
+        warmup: s.warmup,
+        scheduledUs: s.scheduledUs ?? null,
+        clientQueueUs: s.clientQueueUs ?? null,
+        sentUs: s.sentUs,
+        firstChunkUs: s.firstChunkUs ?? null,
+        firstContentUs: s.firstContentUs ?? null,
+        endUs: s.endUs,
+        chunkGapsUs: s.chunkGapsUs,
+        inputTokens: s.inputTokens,
+        outputTokens: s.outputTokens,
+        reasoningTokens: s.reasoningTokens,
+        tokenSource: s.tokenSource,
+        clientOutputTokens: s.clientOutputTokens ?? null,
+        httpStatus: s.httpStatus,
+        errorClass: s.errorClass ?? null,
+        errorMessage: s.errorMessage?.replace('\0', '') ?? null,
+      })),
+    );
+    // PostgreSQL's own view of the arrays: '{}' has no dimensions, the long one is 1-based
+    const dims = await t.prisma.$queryRawUnsafe<{ idx: number; dims: string | null }[]>(
+      `SELECT idx, array_dims("chunkGapsUs") AS dims FROM "RequestSample" WHERE "loadPointId" = $1 ORDER BY idx`,
+      job.loadPointId,
+    );
+    expect(dims.map((d) => d.dims)).toEqual(['[1:7]', '[1:2000]', '[1:7]', null]);
   });
 
   it('a batch repeating a stored idx falls back to row-wise insertion and keeps its new rows', async () => {

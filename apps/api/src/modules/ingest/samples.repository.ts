@@ -7,6 +7,7 @@ import type { RequestSample } from '@inferbench/contracts';
 import { CONFIG, type AppConfig } from '../../config.js';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
+import { COPY_BINARY_COLUMNS, copyBinaryText, toCopyBinary } from './copy-binary.js';
 
 /** A stored sample with the shard (and the shard's execution attempt) it came from. */
 export interface StoredSample extends RequestSample {
@@ -95,51 +96,6 @@ export interface BatchKey {
   batchSeq: number;
 }
 
-/** Column order of the COPY rows built by {@link toCopyText}. */
-const COPY_COLUMNS =
-  '"loadPointId", "shardIndex", "attempt", "idx", "warmup", "scheduledUs", "clientQueueUs", "sentUs", "firstChunkUs", "firstContentUs", ' +
-  '"endUs", "chunkGapsUs", "inputTokens", "outputTokens", "reasoningTokens", "tokenSource", "clientOutputTokens", "httpStatus", ' +
-  '"errorClass", "errorMessage"';
-
-/**
- * A text value for COPY's text format: backslash, tab, newline and carriage return escaped; NUL removed (PostgreSQL
- * text cannot hold it, and one bad byte in an error message must not make the whole batch unstorable).
- */
-export function copyTextValue(v: string): string {
-  return /[\\\t\n\r\0]/.test(v)
-    ? v
-        .replace(/\0/g, '')
-        .replace(/[\\\t\n\r]/g, (c) =>
-          c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
-        )
-    : v;
-}
-
-const opt = (v: number | undefined): string => (v === undefined ? '\\N' : String(v));
-
-/**
- * COPY text-format rows (tab-separated, `\N` for NULL, one line per sample) in {@link COPY_COLUMNS} order. Chunk gaps
- * are an int4[] literal `{1,2,3}`: the samples were validated, so every gap is a non-negative integer.
- */
-export function toCopyText(
-  loadPointId: string,
-  shardIndex: number,
-  attempt: number,
-  samples: readonly RequestSample[],
-): string {
-  const head = `${copyTextValue(loadPointId)}\t${shardIndex}\t${attempt}\t`;
-  const lines = new Array<string>(samples.length);
-  for (let i = 0; i < samples.length; i++) {
-    const s = samples[i]!;
-    lines[i] =
-      `${head}${s.idx}\t${s.warmup ? 't' : 'f'}\t${opt(s.scheduledUs)}\t${opt(s.clientQueueUs)}\t${s.sentUs}\t${opt(s.firstChunkUs)}\t` +
-      `${opt(s.firstContentUs)}\t${s.endUs}\t{${s.chunkGapsUs.join(',')}}\t${s.inputTokens}\t${s.outputTokens}\t${s.reasoningTokens}\t` +
-      `${copyTextValue(s.tokenSource)}\t${opt(s.clientOutputTokens)}\t${s.httpStatus}\t` +
-      `${s.errorClass === undefined ? '\\N' : copyTextValue(s.errorClass)}\t${s.errorMessage === undefined ? '\\N' : copyTextValue(s.errorMessage)}\n`;
-  }
-  return lines.join('');
-}
-
 /**
  * Count a batch's samples on its point, which must exist and belong to the event's run (no row: the batch is dropped).
  * `mayFinalize`: the point has no summary yet and some shard has reported its end, so this batch may be the last one
@@ -184,7 +140,7 @@ export class SamplesRepository implements OnApplicationShutdown {
 
   /**
    * Store one batch in ONE transaction on the ingest pool: claim its id in the ledger, COPY the samples into
-   * RequestSample (text format), add them to the point's `samplesStored`. Nothing is written when the batch was stored
+   * RequestSample (binary format, see copy-binary.ts), add them to the point's `samplesStored`. Nothing is written when the batch was stored
    * before (`duplicate`) or the point does not exist in that run (`unknown-point`). When the COPY hits an existing row (two batches of one shard attempt
    * with a common idx, which a correct agent never sends) the transaction is rolled back and the batch is stored
    * row by row with ON CONFLICT DO NOTHING instead, so such a batch still lands (minus the clashing rows).
@@ -194,6 +150,10 @@ export class SamplesRepository implements OnApplicationShutdown {
     runId: string,
     samples: readonly RequestSample[],
   ): Promise<StoreBatchResult> {
+    // encoded before a connection is taken: a sample that cannot be stored fails here without opening a transaction
+    const rows = samples.length
+      ? toCopyBinary(key.loadPointId, key.shardIndex, key.attempt, samples)
+      : undefined;
     const client = await this.ingestPool.connect();
     let broken = false;
     try {
@@ -208,12 +168,11 @@ export class SamplesRepository implements OnApplicationShutdown {
           await client.query('ROLLBACK');
           return { status: 'duplicate' };
         }
-        if (samples.length) {
-          const copy = client.query(copyFrom(`COPY "RequestSample" (${COPY_COLUMNS}) FROM STDIN`));
-          await pipeline(
-            Readable.from([toCopyText(key.loadPointId, key.shardIndex, key.attempt, samples)]),
-            copy,
+        if (rows) {
+          const copy = client.query(
+            copyFrom(`COPY "RequestSample" (${COPY_BINARY_COLUMNS}) FROM STDIN (FORMAT binary)`),
           );
+          await pipeline(Readable.from([rows]), copy);
         }
         // last statement before COMMIT: the point's row lock is held only briefly by each concurrent batch
         const point = await client.query<{ mayFinalize: boolean }>(COUNT_STORED_SQL, [
@@ -314,7 +273,7 @@ export class SamplesRepository implements OnApplicationShutdown {
         ${col((s) => nul(s.firstContentUs))}::float8[], ${col((s) => s.endUs)}::float8[], ${col((s) => `{${s.chunkGapsUs.join(',')}}`)}::text[],
         ${col((s) => s.inputTokens)}::int[], ${col((s) => s.outputTokens)}::int[], ${col((s) => s.reasoningTokens)}::int[],
         ${col((s) => s.tokenSource)}::text[], ${col((s) => nul(s.clientOutputTokens))}::int[], ${col((s) => s.httpStatus)}::int[],
-        ${col((s) => nul(s.errorClass))}::text[], ${col((s) => nul(s.errorMessage))}::text[]
+        ${col((s) => nul(s.errorClass))}::text[], ${col((s) => (s.errorMessage === undefined ? null : copyBinaryText(s.errorMessage)))}::text[]
       ) AS u(idx, warmup, scheduled, client_queue, sent, first_chunk, first_content, end_us, gaps, input_tokens, output_tokens,
              reasoning_tokens, token_source, client_output_tokens, http_status, error_class, error_message)
       ON CONFLICT DO NOTHING`;
