@@ -9,19 +9,8 @@ import { ApiClient } from '@inferbench/api-client';
 import type { Stack } from '@inferbench/testing/stack';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, startBrowserStack, type BrowserStack } from './browser-stack';
+import { startBrowserStack, type BrowserStack } from './browser-stack';
 import type { WebServer } from './web-server';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 describe('dashboard flow: schedule, watch, compare, review', () => {
   let b: BrowserStack | undefined;

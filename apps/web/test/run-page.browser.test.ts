@@ -13,17 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, startBrowserStack, type BrowserStack } from './browser-stack';
 import type { WebServer } from './web-server';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
 // `sim-fixed`: first token 50 ms after arrival, then one token every 10 ms (see tests/e2e).
 const SIM_TTFT_MS = 50;
 const SIM_TPOT_MS = 10;
