@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { ApiClient } from '@inferbench/api-client';
+import { isTerminalRunStatus } from '@inferbench/contracts';
 import { startStack } from '@inferbench/testing/stack';
 
 const RUNS = Number(process.argv[2] ?? 10);
@@ -53,7 +54,7 @@ try {
     const run = await api.startRun(exp.id);
     const deadline = Date.now() + 30_000;
     let status = run.status;
-    while (!['completed', 'failed', 'cancelled'].includes(status) && Date.now() < deadline) {
+    while (!isTerminalRunStatus(status) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
       status = (await api.getRun(run.id)).status;
     }

@@ -54,7 +54,9 @@ export const AgentEnvSchema = z.object({
   AGENT_ID: z.string().min(1).max(200).optional(),
   AGENT_LABELS: LabelsSchema,
   AGENT_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
-  AGENT_TOKENIZER: z.string().min(1).default('o200k_base'),
+  AGENT_TOKENIZER: z.string().min(1).default('auto'),
+  /** `auto` looks for `<dir>/<model>/tokenizer.json` here when a target has no tokenize endpoint */
+  AGENT_TOKENIZER_DIR: z.string().min(1).optional(),
   AGENT_CONNECT_TIMEOUT_MS: positiveMs(10_000),
   AGENT_FIRST_TOKEN_TIMEOUT_MS: positiveMs(120_000),
   AGENT_IDLE_TIMEOUT_MS: positiveMs(60_000),
@@ -72,6 +74,7 @@ export interface AgentConfig {
   redis: { url: string; prefix: string };
   agent: { id: string; pool: string; labels: Record<string, string>; jobConcurrency: number };
   tokenizer: string;
+  tokenizerDir?: string;
   /** per-request timeouts of the HTTP client, milliseconds */
   timeouts: { connectMs: number; firstTokenMs: number; idleMs: number; totalMs: number };
   logLevel: LogLevel;
@@ -105,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       jobConcurrency: e.AGENT_JOB_CONCURRENCY,
     },
     tokenizer: e.AGENT_TOKENIZER,
+    ...(e.AGENT_TOKENIZER_DIR ? { tokenizerDir: e.AGENT_TOKENIZER_DIR } : {}),
     timeouts: {
       connectMs: e.AGENT_CONNECT_TIMEOUT_MS,
       firstTokenMs: e.AGENT_FIRST_TOKEN_TIMEOUT_MS,

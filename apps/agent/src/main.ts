@@ -19,6 +19,8 @@ import {
 import {
   createTokenizer,
   OpenAiCompatibleClient,
+  parseTokenizerSetting,
+  resolveTargetTokenizer,
   runLoadPoint,
   SystemClock,
   type Tokenizer,
@@ -147,12 +149,11 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
   await subscriber.subscribe(cancelChannel(prefix));
 
   const clock = new SystemClock();
-  // Built in the background from start-up (a BPE vocabulary costs tens of MB and up to a second or two), so
-  // the first job does not wait for it; a load failure surfaces on the first job that needs it.
-  let tokenizer: Promise<Tokenizer> | undefined = Promise.resolve().then(() =>
-    createTokenizer(config.tokenizer),
-  );
-  tokenizer.catch(() => undefined);
+  // `whitespace` (tests) is one agent-wide tokenizer; every other setting is resolved per target and model
+  // (`auto`: the server's own tokenize endpoint), once, cached, before the point's load starts.
+  const perTarget = config.tokenizer !== 'whitespace';
+  const defaultSetting = perTarget ? parseTokenizerSetting(config.tokenizer) : undefined;
+  let tokenizer: Promise<Tokenizer> | undefined;
   const processor = new LoadPointProcessor({
     agentId,
     send: (event, jobId) => sink.send(event, jobId),
@@ -166,6 +167,14 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
         timeouts: config.timeouts,
       }),
     getTokenizer: () => (tokenizer ??= Promise.resolve(createTokenizer(config.tokenizer))),
+    resolveTokenizer: async (job) => {
+      const setting = job.target.tokenizer ?? defaultSetting;
+      if (setting === undefined) return undefined;
+      return resolveTargetTokenizer(
+        { ...job.target, tokenizer: setting },
+        config.tokenizerDir ? { tokenizerDir: config.tokenizerDir } : {},
+      );
+    },
     clock,
     startTelemetry: createPointTelemetryStarter(config.telemetry, deps.telemetry),
     waitForStart: (sync, shardIndex, signal) =>

@@ -6,6 +6,7 @@ import { AgentsModule } from './modules/agents/agents.module.js';
 import { CompareModule } from './modules/compare/compare.module.js';
 import { ExperimentsModule } from './modules/experiments/experiments.module.js';
 import { HealthModule } from './modules/health/health.module.js';
+import { ImportsModule } from './modules/imports/imports.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
 import { ReviewModule } from './modules/review/review.module.js';
 import { RunsModule } from './modules/runs/runs.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         IngestModule,
         ReviewModule,
         CompareModule,
+        ImportsModule,
       ],
     };
   }

@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { StandardSchemaSerializerInterceptor } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config.js';
-import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
+import { AllExceptionsFilter, mapError } from './common/filters/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { createLogger, PinoNestLogger, type Logger } from './common/logging/logger.js';
 
@@ -34,7 +35,14 @@ export async function createApp(
         'the source can read. Set SECRET_KEY to 64 hex characters (openssl rand -hex 32) in any real deployment. !!!',
     );
   }
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // a URL Fastify's router cannot decode (e.g. `/runs/%FF`) never reaches Nest: answer it in the envelope too
+    frameworkErrors: (err: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const { status, envelope } = mapError(err, logger, request.id);
+      void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(envelope);
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,

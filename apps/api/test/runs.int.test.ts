@@ -62,7 +62,13 @@ describe('starting a run', () => {
         metricsUrl: 'http://127.0.0.1:9/metrics',
       }),
     );
-    const b = await t.client.createTarget(targetBody('start-b', { pool: 'pool-start' }));
+    const b = await t.client.createTarget(
+      targetBody('start-b', {
+        pool: 'pool-start',
+        connection: 'close',
+        tokenizer: { path: '/models/m1/tokenizer.json' },
+      }),
+    );
     // v0 and v1 share target a (one chain), v2 is on target b (its own chain)
     const body = experimentBody([a.id, a.id, b.id], {
       name: 'start',
@@ -135,6 +141,17 @@ describe('starting a run', () => {
     });
     const jobB = jobs.find((j) => j.loadPointId === run.loadPoints[4]!.id)!;
     expect(jobB.target).not.toHaveProperty('apiKey');
+    // the target's connection mode and tokenizer setting are frozen into the spec and travel with its jobs
+    expect(spec.variants[2]!.target).toMatchObject({
+      id: b.id,
+      connection: 'close',
+      tokenizer: { path: '/models/m1/tokenizer.json' },
+    });
+    expect(spec.variants[0]!.target).not.toHaveProperty('tokenizer');
+    expect(jobB.target).toMatchObject({
+      connection: 'close',
+      tokenizer: { path: '/models/m1/tokenizer.json' },
+    });
     const bullJob = await t
       .queue(loadQueueName('pool-start'))
       .getJob(loadPointJobId(run.loadPoints[0]!.id, 0));
@@ -273,6 +290,84 @@ describe('ingest and finalization', () => {
       error: 'error rate 0.9 exceeded maxErrorRate 0.5',
     });
     expect(failed.loadPoints[0]!.summary?.requests.total).toBe(2);
+  });
+});
+
+describe('status that tells the truth', () => {
+  /** A failed measured request of class `errorClass` (times in µs). */
+  const failedSample = (
+    idx: number,
+    errorClass: 'connect' | 'http',
+    errorMessage: string,
+    warmup = false,
+  ) => ({
+    ...makeSamples(1, idx)[0]!,
+    warmup,
+    firstChunkUs: undefined,
+    firstContentUs: undefined,
+    endUs: idx * 10_000 + 300,
+    chunkGapsUs: [],
+    outputTokens: 0,
+    httpStatus: errorClass === 'http' ? 503 : 0,
+    errorClass,
+    errorMessage,
+  });
+
+  it('marks a point above maxErrorRate, counts failures in SLO attainment, fails a point where every request failed', async () => {
+    const target = await t.client.createTarget(targetBody('truth', { pool: 'pool-truth' }));
+    const exp = await t.client.createExperiment(
+      experimentBody([target.id], {
+        name: 'truth',
+        loadPlan: { kind: 'concurrency', levels: [1, 2], requests: 4, seed: 1, maxErrorRate: 0.2 },
+        slo: { ttftMs: 1000, percentile: 99 },
+      }),
+    );
+    const run = await t.client.startRun(exp.id);
+    const [p0, p1] = run.loadPoints;
+
+    // point 0: 3 successes, 1 HTTP failure → error rate 25 % > 20 %; attainment 3 / 4, not 3 / 3
+    const job0 = await takeJob('pool-truth', p0!.id);
+    await sendEvents(t, [
+      agentEvents.started(job0),
+      agentEvents.batch(job0, 0, [...makeSamples(3, 0), failedSample(3, 'http', 'HTTP 503: overloaded')]),
+      agentEvents.finished(job0, 1),
+    ]);
+    const after0 = await runWhere(
+      run.id,
+      (r) => r.loadPoints[0]!.status !== 'running' && r.loadPoints[0]!.summary !== null,
+      'point 0 done',
+    );
+    expect(after0.loadPoints[0]!.status).toBe('completed');
+    const s0 = after0.loadPoints[0]!.summary!;
+    expect(s0.errorRate).toBe(0.25);
+    expect(s0.sloAttainmentPct).toBe(75);
+    expect(s0.errorRateExceeded).toEqual({ errorRate: 0.25, maxErrorRate: 0.2 });
+    expect(s0.warnings).toEqual([
+      'error rate 25.0 % exceeds maxErrorRate 20.0 % (1 of 4 requests failed: http 1)',
+    ]);
+
+    // point 1: the engine completed, but no measured request succeeded (a failed warm-up request is not counted)
+    const job1 = await takeJob('pool-truth', p1!.id);
+    await sendEvents(t, [
+      agentEvents.started(job1),
+      agentEvents.batch(job1, 0, [
+        failedSample(0, 'connect', 'warm-up message', true),
+        failedSample(1, 'http', 'HTTP 502: bad gateway'),
+        failedSample(2, 'connect', 'connect ECONNREFUSED 127.0.0.1:9'),
+        failedSample(3, 'connect', 'connect ECONNREFUSED 127.0.0.1:9 (later)'),
+        failedSample(4, 'connect', 'connect ECONNREFUSED 127.0.0.1:9 (later)'),
+      ]),
+      agentEvents.finished(job1, 1),
+    ]);
+    const done = await runWhere(run.id, (r) => r.status === 'failed', 'run failed');
+    const reason = 'all 4 requests failed: connect (connect ECONNREFUSED 127.0.0.1:9); also http 1';
+    expect(done.loadPoints[1]).toMatchObject({ status: 'failed', error: reason });
+    expect(done.error).toBe(`load point c=2 of variant 'v0' failed: ${reason}`);
+    expect(done.loadPoints[1]!.summary).toMatchObject({
+      requests: { succeeded: 0, failed: 4, warmup: 1 },
+      sloAttainmentPct: 0,
+      errorRateExceeded: { errorRate: 1, maxErrorRate: 0.2 },
+    });
   });
 });
 

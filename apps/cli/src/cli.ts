@@ -1,5 +1,10 @@
 import { ApiClient } from '@inferbench/api-client';
-import { RunTriggerSchema, type RunTrigger } from '@inferbench/contracts';
+import {
+  SourceToolSchema,
+  StartRunTriggerSchema,
+  type SourceToolName,
+  type StartRunTrigger,
+} from '@inferbench/contracts';
 import { Command, CommanderError, Option } from 'commander';
 import { benchCommand, type BenchCliOptions } from './bench/bench-command.js';
 import {
@@ -11,7 +16,8 @@ import {
   startRun,
   type ApiCommandContext,
 } from './commands/api-commands.js';
-import { CliError, describeError, EXIT } from './errors.js';
+import { exportK6, exportRun, importResult } from './commands/interop-commands.js';
+import { CliError, describeError, EXIT, exitCodeOf } from './errors.js';
 import { DEFAULT_API_URL, type CliIo } from './io.js';
 
 interface GlobalOptions {
@@ -88,7 +94,7 @@ export function buildProgram(
     .argument('<experiment>', 'experiment id or exact name')
     .option(
       '--wait',
-      'follow the run live, print the summary table, exit 0 only when it completed (2 failed, 3 cancelled)',
+      'follow the run live, print the summary table, exit 0 only when it completed with no failed load point (2 failed, 3 cancelled, 4 API unreachable)',
     )
     .addOption(new Option('--trigger <trigger>', 'who started the run').choices(['ci', 'api']).default('api'))
     .option(
@@ -103,7 +109,7 @@ export function buildProgram(
         o: { wait?: boolean; trigger: string; meta: Record<string, string> },
         cmd: Command,
       ) => {
-        const trigger: RunTrigger = RunTriggerSchema.parse(o.trigger);
+        const trigger: StartRunTrigger = StartRunTriggerSchema.parse(o.trigger);
         state.exitCode = await startRun(
           context(cmd),
           experiment,
@@ -122,6 +128,66 @@ export function buildProgram(
     .action(async (id: string, _o, cmd: Command) => {
       state.exitCode = await cancelRun(context(cmd), id);
     });
+  apiCommand(run, 'export', 'export a run: vLLM result JSON, CSV of summaries, or raw samples as JSON lines')
+    .argument('<id>', 'run id')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['vllm', 'csv', 'jsonl']).default('vllm'),
+    )
+    .option('--point <ordinal>', 'only this load point (its ordinal, from `run get`)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0)
+        throw new CliError(`--point expects a load point ordinal, got "${v}"`);
+      return n;
+    })
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(
+      async (
+        id: string,
+        o: { format: 'vllm' | 'csv' | 'jsonl'; point?: number; out?: string },
+        cmd: Command,
+      ) => {
+        state.exitCode = await exportRun(context(cmd), id, {
+          format: o.format,
+          ...(o.point !== undefined ? { point: o.point } : {}),
+          ...(o.out ? { out: o.out } : {}),
+        });
+      },
+    );
+
+  apiCommand(
+    program,
+    'import',
+    "import another tool's result file (vLLM, GuideLLM, AIPerf, inference-perf, k6) as a run of an experiment",
+  )
+    .argument('<file>', 'the result file')
+    .requiredOption('--experiment <name>', 'experiment id or exact name')
+    .option('--variant <label>', "variant label (created when missing; default: the tool's name)")
+    .addOption(
+      new Option('--tool <tool>', 'read the file as this tool (default: detected from its shape)').choices([
+        ...SourceToolSchema.options,
+      ]),
+    )
+    .action(
+      async (
+        file: string,
+        o: { experiment: string; variant?: string; tool?: SourceToolName },
+        cmd: Command,
+      ) => {
+        state.exitCode = await importResult(context(cmd), file, {
+          experiment: o.experiment,
+          ...(o.variant ? { variant: o.variant } : {}),
+          ...(o.tool ? { tool: o.tool } : {}),
+        });
+      },
+    );
+
+  const k6 = program.command('k6').description('k6 interop');
+  apiCommand(k6, 'export', "write an experiment's plan, variants and SLO as a runnable k6 script (xk6-sse)")
+    .argument('<experiment>', 'experiment id or exact name')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (experiment: string, o: { out?: string }, cmd: Command) => {
+      state.exitCode = await exportK6(context(cmd), experiment, o.out ? { out: o.out } : {});
+    });
 
   program
     .command('bench')
@@ -132,6 +198,11 @@ export function buildProgram(
     .option('--model <name>', 'model name sent in each request')
     .option('--api <kind>', 'endpoint: chat (/v1/chat/completions) or completions (/v1/completions)', 'chat')
     .option('--api-key <key>', 'bearer token (env INFERBENCH_BENCH_API_KEY or OPENAI_API_KEY)')
+    .option(
+      '--connection <mode>',
+      'keep-alive (reuse connections) or close (one connection per request, for servers that close connections after responses)',
+      'keep-alive',
+    )
     // load plan: one of these (default --concurrency 1)
     .option(
       '--plan <file>',
@@ -213,7 +284,15 @@ export function buildProgram(
       'ask the server to ignore EOS so every request generates its max tokens (vLLM, SGLang)',
     )
     .option('--temperature <t>', 'sampling temperature')
-    .option('--tokenizer <spec>', 'tokenizer for prompts and client-side counts', 'o200k_base')
+    .option(
+      '--tokenizer <spec>',
+      "tokenizer for prompts and client-side counts: auto (the server's own via its tokenize endpoint, else <--tokenizer-dir>/<model>/tokenizer.json, else o200k_base with a warning), o200k_base, cl100k_base, hf:/path/tokenizer.json",
+      'auto',
+    )
+    .option(
+      '--tokenizer-dir <dir>',
+      'folder of <model>/tokenizer.json files used by --tokenizer auto (default $INFERBENCH_TOKENIZER_DIR)',
+    )
     // output
     .option('--out <file>', 'write the result (config, every point, environment) as JSON')
     .option('--out-requests <file>', 'write every request sample as one JSON line, with its point and level')
@@ -251,6 +330,6 @@ export async function runCli(
         : EXIT.error;
     }
     io.stderr.write(`inferbench: ${describeError(err, state.apiUrl)}\n`);
-    return err instanceof CliError ? err.exitCode : EXIT.error;
+    return exitCodeOf(err);
   }
 }

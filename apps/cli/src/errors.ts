@@ -3,12 +3,14 @@ import { ApiError } from '@inferbench/api-client';
 /** Exit codes of the `inferbench` command. */
 export const EXIT = {
   ok: 0,
-  /** usage error, API error, unreachable API, bench with no successful request */
+  /** usage error, API error (404, 400, ...), bench with no successful request */
   error: 1,
-  /** the run (or bench load point) failed */
+  /** the run (or bench load point) failed, or a completed run has a failed load point */
   failed: 2,
   /** the run was cancelled */
   cancelled: 3,
+  /** the inferbench API could not be reached (nothing answered at its URL) */
+  unreachable: 4,
   /** interrupted by Ctrl-C */
   interrupted: 130,
 } as const;
@@ -22,6 +24,13 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/** The exit code for an error that ended a command: its own for a CliError, 4 for an unreachable API, else 1. */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof ApiError && err.code === 'NETWORK') return EXIT.unreachable;
+  return EXIT.error;
 }
 
 /**

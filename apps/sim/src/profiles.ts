@@ -81,6 +81,11 @@ interface CommonProfile {
   earlyStopProb: number;
   /** faults for this model; merged over the server-wide faults key by key */
   faults?: FaultSpec;
+  /**
+   * chat-template tokens the server adds to a chat request's prompt (counted in `usage.prompt_tokens`, like a real
+   * template's role headers and BOS); absent: none
+   */
+  chatTemplate?: { perRequestTokens: number; perMessageTokens: number } | null;
 }
 
 /** Iteration-level continuous-batching engine (vLLM-like). All times in ms. */
@@ -270,6 +275,12 @@ export const PROFILE_REGISTRY: Readonly<Record<string, SimProfileInput>> = {
     description: 'constant TTFT 50 ms and TPOT 10 ms, no batching effects (for end-to-end tests)',
     ttftMs: 50,
     tpotMs: 10,
+  },
+  'sim-llama-chat': {
+    extends: 'sim-fp16',
+    description:
+      'sim-fp16 with a Llama-3-shaped chat template: 5 tokens per message (header, role, end header, blank line, eot) + 5 per request (BOS, assistant header)',
+    chatTemplate: { perRequestTokens: 5, perMessageTokens: 5 },
   },
   'sim-8b-chunked': {
     ...SIM_8B_SCALED,

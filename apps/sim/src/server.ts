@@ -10,7 +10,7 @@ import { Driver, ModelEngine, Seq, type FinishReason, type LagStats, type SeqLis
 import { ModelHistograms, renderMetrics } from './metrics.js';
 import { Prng, deriveSeed } from './prng.js';
 import { resolveProfiles, type FaultSpec, type SimProfile, type SimProfileInput } from './profiles.js';
-import { BlockHasher, VOCAB, countTextTokens } from './tokens.js';
+import { BlockHasher, VOCAB, countTextTokens, detokenizeIds, tokenizeText } from './tokens.js';
 
 /** Options of {@link startSim}. */
 export interface SimOptions {
@@ -28,6 +28,11 @@ export interface SimOptions {
   faults?: FaultSpec;
   /** serve only these model names (default: every resolved profile) */
   models?: string[];
+  /**
+   * serve vLLM's `POST /tokenize` and `POST /detokenize` (default true); false answers them 404 like a server
+   * without a tokenizer API
+   */
+  tokenizeEndpoints?: boolean;
 }
 
 /** Per-model snapshot in {@link SimStats}. */
@@ -379,6 +384,19 @@ class SimServerImpl {
       this.readBody(req, res, (body) => this.completion(res, body, path === '/v1/chat/completions'));
       return;
     }
+    const tokenizeApi = this.opts.tokenizeEndpoints !== false;
+    if (tokenizeApi && method === 'POST' && (path === '/tokenize' || path === '/detokenize')) {
+      this.readBody(req, res, (body) => {
+        try {
+          sendJson(res, 200, path === '/tokenize' ? this.tokenize(body) : this.detokenize(body));
+        } catch (e) {
+          this.rejected++;
+          if (e instanceof HttpError) return sendError(res, e);
+          throw e;
+        }
+      });
+      return;
+    }
     if (method === 'GET' || method === 'HEAD') {
       if (path === '/health') return void res.writeHead(200, { 'content-length': 0 }).end();
       if (path === '/v1/models') return sendJson(res, 200, this.modelList());
@@ -388,9 +406,9 @@ class SimServerImpl {
         return void res.end(body);
       }
     }
-    const known = ['/v1/chat/completions', '/v1/completions', '/health', '/v1/models', '/metrics'].includes(
-      path,
-    );
+    const known =
+      ['/v1/chat/completions', '/v1/completions', '/health', '/v1/models', '/metrics'].includes(path) ||
+      (tokenizeApi && (path === '/tokenize' || path === '/detokenize'));
     sendError(
       res,
       known
@@ -568,6 +586,7 @@ class SimServerImpl {
           hasher.text(text);
         }
       }
+      promptTokens += chatTemplateTokens(profile, messages.length, true);
     } else {
       let prompt = b.prompt;
       if (
@@ -667,6 +686,80 @@ class SimServerImpl {
     };
   }
 
+  /** The profile of a request's `model` (or the default profile); 404 like vLLM for an unknown one. */
+  private profileOf(b: Record<string, unknown>): SimProfile {
+    const model = b.model ?? this.opts.defaultProfile ?? this.engines.keys().next().value;
+    const entry = typeof model === 'string' ? this.engines.get(model) : undefined;
+    if (!entry) {
+      throw new HttpError(
+        404,
+        `The model \`${String(model)}\` does not exist.`,
+        'NotFoundError',
+        'model_not_found',
+        'model',
+      );
+    }
+    return entry.engine.profile;
+  }
+
+  /**
+   * vLLM's `POST /tokenize`: `{model?, prompt, add_special_tokens?, return_token_strs?}` or
+   * `{model?, messages, add_generation_prompt?}` → `{count, max_model_len, tokens, token_strs?}`. Counts follow the
+   * completion endpoints exactly (the same rule, the profile's chat-template tokens as id 0). No BOS is added.
+   */
+  private tokenize(raw: unknown): Record<string, unknown> {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new HttpError(400, 'request body must be a JSON object', 'BadRequestError', 400);
+    const b = raw as Record<string, unknown>;
+    const profile = this.profileOf(b);
+    const ids: number[] = [];
+    const strs: string[] = [];
+    if (Array.isArray(b.messages)) {
+      const template = chatTemplateTokens(profile, b.messages.length, b.add_generation_prompt !== false);
+      for (const m of b.messages) {
+        if (typeof m !== 'object' || m === null)
+          throw new HttpError(400, 'each message must be an object', 'BadRequestError', 400, 'messages');
+        for (const text of contentTexts((m as Record<string, unknown>).content)) {
+          const t = tokenizeText(text);
+          ids.push(...t.ids);
+          strs.push(...t.pieces);
+        }
+      }
+      for (let i = 0; i < template; i++) {
+        ids.push(0);
+        strs.push('<|template|>');
+      }
+    } else if (typeof b.prompt === 'string') {
+      const t = tokenizeText(b.prompt);
+      ids.push(...t.ids);
+      strs.push(...t.pieces);
+    } else {
+      throw new HttpError(400, 'prompt (a string) or messages is required', 'BadRequestError', 400, 'prompt');
+    }
+    return {
+      count: ids.length,
+      max_model_len: profile.maxModelLen,
+      tokens: ids,
+      ...(b.return_token_strs === true ? { token_strs: strs } : {}),
+    };
+  }
+
+  /** vLLM's `POST /detokenize`: `{model?, tokens}` → `{prompt}`; template tokens (id 0) render as nothing. */
+  private detokenize(raw: unknown): Record<string, unknown> {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new HttpError(400, 'request body must be a JSON object', 'BadRequestError', 400);
+    const b = raw as Record<string, unknown>;
+    this.profileOf(b);
+    const tokens = b.tokens;
+    if (!Array.isArray(tokens) || !tokens.every((t) => Number.isInteger(t)))
+      throw new HttpError(400, 'tokens must be an array of integers', 'BadRequestError', 400, 'tokens');
+    try {
+      return { prompt: detokenizeIds((tokens as number[]).filter((t) => t !== 0)) };
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message, 'BadRequestError', 400, 'tokens');
+    }
+  }
+
   private modelList(): unknown {
     return {
       object: 'list',
@@ -734,6 +827,13 @@ class SimServerImpl {
       models,
     };
   }
+}
+
+/** Chat-template tokens the profile adds around `messages` messages (0 without a template). */
+function chatTemplateTokens(profile: SimProfile, messages: number, generationPrompt: boolean): number {
+  const t = profile.chatTemplate;
+  if (!t) return 0;
+  return t.perMessageTokens * messages + (generationPrompt ? t.perRequestTokens : 0);
 }
 
 function roleCode(role: unknown): number {

@@ -118,3 +118,77 @@ export class BlockHasher {
     }
   }
 }
+
+/** Ids of printable-ASCII pieces are computed; other pieces are interned from here up (per process). */
+const INTERNED_BASE = 1 << 28;
+const internedIds = new Map<string, number>();
+const internedPieces: string[] = [];
+
+function pieceId(piece: string, afterSpace: boolean): number {
+  let code = 0;
+  let ascii = piece.length <= 4;
+  for (let i = piece.length - 1; ascii && i >= 0; i--) {
+    const c = piece.charCodeAt(i);
+    if (c < 33 || c > 126) ascii = false;
+    else code = code * 95 + (c - 32);
+  }
+  if (!ascii) {
+    let k = internedIds.get(piece);
+    if (k === undefined) {
+      k = internedPieces.length;
+      internedPieces.push(piece);
+      internedIds.set(piece, k);
+    }
+    code = INTERNED_BASE + k;
+  }
+  return code * 2 + (afterSpace ? 1 : 0);
+}
+
+function pieceText(id: number): string {
+  if (!Number.isInteger(id) || id < 2) throw new RangeError(`unknown token id ${id}`);
+  const afterSpace = (id & 1) === 1;
+  let code = Math.floor(id / 2);
+  let piece: string;
+  if (code >= INTERNED_BASE) {
+    const p = internedPieces[code - INTERNED_BASE];
+    if (p === undefined) throw new RangeError(`unknown token id ${id}`);
+    piece = p;
+  } else {
+    piece = '';
+    while (code > 0) {
+      const d = code % 95;
+      if (d === 0) throw new RangeError(`unknown token id ${id}`);
+      piece += String.fromCharCode(d + 32);
+      code = (code - d) / 95;
+    }
+  }
+  return afterSpace ? ' ' + piece : piece;
+}
+
+/**
+ * Token ids and pieces of a text under the {@link countTextTokens} rule (what `POST /tokenize` returns):
+ * `ids.length === countTextTokens(text)`. A piece is up to 4 characters of one word; the first piece of a word
+ * that follows whitespace carries a "space before" flag (any whitespace run detokenizes as one space).
+ */
+export function tokenizeText(text: string): { ids: number[]; pieces: string[] } {
+  const ids: number[] = [];
+  const pieces: string[] = [];
+  const re = /(\s*)(\S+)/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const word = m[2]!;
+    for (let s = 0; s < word.length; s += 4) {
+      const piece = word.slice(s, s + 4);
+      const afterSpace = s === 0 && m[1]!.length > 0;
+      ids.push(pieceId(piece, afterSpace));
+      pieces.push(afterSpace ? ' ' + piece : piece);
+    }
+  }
+  return { ids, pieces };
+}
+
+/** Text of token ids from {@link tokenizeText}; throws RangeError on an id it never made. */
+export function detokenizeIds(ids: readonly number[]): string {
+  let s = '';
+  for (const id of ids) s += pieceText(id);
+  return s;
+}

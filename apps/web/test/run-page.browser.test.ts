@@ -5,8 +5,11 @@
  * refresh (SSE or polling) and the summary rendering are all exercised.
  */
 import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ApiClient } from '@inferbench/api-client';
+import { describeTokenizer, isTerminalRunStatus } from '@inferbench/contracts';
 import type { Stack } from '@inferbench/testing/stack';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,8 +122,114 @@ describe('run page', () => {
     expect(Math.abs(ttftP50Ms - apiTtftP50)).toBeLessThan(0.1);
     expect(await first.getByText(/req\/s/).count()).toBeGreaterThan(0);
     expect(await first.getByText(/tok\/s/).count()).toBeGreaterThan(0);
+    // which client-side tokenizer built the prompts: the simulator's own /tokenize (the agent's default `auto`)
+    const tokenizer = run.loadPoints[0]!.tokenizer;
+    expect(tokenizer).toMatchObject({ source: 'server', engine: 'vllm', approximate: false });
+    expect(await first.getByTestId('point-tokenizer').textContent()).toBe(
+      `Tokenizer: ${describeTokenizer(tokenizer!)}.`,
+    );
+    expect(describeTokenizer(tokenizer!)).toMatch(/^server \/tokenize \(vllm shape\)/);
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'run-page.png'), fullPage: true });
+  });
+
+  it('the target form stores the connection mode and a tokenizer.json path, and the list shows them', async () => {
+    const api = new ApiClient({ baseUrl: stack!.apiUrl });
+    await page.goto(`${web!.url}/targets`);
+    await page.getByRole('button', { name: 'Add target' }).click();
+    const form = page.getByRole('form', { name: 'New target' });
+    await form.locator('#t-name').fill('form tokenizer');
+    await form.locator('#t-baseUrl').fill(`${stack!.simUrl}/v1`);
+    await form.locator('#t-model').fill('sim-fixed');
+    await form.locator('#t-connection').selectOption('close');
+    await form.locator('#t-tokenizer').selectOption('path');
+    // a path is required once the file option is chosen
+    await form.getByRole('button', { name: 'Save target' }).click();
+    expect(await form.locator('[data-field-error="t-tokenizerPath"]').textContent()).toMatch(
+      /tokenizer\.json/,
+    );
+    await form.locator('#t-tokenizerPath').fill('/models/sim/tokenizer.json');
+    await form.getByRole('button', { name: 'Save target' }).click();
+    await expect.poll(() => page.getByText('tokenizer: /models/sim/tokenizer.json').count()).toBe(1);
+    const saved = (await api.listTargets()).items.find((x) => x.name === 'form tokenizer');
+    expect(saved).toMatchObject({ connection: 'close', tokenizer: { path: '/models/sim/tokenizer.json' } });
+  });
+
+  it('marks a point whose error rate exceeds the plan maxErrorRate in amber, with the error classes', async () => {
+    // a real HTTP front of the simulator that answers every third completion with HTTP 500
+    let completions = 0;
+    const flaky = http.createServer((req, res) => {
+      const body: Buffer[] = [];
+      req.on('data', (c: Buffer) => body.push(c));
+      req.on('end', () => {
+        void (async () => {
+          if (req.method === 'POST' && req.url?.endsWith('/chat/completions') && completions++ % 3 === 2) {
+            res.writeHead(500, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ error: { message: 'injected failure', type: 'server_error' } }));
+            return;
+          }
+          const up = await fetch(`${stack!.simUrl}${req.url}`, {
+            method: req.method ?? 'GET',
+            headers: { 'content-type': 'application/json' },
+            ...(req.method === 'POST' ? { body: Buffer.concat(body) } : {}),
+          });
+          res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' });
+          if (up.body) for await (const c of up.body) res.write(c);
+          res.end();
+        })().catch(() => res.destroy());
+      });
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+    try {
+      const api = new ApiClient({ baseUrl: stack!.apiUrl });
+      const target = await api.createTarget({
+        name: 'flaky front',
+        baseUrl: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/v1`,
+        apiKind: 'chat',
+        model: 'sim-fixed',
+      });
+      const exp = await api.createExperiment({
+        name: 'browser flaky experiment',
+        tags: ['browser'],
+        workload: {
+          kind: 'synthetic',
+          inputTokens: { kind: 'fixed', value: 16 },
+          outputTokens: { kind: 'fixed', value: 4 },
+        },
+        loadPlan: { kind: 'concurrency', levels: [1], requests: 12 },
+        variants: [{ targetId: target.id, label: 'flaky', params: { maxTokens: 4, ignoreEos: true } }],
+      });
+      const started = await api.startRun(exp.id);
+      let run = started;
+      const deadline = Date.now() + 60_000;
+      while (!isTerminalRunStatus(run.status) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        run = await api.getRun(started.id);
+      }
+      expect(run.status, `${run.error}\n${stack!.dumpLogs()}`).toBe('completed');
+      expect(run.loadPoints[0]!.summary).toMatchObject({
+        requests: { succeeded: 8, failed: 4 },
+        errorsByClass: { http: 4 },
+        errorRateExceeded: { maxErrorRate: 0.05 },
+      });
+
+      await page.goto(`${web!.url}/runs/${run.id}`);
+      const markers = page.getByTestId('error-rate-warning');
+      // one in the load-point table, one in the point's summary card
+      await expect.poll(() => markers.count(), { timeout: 30_000 }).toBe(2);
+      expect((await markers.first().textContent())?.trim()).toBe('⚠ error rate 33.3% > 5.00% max (http 4)');
+      const color = await markers.first().evaluate((el) => getComputedStyle(el).color);
+      expect(color).toBe('rgb(154, 98, 0)'); // --warn: amber
+      // the warning with its classes is listed in the summary's warning box too
+      expect(
+        await page
+          .getByText('error rate 33.3 % exceeds maxErrorRate 5.0 % (4 of 12 requests failed: http 4)')
+          .count(),
+      ).toBeGreaterThan(0);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'run-page-error-rate.png'), fullPage: true });
+    } finally {
+      await new Promise<void>((r) => flaky.close(() => r()));
+    }
   });
 });

@@ -8,7 +8,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiClient } from '@inferbench/api-client';
-import type { Run } from '@inferbench/contracts';
+import { isTerminalRunStatus, type Run } from '@inferbench/contracts';
 import type { Stack } from '@inferbench/testing/stack';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +80,7 @@ describe('run page telemetry', () => {
     });
     let run: Run = await api.startRun(exp.id);
     const deadline = Date.now() + 120_000;
-    while (!['completed', 'failed', 'cancelled'].includes(run.status) && Date.now() < deadline) {
+    while (!isTerminalRunStatus(run.status) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 300));
       run = await api.getRun(run.id);
     }

@@ -22,7 +22,7 @@ import {
   ExperimentSchema,
   RunSchema,
   RunStreamEventSchema,
-  TERMINAL_RUN_STATUSES,
+  isTerminalRunStatus,
   TargetListSchema,
   TargetSchema,
   type CreateExperimentRequest,
@@ -33,6 +33,8 @@ import {
   type StartRunRequest,
   type UpdateExperimentRequest,
   type UpdateTargetRequest,
+  type CreateImportRequest,
+  type RunExportFormat,
 } from '@inferbench/contracts';
 import { z } from 'zod';
 
@@ -235,6 +237,59 @@ export class ApiClient {
     return this.request('GET', '/agents', AgentListSchema);
   }
 
+  // Interop: imports of other tools' result files, exports (vLLM JSON, CSV), k6 scripts
+  /** Import another tool's result file as a completed run (400 names the tool and the bad field). */
+  importFile(body: CreateImportRequest) {
+    return this.request('POST', '/imports', RunSchema, body);
+  }
+  /** The original file of an imported run, byte for byte. */
+  downloadImportFile(runId: string) {
+    return this.download(`/runs/${enc(runId)}/import-file`);
+  }
+  /** A run as vLLM result JSON (JSON lines for several points) or a CSV of summaries. */
+  exportRun(runId: string, query: { format: RunExportFormat; point?: number }) {
+    return this.download(`/runs/${enc(runId)}/export${qs(query)}`);
+  }
+  /** The experiment's plan, variants and SLO as a k6 script. */
+  k6Script(experimentId: string) {
+    return this.download(`/experiments/${enc(experimentId)}/k6-script`);
+  }
+  /** URL of an imported run's original file (for links). */
+  importFileUrl(runId: string): string {
+    return `${this.baseUrl}/runs/${enc(runId)}/import-file`;
+  }
+
+  /** GET a file: its bytes, media type and the file name of its content-disposition; errors as ApiError. */
+  async download(path: string): Promise<{ bytes: Uint8Array; contentType: string; fileName: string | null }> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, { headers: { ...this.opts.headers } });
+    } catch (err) {
+      throw new ApiError(0, 'NETWORK', `cannot reach the API at ${this.baseUrl}: ${(err as Error).message}`);
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (!res.ok) {
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder().decode(bytes));
+      } catch {
+        json = undefined;
+      }
+      const env = ErrorEnvelopeSchema.safeParse(json);
+      if (env.success)
+        throw new ApiError(res.status, env.data.error.code, env.data.error.message, env.data.error.details);
+      throw new ApiError(res.status, 'BAD_RESPONSE', `GET ${path} answered ${res.status}`);
+    }
+    const cd = res.headers.get('content-disposition') ?? '';
+    const star = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+    const plain = /filename="([^"]*)"/i.exec(cd);
+    return {
+      bytes,
+      contentType: res.headers.get('content-type') ?? 'application/octet-stream',
+      fileName: star ? decodeURIComponent(star[1]!) : (plain?.[1] ?? null),
+    };
+  }
+
   /** URL of a load point's raw samples download (`jsonl` or `csv`). */
   samplesUrl(loadPointId: string, format: 'jsonl' | 'csv' = 'jsonl'): string {
     return `${this.baseUrl}/load-points/${enc(loadPointId)}/samples?format=${format}`;
@@ -349,11 +404,7 @@ export class ApiClient {
           }
           if (id === undefined && event === undefined) continue;
           onItem(id, event);
-          if (
-            event?.type === 'run.status' &&
-            (TERMINAL_RUN_STATUSES as readonly string[]).includes(event.status)
-          )
-            ended = true;
+          if (event?.type === 'run.status' && isTerminalRunStatus(event.status)) ended = true;
         }
       }
     } finally {

@@ -3,6 +3,7 @@ import { IdSchema } from './common.js';
 import { RequestSampleSchema } from './samples.js';
 import { TimeSeriesPointSchema } from './summary.js';
 import { GpuTelemetrySchema, ServerTelemetrySchema } from './telemetry.js';
+import { TokenizerInfoSchema } from './tokenizer.js';
 
 const base = {
   v: z.literal(1),
@@ -66,6 +67,8 @@ export const LoadPointFinishedEventSchema = z.object({
   reason: z.string().optional(),
   /** plain-language self-check warnings from the client (e.g. fell behind schedule) */
   warnings: z.array(z.string()).default([]),
+  /** the client-side tokenizer the shard used (absent from older agents) */
+  tokenizer: TokenizerInfoSchema.optional(),
   /** server and GPU telemetry of the shard; absent from older agents and from points that never started */
   telemetry: LoadPointTelemetrySchema.optional(),
   /**

@@ -1,4 +1,5 @@
 export * from './common.js';
+export * from './text.js';
 export * from './errors.js';
 export * from './specs/workload.js';
 export * from './specs/load-plan.js';
@@ -15,3 +16,6 @@ export * from './http/agents.js';
 export * from './http/review.js';
 export * from './http/compare.js';
 export * from './telemetry.js';
+export * from './tokenizer.js';
+export * from './imports.js';
+export * from './http/imports.js';

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { ApiKindSchema, IdSchema } from './common.js';
+import { ApiKindSchema, ConnectionModeSchema, IdSchema } from './common.js';
 import { LimitsSchema, LoadLevelSchema, WarmupSchema } from './specs/load-plan.js';
 import { SloSpecSchema } from './specs/slo.js';
 import { RequestParamsSchema } from './specs/variant.js';
 import { WorkloadSpecSchema } from './specs/workload.js';
+import { TokenizerSettingSchema } from './tokenizer.js';
 
 /** Current version of job payloads and agent events. */
 export const PROTOCOL_VERSION = 1 as const;
@@ -76,6 +77,10 @@ export const TargetConnSchema = z.object({
   apiKey: z.string().optional(),
   /** Prometheus endpoint of the server, scraped during the load point when set */
   metricsUrl: z.url().optional(),
+  /** `keep-alive` (absent) reuses connections; `close` opens one connection per request */
+  connection: ConnectionModeSchema.optional(),
+  /** client-side tokenizer for this target (default `auto`: the server's own) */
+  tokenizer: TokenizerSettingSchema.optional(),
 });
 export type TargetConn = z.infer<typeof TargetConnSchema>;
 

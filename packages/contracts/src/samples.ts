@@ -33,6 +33,12 @@ export const RequestSampleSchema = z.object({
   httpStatus: z.number().int().min(0),
   errorClass: ErrorClassSchema.optional(),
   errorMessage: z.string().max(2000).optional(),
+  /**
+   * times the request was re-sent on a fresh connection because its reused connection was closed before any
+   * response byte (`sentUs` is the re-send); absent = 0. Not stored per row: it reaches the point's summary
+   * through the agent's accumulator.
+   */
+  connectionRetries: z.number().int().min(0).optional(),
 });
 export type RequestSample = z.infer<typeof RequestSampleSchema>;
 

@@ -61,11 +61,16 @@ export const LoadPointSummarySchema = z.object({
   /** good requests per second, when SLOs are set */
   goodput: z.number().optional(),
   tokenGoodput: z.number().optional(),
-  /** percent of successful requests meeting every SLO */
+  /** percent of the window's requests (succeeded + failed) meeting every SLO: a failed request never meets one */
   sloAttainmentPct: z.number().optional(),
   achievedConcurrency: z.number(),
   errorRate: z.number(),
   errorsByClass: z.record(z.string(), z.number().int()),
+  /**
+   * measured requests re-sent once because a reused connection was closed before any response byte (not errors,
+   * always reported); absent in summaries computed before it existed
+   */
+  connectionRetries: z.number().int().min(0).optional(),
   tokens: z.object({
     input: z.number().int(),
     output: z.number().int(),
@@ -75,10 +80,18 @@ export const LoadPointSummarySchema = z.object({
     bySource: z.record(z.string(), z.number().int()),
     /** requests whose server and client output counts disagreed (where both exist) */
     disagreements: z.number().int(),
+    /** mean and max |server − client| output tokens over the disagreeing requests (absent when none disagreed) */
+    disagreementMeanAbs: z.number().optional(),
+    disagreementMaxAbs: z.number().int().optional(),
   }),
   latency: z.record(z.string(), StatsSchema),
   timeSeries: z.array(TimeSeriesPointSchema).optional(),
   /** plain-language warnings, e.g. the client fell behind its schedule */
   warnings: z.array(z.string()).default([]),
+  /**
+   * set when the error rate exceeded the plan's `maxErrorRate` (the point is marked with a warning, also
+   * listed in `warnings`); the failed requests by class are in `errorsByClass`
+   */
+  errorRateExceeded: z.object({ errorRate: z.number(), maxErrorRate: z.number() }).optional(),
 });
 export type LoadPointSummary = z.infer<typeof LoadPointSummarySchema>;

@@ -7,8 +7,11 @@ import { z } from 'zod';
  * upper bounds only, and the +Inf bucket is `count`.
  */
 
-/** Which server family the metric names came from. */
-export const ServerEngineSchema = z.enum(['vllm', 'sglang', 'tgi', 'unknown']);
+/**
+ * Which server family the telemetry came from: from the metric names (`vllm:`, `sglang:`, `tgi_`,
+ * `llamacpp:`, `nv_trt_llm_`/`trtllm_`), else from the server's `/v1/models` (`owned_by`) or TGI's `/info`.
+ */
+export const ServerEngineSchema = z.enum(['vllm', 'sglang', 'tgi', 'llamacpp', 'trtllm', 'unknown']);
 export type ServerEngine = z.infer<typeof ServerEngineSchema>;
 
 /** One cumulative histogram bucket: observations ≤ `leSec`. */
@@ -70,6 +73,14 @@ export const ServerCounterDeltasSchema = z.object({
   requestsSucceeded: z.number().optional(),
   prefixCacheQueryTokens: z.number().optional(),
   prefixCacheHitTokens: z.number().optional(),
+  /** seconds spent processing prompts, summed over requests (llama.cpp `prompt_seconds_total`) */
+  promptSeconds: z.number().optional(),
+  /** seconds spent generating, summed over requests (llama.cpp `tokens_predicted_seconds_total`) */
+  generationSeconds: z.number().optional(),
+  /** decode (batch) calls of the engine (llama.cpp `n_decode_total`) */
+  decodeCalls: z.number().optional(),
+  /** busy slots summed over those decode calls (llama.cpp: running mean × calls) */
+  busySlotSteps: z.number().optional(),
 });
 export type ServerCounterDeltas = z.infer<typeof ServerCounterDeltasSchema>;
 
@@ -104,6 +115,32 @@ export type TtftSplit = z.infer<typeof TtftSplitSchema>;
 export const SERVER_HISTOGRAM_ROLES = ['ttft', 'queue', 'prefill', 'decode', 'e2e', 'tpot', 'itl'] as const;
 export type ServerHistogramRole = (typeof SERVER_HISTOGRAM_ROLES)[number];
 
+/**
+ * Figures computed from counter increases where an engine has no histogram for them (llama.cpp).
+ * Speeds are per request: llama.cpp sums each slot's own processing time, so with N busy slots the
+ * server's aggregate rate is about N times these.
+ */
+export const ServerDerivedSchema = z.object({
+  /** prompt tokens / prompt-processing seconds (token-weighted mean prefill speed of a request) */
+  prefillTokensPerSec: z.number().optional(),
+  /** generated tokens / generation seconds (token-weighted mean decode speed of a request) */
+  decodeTokensPerSec: z.number().optional(),
+  /** prompt seconds / (prompt + generation seconds), in percent */
+  prefillTimeSharePct: z.number().optional(),
+  /** mean number of busy slots (requests batched together) per decode call within the point */
+  busySlotsPerDecode: z.number().optional(),
+});
+export type ServerDerived = z.infer<typeof ServerDerivedSchema>;
+
+/** A figure the server panel cannot show for this engine, and why. */
+export const ServerMissingFigureSchema = z.object({
+  /** e.g. `TTFT queue/prefill split` */
+  figure: z.string(),
+  /** e.g. `llama.cpp exposes no per-request queue time` */
+  reason: z.string(),
+});
+export type ServerMissingFigure = z.infer<typeof ServerMissingFigureSchema>;
+
 /** What the target's Prometheus endpoint said during one load point. */
 export const ServerTelemetrySchema = z.object({
   /** false when no scrape succeeded (endpoint missing, failing, or not Prometheus text) */
@@ -123,6 +160,11 @@ export const ServerTelemetrySchema = z.object({
   deltas: ServerCounterDeltasSchema,
   histograms: z.partialRecord(z.enum(SERVER_HISTOGRAM_ROLES), HistogramSummarySchema),
   ttftSplit: TtftSplitSchema.optional(),
+  /** how `engine` was found: the metric names, the server's `/v1/models` (`owned_by`), or TGI's `/info` */
+  engineDetectedBy: z.enum(['metric-names', 'v1-models', 'tgi-info']).optional(),
+  derived: ServerDerivedSchema.optional(),
+  /** figures this engine does not expose (or this scrape lacked), each with the reason */
+  missing: z.array(ServerMissingFigureSchema).optional(),
 });
 export type ServerTelemetry = z.infer<typeof ServerTelemetrySchema>;
 

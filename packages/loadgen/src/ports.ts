@@ -72,10 +72,14 @@ export interface LlmOutcome {
   text: string;
   reasoningText: string;
   toolCallText: string;
+  /** times the request was re-sent on a fresh connection because its reused one was closed before any response byte */
+  connectionRetries?: number;
 }
 
 /** Performs requests against an OpenAI-compatible endpoint. Never throws for per-request failures. */
 export interface LlmClient {
   send(req: LlmRequest): Promise<LlmOutcome>;
   close(): Promise<void>;
+  /** plain-language notes on how connections were handled (e.g. an origin switched to one connection per request) */
+  connectionWarnings?(): string[];
 }

@@ -108,7 +108,34 @@ describe('LoadPointAccumulator on a hand-computed load point', () => {
       tokensPerChunk: 8 / 7, // chunks: 4 + 2 + 1 + 0
       bySource: { client: 1, none: 1, server: 2 },
       disagreements: 1, // A: server 5 vs client 6
+      disagreementMeanAbs: 1,
+      disagreementMaxAbs: 1,
     });
+  });
+
+  it('disagreement size: mean and max |server − client| over the disagreeing requests, exact across merges', () => {
+    const mk = (idx: number, server: number, client: number): RequestSample =>
+      makeSample({
+        idx,
+        sentUs: idx * 1000,
+        firstChunkUs: idx * 1000 + 10_000,
+        endUs: idx * 1000 + 20_000,
+        outputTokens: server,
+        tokenSource: 'server',
+        clientOutputTokens: client,
+      });
+    const a = new LoadPointAccumulator();
+    a.add(mk(0, 10, 13)); // 3
+    a.add(mk(1, 10, 10)); // agrees: not counted
+    const b = new LoadPointAccumulator();
+    b.add(mk(2, 20, 12)); // 8
+    const merged = LoadPointAccumulator.fromJSON(a.toJSON()).merge(LoadPointAccumulator.fromJSON(b.toJSON()));
+    expect(merged.summary().tokens).toMatchObject({
+      disagreements: 2,
+      disagreementMeanAbs: 5.5,
+      disagreementMaxAbs: 8,
+    });
+    expect(a.summary().tokens.disagreementMaxAbs).toBe(3);
   });
 
   it('computes exact mean/std/min/max and HDR percentiles for every figure', () => {
@@ -158,18 +185,19 @@ describe('LoadPointAccumulator on a hand-computed load point', () => {
 
 describe('goodput', () => {
   const cases: Array<[string, Record<string, number>, number, number, number]> = [
-    // [name, slo, good requests, good output tokens, attainment %]
+    // [name, slo, good requests, good output tokens, attainment %]; attainment divides by the window's
+    // 6 requests (4 succeeded A–D + 2 failed E, F): a failed request never meets an SLO
     [
       'ttft ≤ 250 and tpot ≤ 50: A, C good; B slow TTFT; D has no first token',
       { ttftMs: 250, tpotMs: 50 },
       2,
       6,
-      50,
+      (100 * 2) / 6,
     ],
-    ['max ITL ≤ 60: B has a 100 ms gap', { itlMs: 60 }, 3, 6, 75],
-    ['e2e ≤ 400', { e2eMs: 400 }, 3, 6, 75],
-    ['tpot ≤ 27.5 holds with equality for A', { tpotMs: 27.5 }, 3, 6, 75],
-    ['everything loose', { ttftMs: 1e6, tpotMs: 1e6, itlMs: 1e6, e2eMs: 1e6 }, 3, 8, 75],
+    ['max ITL ≤ 60: B has a 100 ms gap', { itlMs: 60 }, 3, 6, 50],
+    ['e2e ≤ 400', { e2eMs: 400 }, 3, 6, 50],
+    ['tpot ≤ 27.5 holds with equality for A', { tpotMs: 27.5 }, 3, 6, 50],
+    ['everything loose', { ttftMs: 1e6, tpotMs: 1e6, itlMs: 1e6, e2eMs: 1e6 }, 3, 8, 50],
   ];
   it.each(cases)('%s', (_n, bounds, good, goodTokens, pct) => {
     const slo = { percentile: 99, ...bounds };
@@ -177,6 +205,36 @@ describe('goodput', () => {
     expect(s.goodput).toBe(good); // D = 1 s
     expect(s.tokenGoodput).toBe(goodTokens);
     expect(s.sloAttainmentPct).toBe(pct);
+  });
+
+  it('SLO attainment counts failed requests in the denominator; goodput only counts good ones', () => {
+    // 50 % errors: every successful request meets the SLO, yet attainment is 50 %, not 100 %
+    const ok = (i: number): RequestSample =>
+      makeSample({
+        idx: i,
+        sentUs: i * 1000,
+        firstChunkUs: i * 1000 + 10_000,
+        endUs: i * 1000 + 20_000,
+        outputTokens: 1,
+      });
+    const bad = (i: number): RequestSample =>
+      makeSample({ idx: i, sentUs: i * 1000, endUs: i * 1000 + 5_000, errorClass: 'connect' });
+    const samples = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? ok(i) : bad(i)));
+    const s = summarizeSamples(samples, { slo: { ttftMs: 100, percentile: 99 } });
+    expect(s.errorRate).toBe(0.5);
+    expect(s.sloAttainmentPct).toBe(50);
+    expect(s.goodput).toBeCloseTo(10 / s.durationSec, 12);
+    // no request succeeded: 0 %, never NaN
+    const allBad = summarizeSamples(
+      Array.from({ length: 5 }, (_, i) => bad(i)),
+      { slo: { ttftMs: 100, percentile: 99 } },
+    );
+    expect(allBad.sloAttainmentPct).toBe(0);
+    // merged accumulators agree with one accumulator fed everything
+    const slo = { ttftMs: 100, percentile: 99 };
+    const a = new LoadPointAccumulator({ slo }).addAll(samples.slice(0, 7));
+    const b = new LoadPointAccumulator({ slo }).addAll(samples.slice(7));
+    expect(LoadPointAccumulator.decode(a.merge(b).encode()).summary().sloAttainmentPct).toBe(50);
   });
 
   it('refuses a summary SLO that differs from the one the accumulator was built with', () => {

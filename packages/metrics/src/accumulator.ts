@@ -128,6 +128,8 @@ export const AccumulatorStateSchema = z.object({
     warmup: z.number().int().min(0),
   }),
   errorsByClass: z.record(z.string(), z.number().int().min(0)),
+  /** measured requests re-sent after a stale reused connection (absent in older states: 0) */
+  connectionRetries: z.number().int().min(0).optional(),
   minSentUs: z.number().nullable(),
   maxEndUs: z.number().nullable(),
   occupancyUs: z.string().regex(/^-?\d+$/),
@@ -138,6 +140,9 @@ export const AccumulatorStateSchema = z.object({
     outputChunks: z.number().int(),
     bySource: z.record(z.string(), z.number().int().min(0)),
     disagreements: z.number().int().min(0),
+    /** Σ and max of |server − client| output tokens over the disagreeing requests (absent in older states: 0) */
+    disagreementAbsSum: z.number().int().min(0).optional(),
+    disagreementAbsMax: z.number().int().min(0).optional(),
   }),
   good: z.object({ count: z.number().int().min(0), outputTokens: z.number().int().min(0) }),
   figures: z.record(z.string(), FigureStateSchema),
@@ -191,7 +196,7 @@ function sortedRecord(r: Record<string, number>): Record<string, number> {
  *   figures: TTFT ≤ ttftMs (a request without output chunks fails a TTFT bound), TPOT ≤ tpotMs
  *   (not applicable with < 2 output tokens), largest ITL gap ≤ itlMs (not applicable with < 2
  *   chunks), E2E ≤ e2eMs. goodput = good / D, tokenGoodput = output tokens of good requests / D,
- *   sloAttainmentPct = 100 · good / succeeded.
+ *   sloAttainmentPct = 100 · good / (succeeded + failed): a failed request never meets an SLO.
  */
 export class LoadPointAccumulator {
   private readonly sloBounds: SloBounds | undefined;
@@ -203,6 +208,7 @@ export class LoadPointAccumulator {
   private cancelled = 0;
   private warmup = 0;
   private errorsByClass: Record<string, number> = {};
+  private connectionRetries = 0;
   private minSentUs = Infinity;
   private maxEndUs = -Infinity;
   private readonly occupancyUs = new ExactIntSum();
@@ -212,6 +218,8 @@ export class LoadPointAccumulator {
   private outputChunks = 0;
   private bySource: Record<string, number> = {};
   private disagreements = 0;
+  private disagreementAbsSum = 0;
+  private disagreementAbsMax = 0;
   private goodCount = 0;
   private goodOutputTokens = 0;
   private readonly figures: Record<SummaryFigure, FigureAccumulator>;
@@ -255,6 +263,7 @@ export class LoadPointAccumulator {
       this.cancelled++;
       return;
     }
+    if (s.connectionRetries) this.connectionRetries += s.connectionRetries;
     const sentUs = s.sentUs;
     const endUs = s.endUs;
     if (sentUs < this.minSentUs) this.minSentUs = sentUs;
@@ -285,6 +294,9 @@ export class LoadPointAccumulator {
     this.bySource[s.tokenSource] = (this.bySource[s.tokenSource] ?? 0) + 1;
     if (s.tokenSource === 'server' && s.clientOutputTokens !== undefined && s.clientOutputTokens !== out) {
       this.disagreements++;
+      const diff = Math.abs(s.clientOutputTokens - out);
+      this.disagreementAbsSum += diff;
+      if (diff > this.disagreementAbsMax) this.disagreementAbsMax = diff;
     }
     if (endBucket) addCompletionToBucket(endBucket, s, true);
 
@@ -359,6 +371,7 @@ export class LoadPointAccumulator {
     this.warmup += o.warmup;
     for (const [k, v] of Object.entries(o.errorsByClass))
       this.errorsByClass[k] = (this.errorsByClass[k] ?? 0) + v;
+    this.connectionRetries += o.connectionRetries;
     if (o.minSentUs < this.minSentUs) this.minSentUs = o.minSentUs;
     if (o.maxEndUs > this.maxEndUs) this.maxEndUs = o.maxEndUs;
     this.occupancyUs.merge(o.occupancyUs);
@@ -368,6 +381,8 @@ export class LoadPointAccumulator {
     this.outputChunks += o.outputChunks;
     for (const [k, v] of Object.entries(o.bySource)) this.bySource[k] = (this.bySource[k] ?? 0) + v;
     this.disagreements += o.disagreements;
+    this.disagreementAbsSum += o.disagreementAbsSum;
+    if (o.disagreementAbsMax > this.disagreementAbsMax) this.disagreementAbsMax = o.disagreementAbsMax;
     this.goodCount += o.goodCount;
     this.goodOutputTokens += o.goodOutputTokens;
     for (const f of SUMMARY_FIGURES) this.figures[f].merge(o.figures[f]);
@@ -469,6 +484,7 @@ export class LoadPointAccumulator {
       achievedConcurrency: durationUs > 0 ? Number(this.occupancyUs.value()) / durationUs : 0,
       errorRate: windowCount > 0 ? this.failed / windowCount : 0,
       errorsByClass: sortedRecord(this.errorsByClass),
+      connectionRetries: this.connectionRetries,
       tokens: {
         input: this.inputTokens,
         output: this.outputTokens,
@@ -476,6 +492,12 @@ export class LoadPointAccumulator {
         tokensPerChunk: this.outputChunks > 0 ? this.outputTokens / this.outputChunks : 0,
         bySource: sortedRecord(this.bySource),
         disagreements: this.disagreements,
+        ...(this.disagreements > 0
+          ? {
+              disagreementMeanAbs: this.disagreementAbsSum / this.disagreements,
+              disagreementMaxAbs: this.disagreementAbsMax,
+            }
+          : {}),
       },
       latency,
       warnings: [...(opts.warnings ?? [])],
@@ -483,7 +505,7 @@ export class LoadPointAccumulator {
     if (this.sloBounds !== undefined) {
       summary.goodput = perSec(this.goodCount);
       summary.tokenGoodput = perSec(this.goodOutputTokens);
-      summary.sloAttainmentPct = this.succeeded > 0 ? (100 * this.goodCount) / this.succeeded : 0;
+      summary.sloAttainmentPct = windowCount > 0 ? (100 * this.goodCount) / windowCount : 0;
     }
     if (opts.includeTimeSeries) summary.timeSeries = this.timeSeries();
     return summary;
@@ -505,6 +527,7 @@ export class LoadPointAccumulator {
         warmup: this.warmup,
       },
       errorsByClass: sortedRecord(this.errorsByClass),
+      ...(this.connectionRetries > 0 ? { connectionRetries: this.connectionRetries } : {}),
       minSentUs: windowCount > 0 ? this.minSentUs : null,
       maxEndUs: windowCount > 0 ? this.maxEndUs : null,
       occupancyUs: this.occupancyUs.toString(),
@@ -515,6 +538,8 @@ export class LoadPointAccumulator {
         outputChunks: this.outputChunks,
         bySource: sortedRecord(this.bySource),
         disagreements: this.disagreements,
+        disagreementAbsSum: this.disagreementAbsSum,
+        disagreementAbsMax: this.disagreementAbsMax,
       },
       good: { count: this.goodCount, outputTokens: this.goodOutputTokens },
       figures,
@@ -532,6 +557,7 @@ export class LoadPointAccumulator {
     a.cancelled = st.requests.cancelled;
     a.warmup = st.requests.warmup;
     a.errorsByClass = { ...st.errorsByClass };
+    a.connectionRetries = st.connectionRetries ?? 0;
     a.minSentUs = st.minSentUs ?? Infinity;
     a.maxEndUs = st.maxEndUs ?? -Infinity;
     a.occupancyUs.addBig(BigInt(st.occupancyUs));
@@ -541,6 +567,8 @@ export class LoadPointAccumulator {
     a.outputChunks = st.tokens.outputChunks;
     a.bySource = { ...st.tokens.bySource };
     a.disagreements = st.tokens.disagreements;
+    a.disagreementAbsSum = st.tokens.disagreementAbsSum ?? 0;
+    a.disagreementAbsMax = st.tokens.disagreementAbsMax ?? 0;
     a.goodCount = st.good.count;
     a.goodOutputTokens = st.good.outputTokens;
     for (const f of SUMMARY_FIGURES) {

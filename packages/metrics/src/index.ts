@@ -8,3 +8,4 @@ export * from './peers.js';
 export * from './stats.js';
 export * from './rng.js';
 export * from './client-health.js';
+export * from './point-verdict.js';

@@ -5,6 +5,7 @@
  * scrape succeeded.
  */
 import type { ServerTelemetry } from '@inferbench/contracts';
+import { probeEngine } from './engine-probe.js';
 import { ServerTelemetryAccumulator, type ServerTelemetryOptions } from './server-telemetry.js';
 
 /** Monotonic milliseconds; `performance.now()` by default. */
@@ -24,6 +25,11 @@ export interface MetricsScraperOptions extends Omit<ServerTelemetryOptions, 'url
   headers?: Record<string, string>;
   fetch?: typeof globalThis.fetch;
   clock?: TelemetryClock;
+  /**
+   * The target's OpenAI base URL: at start the scraper also asks its `/v1/models` (and TGI's `/info`)
+   * which engine it is, for servers whose metric names do not say or whose `/metrics` is off.
+   */
+  engineProbe?: { baseUrl: string };
 }
 
 /** What {@link MetricsScraper.stop} returns. */
@@ -62,6 +68,7 @@ export function createMetricsScraper(opts: MetricsScraperOptions): MetricsScrape
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
   let result: Promise<ScrapeResult> | undefined;
+  let probe: Promise<void> | undefined;
 
   const scrapeOnce = async (): Promise<void> => {
     const tSec = (clock.now() - startMs) / 1000;
@@ -98,6 +105,16 @@ export function createMetricsScraper(opts: MetricsScraperOptions): MetricsScrape
       if (started) return;
       started = true;
       startMs = clock.now();
+      if (opts.engineProbe) {
+        probe = probeEngine({
+          baseUrl: opts.engineProbe.baseUrl,
+          headers: opts.headers,
+          timeoutMs,
+          fetch: fetchFn,
+        })
+          .then((hint) => acc.setEngineHint(hint))
+          .catch(() => undefined);
+      }
       loop();
     },
     stop() {
@@ -107,6 +124,7 @@ export function createMetricsScraper(opts: MetricsScraperOptions): MetricsScrape
         if (!started) return acc.result();
         await inFlight;
         await scrapeOnce();
+        await probe;
         return acc.result();
       })();
       return result;

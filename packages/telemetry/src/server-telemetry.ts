@@ -6,6 +6,7 @@
 import {
   SERVER_HISTOGRAM_ROLES,
   type ServerCounterDeltas,
+  type ServerDerived,
   type ServerEngine,
   type ServerGaugePoint,
   type ServerGaugeStats,
@@ -23,6 +24,7 @@ import {
   type CumHistogram,
   type LabelPredicate,
 } from './histogram.js';
+import { missingFigures } from './engine-gaps.js';
 import {
   COUNTER_SOURCES,
   DEFAULT_EXTRA_GAUGES,
@@ -31,6 +33,8 @@ import {
   detectEngine,
   type CounterRole,
   type GaugeRole,
+  type GaugeSource,
+  type LabelCondition,
 } from './metric-names.js';
 import { parsePrometheusText, type PromSample } from './prom-parser.js';
 
@@ -45,6 +49,12 @@ export interface ServerTelemetryOptions {
   extraGauges?: readonly string[];
   /** endpoint, copied into the result */
   url?: string;
+}
+
+/** The engine as the server's other endpoints tell it (`/v1/models` `owned_by`, TGI `/info`). */
+export interface EngineHint {
+  engine: Exclude<ServerEngine, 'unknown'>;
+  source: 'v1-models' | 'tgi-info';
 }
 
 const COUNTER_ROLES = Object.keys(COUNTER_SOURCES) as CounterRole[];
@@ -82,29 +92,101 @@ function readGauge(
   return combine === 'sum' ? values.reduce((a, b) => a + b, 0) : Math.max(...values);
 }
 
+const hasLabels = (labels: Record<string, string>, want: Readonly<Record<string, string>>): boolean =>
+  Object.entries(want).every(([k, v]) => labels[k] === v);
+
+/**
+ * `accept` narrowed by a source's label condition: its fixed labels, and for `sameModelAs` only the
+ * `model` label values that metric carries (when it is in the scrape).
+ */
+function withCondition(
+  index: ReadonlyMap<string, PromSample[]>,
+  cond: LabelCondition,
+  accept: LabelPredicate,
+): LabelPredicate {
+  if (!cond.labels && !cond.sameModelAs) return accept;
+  const want = cond.labels;
+  let models: Set<string> | undefined;
+  if (cond.sameModelAs) {
+    const ref = (index.get(cond.sameModelAs) ?? []).map((s) => s.labels.model).filter((m) => m !== undefined);
+    if (ref.length > 0) models = new Set(ref);
+  }
+  return (labels) =>
+    accept(labels) &&
+    (!want || hasLabels(labels, want)) &&
+    (!models || (labels.model !== undefined && models.has(labels.model)));
+}
+
+function readGaugeSource(
+  index: ReadonlyMap<string, PromSample[]>,
+  src: GaugeSource,
+  accept: LabelPredicate,
+  combine: 'sum' | 'max',
+): number | undefined {
+  if (src.ratioOf) {
+    const { numerator, denominator } = src.ratioOf;
+    const num = readGauge(index, src.name, (l) => accept(l) && hasLabels(l, numerator), 'sum');
+    const den = readGauge(index, src.name, (l) => accept(l) && hasLabels(l, denominator), 'sum');
+    return num !== undefined && den !== undefined && den > 0 ? num / den : undefined;
+  }
+  return readGauge(index, src.name, withCondition(index, src, accept), combine);
+}
+
 function resolveGauge(
   index: ReadonlyMap<string, PromSample[]>,
   role: GaugeRole,
   accept: LabelPredicate,
 ): number | undefined {
-  for (const { name } of GAUGE_NAMES[role]) {
+  for (const src of GAUGE_NAMES[role]) {
     // several engines/DP ranks: requests add up, KV usage is the fullest cache
-    const v = readGauge(index, name, accept, role === 'kvUsage' ? 'max' : 'sum');
+    const v = readGaugeSource(index, src, accept, role === 'kvUsage' ? 'max' : 'sum');
     if (v !== undefined) return v;
   }
   return undefined;
+}
+
+/**
+ * One counter role's series in a scrape, by label set. `guard` is set for a product source: the
+ * monotone factor (llama.cpp's decode calls), which tells a restart from the rounding of the mean
+ * factor (llama.cpp prints 6 significant digits, so the product can step back a little).
+ */
+interface CounterSeries {
+  values: Map<string, number>;
+  guard?: Map<string, number>;
 }
 
 function readCounterSeries(
   index: ReadonlyMap<string, PromSample[]>,
   role: CounterRole,
   accept: LabelPredicate,
-): Map<string, number> | undefined {
+): CounterSeries | undefined {
   for (const src of COUNTER_SOURCES[role]) {
+    if ('product' in src) {
+      const [meanName, countName] = src.product;
+      const means = new Map(
+        (index.get(meanName) ?? [])
+          .filter((s) => accept(s.labels))
+          .map((s) => [seriesKey(s.labels), s.value]),
+      );
+      const counts = new Map(
+        (index.get(countName) ?? [])
+          .filter((s) => accept(s.labels))
+          .map((s) => [seriesKey(s.labels), s.value]),
+      );
+      const values = new Map<string, number>();
+      for (const [k, m] of means) {
+        const c = counts.get(k);
+        if (c !== undefined && Number.isFinite(m)) values.set(k, m * c);
+      }
+      if (values.size === 0) continue;
+      return { values, guard: counts };
+    }
     const name = 'counter' in src ? src.counter : `${src.histogramSum}_sum`;
-    const samples = (index.get(name) ?? []).filter((s) => accept(s.labels));
+    const keep = 'counter' in src ? withCondition(index, src, accept) : accept;
+    const scale = 'counter' in src ? (src.scale ?? 1) : 1;
+    const samples = (index.get(name) ?? []).filter((s) => keep(s.labels));
     if (samples.length === 0) continue;
-    return new Map(samples.map((s) => [seriesKey(s.labels), s.value]));
+    return { values: new Map(samples.map((s) => [seriesKey(s.labels), s.value * scale])) };
   }
   return undefined;
 }
@@ -114,9 +196,16 @@ function resolveHistograms(
   role: ServerHistogramRole,
   accept: LabelPredicate,
 ): { metric: string; series: Map<string, CumHistogram> } | undefined {
-  for (const { name } of HISTOGRAM_NAMES[role]) {
-    const series = readHistograms(index, name, accept);
-    if (series.size > 0) return { metric: name, series };
+  for (const src of HISTOGRAM_NAMES[role]) {
+    const series = readHistograms(index, src.name, withCondition(index, src, accept));
+    if (series.size === 0) continue;
+    if (src.unit === 'ms') {
+      for (const h of series.values()) {
+        for (const b of h.buckets) b.le /= 1000;
+        h.sum /= 1000;
+      }
+    }
+    return { metric: src.name, series };
   }
   return undefined;
 }
@@ -172,6 +261,26 @@ export function computeTtftSplit(
 }
 
 /**
+ * Figures from counter increases where the engine has no histogram for them (llama.cpp): per-request
+ * prefill and decode speed (tokens over the seconds the engine spent on them, summed over requests),
+ * the prefill share of that time, and the mean number of busy slots per decode call.
+ */
+export function deriveFigures(d: ServerCounterDeltas): ServerDerived {
+  const out: ServerDerived = {};
+  if (d.promptTokens !== undefined && d.promptSeconds !== undefined && d.promptSeconds > 0)
+    out.prefillTokensPerSec = round3(d.promptTokens / d.promptSeconds);
+  if (d.generationTokens !== undefined && d.generationSeconds !== undefined && d.generationSeconds > 0)
+    out.decodeTokensPerSec = round3(d.generationTokens / d.generationSeconds);
+  if (d.promptSeconds !== undefined && d.generationSeconds !== undefined) {
+    const busy = d.promptSeconds + d.generationSeconds;
+    if (busy > 0) out.prefillTimeSharePct = round3((d.promptSeconds / busy) * 100);
+  }
+  if (d.decodeCalls !== undefined && d.decodeCalls > 0 && d.busySlotSteps !== undefined)
+    out.busySlotsPerDecode = round3(d.busySlotSteps / d.decodeCalls);
+  return out;
+}
+
+/**
  * Accumulates scrapes of one load point. Counter and histogram increases are summed over
  * consecutive successful scrapes, per label set, so a server restart mid-point (a value that goes
  * down) costs only the part before the restart in that one interval, as with Prometheus `increase()`.
@@ -181,6 +290,7 @@ export class ServerTelemetryAccumulator {
   private readonly accept: LabelPredicate;
   private readonly extraNames: readonly string[];
   private engine: ServerEngine = 'unknown';
+  private engineHint: EngineHint | undefined;
   private scrapes = 0;
   private scrapeErrors = 0;
   private lastError: string | undefined;
@@ -188,7 +298,7 @@ export class ServerTelemetryAccumulator {
   private firstTSec: number | undefined;
   private lastTSec: number | undefined;
   private readonly series: ServerGaugePoint[] = [];
-  private readonly prevCounters = new Map<CounterRole, Map<string, number>>();
+  private readonly prevCounters = new Map<CounterRole, CounterSeries>();
   private readonly counterTotals = new Map<CounterRole, number>();
   private readonly prevHists = new Map<ServerHistogramRole, Map<string, CumHistogram>>();
   private readonly histTotals = new Map<ServerHistogramRole, { metric: string; hist: CumHistogram }>();
@@ -196,6 +306,14 @@ export class ServerTelemetryAccumulator {
   constructor(private readonly opts: ServerTelemetryOptions = {}) {
     this.accept = makePredicate(opts.model);
     this.extraNames = [...DEFAULT_EXTRA_GAUGES, ...(opts.extraGauges ?? [])];
+  }
+
+  /**
+   * What the server's other endpoints say the engine is. Used when the metric names are not
+   * recognised (or no scrape succeeded); the metric names win, since they decide the mapping.
+   */
+  setEngineHint(hint: EngineHint | undefined): void {
+    this.engineHint = hint;
   }
 
   /** Records a failed scrape (never throws). */
@@ -261,10 +379,14 @@ export class ServerTelemetryAccumulator {
       const prev = this.prevCounters.get(role);
       if (!isBaseline || prev) {
         let inc = 0;
-        for (const [key, value] of now) {
-          const before = prev?.get(key);
+        for (const [key, value] of now.values) {
+          const before = prev?.values.get(key);
           if (before === undefined) inc += isBaseline ? 0 : value;
           else if (value < before) {
+            const guardNow = now.guard?.get(key);
+            const guardBefore = prev?.guard?.get(key);
+            // a product whose monotone factor did not go down only lost rounding digits
+            if (guardNow !== undefined && guardBefore !== undefined && guardNow >= guardBefore) continue;
             this.counterResets++;
             inc += value;
           } else inc += value - before;
@@ -308,7 +430,8 @@ export class ServerTelemetryAccumulator {
     for (const [role, { metric, hist }] of this.histTotals)
       histograms[role] = summarizeHistogram(metric, hist);
     const deltas: ServerCounterDeltas = {};
-    for (const [role, v] of this.counterTotals) deltas[role] = v;
+    // seconds and mean × count products carry float noise; tokens and calls are integers anyway
+    for (const [role, v] of this.counterTotals) deltas[role] = round3(v);
     const running = meanMax(this.series.map((p) => p.running));
     const waiting = meanMax(this.series.map((p) => p.waiting));
     const kv = meanMax(this.series.map((p) => p.kvUsagePct));
@@ -322,9 +445,10 @@ export class ServerTelemetryAccumulator {
         kvUsagePctMax: kv.max,
       }).filter(([, v]) => v !== undefined),
     );
+    const engine = this.engine !== 'unknown' ? this.engine : (this.engineHint?.engine ?? 'unknown');
     const out: ServerTelemetry = {
       available,
-      engine: this.engine,
+      engine,
       scrapes: this.scrapes,
       scrapeErrors: this.scrapeErrors,
       counterResets: this.counterResets,
@@ -340,6 +464,12 @@ export class ServerTelemetryAccumulator {
       out.reason = this.lastError ? `no successful scrape: ${this.lastError}` : 'no scrape was taken';
     const split = computeTtftSplit(histograms);
     if (split) out.ttftSplit = split;
+    if (this.engine !== 'unknown') out.engineDetectedBy = 'metric-names';
+    else if (this.engineHint) out.engineDetectedBy = this.engineHint.source;
+    const derived = deriveFigures(deltas);
+    if (Object.keys(derived).length > 0) out.derived = derived;
+    const missing = missingFigures(out);
+    if (missing.length > 0) out.missing = missing;
     return out;
   }
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiClient } from '@inferbench/api-client';
-import { loadQueueName, type Run, type RunStreamEvent } from '@inferbench/contracts';
+import { isTerminalRunStatus, loadQueueName, type Run, type RunStreamEvent } from '@inferbench/contracts';
 import { freePort } from '@inferbench/testing';
 import { startStack, type Stack, type StackProcess } from '@inferbench/testing/stack';
 import { Queue } from 'bullmq';
@@ -19,7 +19,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // sim-fixed: TTFT 50 ms + 10 ms per further token, so a 40-token request takes ~0.44 s
 const OUTPUT_TOKENS = 40;
-const TERMINAL = ['completed', 'failed', 'cancelled'];
 
 let stack: Stack;
 let api: ApiClient;
@@ -78,7 +77,7 @@ const waitEnded = (id: string, timeoutMs = 90_000): Promise<Run> =>
     `run ${id} to end`,
     async () => {
       const r = await api.getRun(id);
-      return TERMINAL.includes(r.status) ? r : null;
+      return isTerminalRunStatus(r.status) ? r : null;
     },
     timeoutMs,
   );

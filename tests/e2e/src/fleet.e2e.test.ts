@@ -11,7 +11,7 @@
  * tail. Hence: request throughput within 10 %, TTFT p50 within 8 ms, TPOT p50 within 1 ms, start skew < 100 ms.
  */
 import { ApiClient } from '@inferbench/api-client';
-import type { Run } from '@inferbench/contracts';
+import { isTerminalRunStatus, type Run } from '@inferbench/contracts';
 import { startStack, type Stack } from '@inferbench/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -64,7 +64,7 @@ describe('fleet: two agents vs one', () => {
     });
     let run = await api.startRun(exp.id);
     const end = Date.now() + 90_000;
-    while (!['completed', 'failed', 'cancelled'].includes(run.status) && Date.now() < end) {
+    while (!isTerminalRunStatus(run.status) && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 250));
       run = await api.getRun(run.id);
     }

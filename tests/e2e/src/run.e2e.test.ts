@@ -4,6 +4,7 @@
  * PostgreSQL → GET /runs/:id is completed with figures that agree with the simulator's configured delays.
  */
 import { ApiClient } from '@inferbench/api-client';
+import { isTerminalRunStatus } from '@inferbench/contracts';
 import { startStack, type Stack } from '@inferbench/testing/stack';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +59,7 @@ describe('a run end to end', () => {
 
     let run = started;
     const deadline = Date.now() + 120_000;
-    while (!['completed', 'failed', 'cancelled'].includes(run.status) && Date.now() < deadline) {
+    while (!isTerminalRunStatus(run.status) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
       run = await api.getRun(started.id);
     }

@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient } from '@inferbench/api-client';
-import type { BottleneckHint, LoadPoint, Run } from '@inferbench/contracts';
+import { isTerminalRunStatus, type BottleneckHint, type LoadPoint, type Run } from '@inferbench/contracts';
 import { startStack, type Stack } from '@inferbench/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -29,7 +29,7 @@ const figures: Record<string, unknown> = {};
 async function waitForRun(api: ApiClient, stack: Stack, id: string, timeoutMs: number): Promise<Run> {
   const deadline = Date.now() + timeoutMs;
   let run = await api.getRun(id);
-  while (!['completed', 'failed', 'cancelled'].includes(run.status) && Date.now() < deadline) {
+  while (!isTerminalRunStatus(run.status) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 300));
     run = await api.getRun(id);
   }

@@ -153,6 +153,8 @@ export function createPointTelemetryStarter(
           model: job.target.model,
           headers: metricsHeadersFor(job.target),
           intervalMs: settings.intervalMs,
+          // names the engine from /v1/models (or TGI's /info) when the metric names do not
+          engineProbe: { baseUrl: job.target.baseUrl },
         });
         scraper.start();
         server = scraper;

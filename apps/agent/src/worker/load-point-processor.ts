@@ -8,6 +8,7 @@ import {
   type LoadPointTelemetry,
   type RequestSample,
   type StartSync,
+  type TokenizerInfo,
 } from '@inferbench/contracts';
 import type {
   Clock,
@@ -16,6 +17,7 @@ import type {
   RunLoadPointDeps,
   RunLoadPointInput,
   RunLoadPointResult,
+  ResolvedTokenizer,
   Tokenizer,
 } from '@inferbench/loadgen';
 import { isSucceeded, LiveWindow, LoadPointAccumulator } from '@inferbench/metrics';
@@ -45,6 +47,11 @@ export interface LoadPointProcessorDeps {
   /** a client sized for this job's load (the processor closes it) */
   createClient(job: LoadPointJob): LlmClient;
   getTokenizer(): Promise<Tokenizer>;
+  /**
+   * The tokenizer for this job's target (its own `tokenizer` setting, else the agent's default; resolved once per
+   * target and cached). Undefined: the agent-wide {@link getTokenizer} is used.
+   */
+  resolveTokenizer?(job: LoadPointJob): Promise<ResolvedTokenizer | undefined>;
   clock: Clock;
   loadDataset?(source: string): Promise<string>;
   /** called with the job when it starts and with null when it ends (heartbeat busy/idle) */
@@ -248,13 +255,21 @@ export class LoadPointProcessor {
     let status: LoadPointFinishedEvent['status'];
     let reason: string | undefined;
     let warnings: string[] = [];
+    let tokenizerInfo: TokenizerInfo | undefined;
     let startedAtEpochMs: number | undefined;
     let client: LlmClient | undefined;
     let telemetry: PointTelemetrySession | undefined;
     let telemetryResult: Promise<LoadPointTelemetry | undefined> = Promise.resolve(undefined);
     try {
       client = deps.createClient(job);
-      const tokenizer = await deps.getTokenizer();
+      const resolved = await deps.resolveTokenizer?.(job);
+      const tokenizer = resolved?.tokenizer ?? (await deps.getTokenizer());
+      if (resolved) {
+        tokenizerInfo = resolved.info;
+        // words met in earlier points' output are learned now, before this point's load starts
+        await resolved.server?.learnPending().catch(() => undefined);
+        log.info('tokenizer', { ...resolved.info, resolveMs: Math.round(resolved.resolveMs) });
+      }
       // started after the tokenizer is ready (building one can take seconds) so the telemetry window
       // matches the load; a starter that throws despite its contract costs the telemetry, not the point
       try {
@@ -306,7 +321,11 @@ export class LoadPointProcessor {
           ...(deps.loadDataset ? { loadDataset: deps.loadDataset } : {}),
         },
       );
-      warnings = [...syncWarnings, ...result.warnings];
+      warnings = [
+        ...(tokenizerInfo?.warning ? [tokenizerInfo.warning] : []),
+        ...syncWarnings,
+        ...result.warnings,
+      ];
       startedAtEpochMs = result.startedAtEpochMs;
       ({ status, reason } = mapEngineStatus(result, ctl.signal));
       log.info('load point ended', {
@@ -362,6 +381,7 @@ export class LoadPointProcessor {
         batchCount,
         ...(reason === undefined ? {} : { reason }),
         warnings,
+        ...(tokenizerInfo === undefined ? {} : { tokenizer: tokenizerInfo }),
         ...(pointTelemetry === undefined ? {} : { telemetry: pointTelemetry }),
         // an engine that never started has nothing to merge: the API then reads the stored samples
         ...(startedAtEpochMs === undefined
@@ -384,7 +404,14 @@ export class LoadPointProcessor {
     ids: EventIds,
     f: Pick<
       LoadPointFinishedEvent,
-      'status' | 'batchCount' | 'reason' | 'warnings' | 'telemetry' | 'accumulator' | 'shardHealth'
+      | 'status'
+      | 'batchCount'
+      | 'reason'
+      | 'warnings'
+      | 'tokenizer'
+      | 'telemetry'
+      | 'accumulator'
+      | 'shardHealth'
     >,
   ): LoadPointFinishedEvent {
     return {
@@ -397,6 +424,7 @@ export class LoadPointProcessor {
       batchCount: f.batchCount,
       ...(f.reason === undefined ? {} : { reason: f.reason.slice(0, 2000) }),
       warnings: f.warnings,
+      ...(f.tokenizer === undefined ? {} : { tokenizer: f.tokenizer }),
       ...(f.telemetry === undefined ? {} : { telemetry: f.telemetry }),
       ...(f.accumulator === undefined ? {} : { accumulator: f.accumulator }),
       ...(f.shardHealth === undefined ? {} : { shardHealth: f.shardHealth }),

@@ -6,11 +6,11 @@ import { LATENCY_HEADERS, latencyRows } from '../format/summary.js';
 import { renderTable } from '../format/table.js';
 import type { CliIo } from '../io.js';
 import { formatPresetList, parseBenchOptions, type BenchCliOptions } from './bench-options.js';
-import { comparisonJson, formatComparison, readBenchResult } from './compare.js';
+import { comparisonJson, formatComparison, readComparable } from './compare.js';
 import { describePlan, describeWorkload } from './describe.js';
 import { formatSlo } from './parse-values.js';
 import type { BenchPoint, BenchResultV2 } from './result.js';
-import { runBenchPlan } from './run-bench.js';
+import { noneSucceeded, runBenchPlan } from './run-bench.js';
 
 export { parseBenchOptions, type BenchCliOptions } from './bench-options.js';
 
@@ -19,7 +19,7 @@ function requestLine(s: LoadPointSummary): string {
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
-  return `requests: ${s.requests.succeeded} ok, ${s.requests.failed} failed${errs ? ` (${errs})` : ''}, ${s.requests.cancelled} cancelled, ${s.requests.warmup} warm-up`;
+  return `requests: ${s.requests.succeeded} ok, ${s.requests.failed} failed${errs ? ` (${errs})` : ''}, ${s.requests.cancelled} cancelled, ${s.requests.warmup} warm-up, ${s.connectionRetries ?? 0} connection retries`;
 }
 
 /** The detailed view of one point: counts, throughput and the vertical latency table. */
@@ -55,6 +55,7 @@ export function formatPointsTable(r: BenchResultV2): string {
     'status',
     'ok',
     'failed',
+    'retries',
     'TTFT p50',
     'TTFT p99',
     'TPOT p50',
@@ -70,9 +71,11 @@ export function formatPointsTable(r: BenchResultV2): string {
     return [
       String(p.index + 1),
       p.label,
-      p.status,
+      // `!`: error rate above the plan's maxErrorRate (the warning below names the classes)
+      s.errorRateExceeded ? `${p.status}!` : p.status,
       String(s.requests.succeeded),
       String(s.requests.failed),
+      String(s.connectionRetries ?? 0),
       lat(s, 'ttftMs', 'p50'),
       lat(s, 'ttftMs', 'p99'),
       lat(s, 'tpotMs', 'p50'),
@@ -136,13 +139,14 @@ export async function benchCommand(
     if (o.compare.length !== 2)
       throw new CliError('--compare takes exactly two result files: --compare a.json b.json');
     const [pa, pb] = o.compare as [string, string];
-    const [a, b] = await Promise.all([readBenchResult(pa), readBenchResult(pb)]);
+    const [a, b] = await Promise.all([readComparable(pa), readComparable(pb)]);
     io.stdout.write(
       json ? `${JSON.stringify(comparisonJson(a, b), null, 2)}\n` : formatComparison(a, b, [pa, pb]),
     );
     return EXIT.ok;
   }
   const { config, apiKey } = await parseBenchOptions(o, io.env);
+  const tokenizerDir = o.tokenizerDir ?? io.env.INFERBENCH_TOKENIZER_DIR;
   if (!json)
     io.stderr.write(
       `bench ${config.model} @ ${config.baseUrl}: ${describePlan(config.plan)}; ${describeWorkload(config.workload)}\n`,
@@ -153,12 +157,21 @@ export async function benchCommand(
     ...(o.outRequests ? { outRequestsPath: o.outRequests } : {}),
     progress: io.stderr,
     signal,
+    ...(tokenizerDir ? { tokenizerDir } : {}),
   });
   if (o.out) await writeFile(o.out, `${JSON.stringify(result, null, 2)}\n`);
   io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : formatBenchSummary(result));
   if (o.out && !json) io.stderr.write(`result written to ${o.out}\n`);
 
   if (signal.aborted || result.status === 'cancelled') return EXIT.interrupted;
+  const anySuccess = result.points.some((p) => p.summary.requests.succeeded > 0);
+  const allFailedPoint = result.points.find(noneSucceeded);
+  if (!anySuccess && allFailedPoint) {
+    io.stderr.write(
+      `no request succeeded (${allFailedPoint.label}: ${allFailedPoint.reason ?? 'every request failed'}); is ${config.baseUrl} serving model "${config.model}"?\n`,
+    );
+    return EXIT.error;
+  }
   if (result.status === 'failed' || result.status === 'aborted') {
     io.stderr.write(`bench ${result.status}: ${result.reason ?? 'no reason given'}\n`);
     return EXIT.failed;

@@ -1,3 +1,4 @@
+import { InteropError, k6ScenariosToLoadPlan } from '@inferbench/interop';
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,6 +28,7 @@ export interface BenchCliOptions {
   model?: string;
   api?: string;
   apiKey?: string;
+  connection?: string;
   // load plan
   plan?: string;
   concurrency?: string;
@@ -69,6 +71,7 @@ export interface BenchCliOptions {
   ignoreEos?: boolean;
   temperature?: string;
   tokenizer?: string;
+  tokenizerDir?: string;
   // output
   out?: string;
   outRequests?: string;
@@ -275,6 +278,12 @@ async function buildWorkload(o: BenchCliOptions): Promise<{ workload: WorkloadSp
 const ARRIVALS = ['poisson', 'constant', 'gamma'] as const;
 const MODES = ['rate', 'concurrency'] as const;
 
+/** k6 `options` JSON (with `scenarios`), not an inferbench plan (which has `kind`). */
+function isK6Options(raw: unknown): boolean {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'kind' in raw) return false;
+  return 'scenarios' in raw;
+}
+
 /** The load plan from --plan / a load flag / the preset, before extent and limit overrides (raw, unvalidated). */
 async function buildPlanBase(
   o: BenchCliOptions,
@@ -316,14 +325,29 @@ async function buildPlanBase(
 
   switch (which) {
     case '--plan': {
-      const raw = await readJsonFile(o.plan!, '--plan');
+      let raw = await readJsonFile(o.plan!, '--plan');
+      let from = o.plan!;
+      // k6 options (`{ scenarios: {...} }`) instead of an inferbench plan: convert it
+      if (isK6Options(raw)) {
+        try {
+          const converted = k6ScenariosToLoadPlan(raw);
+          raw = converted.plan;
+          from = `${o.plan!} (k6 scenarios${converted.notes.length ? `; ${converted.notes.join('; ')}` : ''})`;
+        } catch (err) {
+          if (err instanceof InteropError)
+            throw new CliError(
+              `--plan: ${o.plan} holds k6 options that have no inferbench plan: ${err.message}`,
+            );
+          throw err;
+        }
+      }
       const parsed = LoadPlanSpecSchema.safeParse(raw);
       if (!parsed.success)
         throw new CliError(`--plan: ${o.plan} is not a valid load plan:\n${issueLines(parsed.error)}`);
       const plan = parsed.data as Record<string, unknown> & LoadPlanSpec;
       if (plan.kind === 'trace' && plan.source !== undefined)
         plan.source = await checkTraceFile(plan.source, '--plan (trace source)');
-      return { plan, from: o.plan! };
+      return { plan, from };
     }
     case '--concurrency':
       return {
@@ -433,6 +457,10 @@ export async function parseBenchOptions(
   if (apiKind !== 'chat' && apiKind !== 'completions')
     throw new CliError(`--api must be chat or completions, got "${apiKind}"`);
 
+  const connection = o.connection ?? 'keep-alive';
+  if (connection !== 'keep-alive' && connection !== 'close')
+    throw new CliError(`--connection must be keep-alive or close, got "${connection}"`);
+
   const { workload, params } = await buildWorkload(o);
   const base = await buildPlanBase(o);
   const plan = base.plan;
@@ -498,8 +526,9 @@ export async function parseBenchOptions(
     params,
     ...(slo ? { slo } : {}),
     ...(o.preset !== undefined ? { preset: o.preset } : {}),
-    tokenizer: o.tokenizer ?? 'o200k_base',
+    tokenizer: o.tokenizer ?? 'auto',
     hasApiKey: Boolean(apiKey),
+    ...(connection === 'close' ? { connection } : {}),
   };
   return { config, ...(apiKey ? { apiKey } : {}) };
 }

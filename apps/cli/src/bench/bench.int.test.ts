@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { RequestSampleSchema } from '@inferbench/contracts';
@@ -21,6 +22,8 @@ beforeAll(async () => {
     profiles: {
       // two slots: from three requests in flight on, TTFT includes a wait of one whole request (~80 ms)
       queued: { kind: 'fixed', ttftMs: 40, tpotMs: 10, maxNumSeqs: 2 },
+      // about 30 % of requests answer HTTP 500 (drawn from the sim's seed and the request index)
+      flaky: { kind: 'fixed', ttftMs: 5, tpotMs: 1, faults: { errorRate: 0.3 } },
     },
   });
   dir = await mkdtemp(path.join(os.tmpdir(), 'ib-cli-'));
@@ -436,6 +439,64 @@ describe('inferbench bench', () => {
     expect(r.stdout).toContain('0 ok, 3 failed (http 3)');
   });
 
+  it('a target that refuses connections: the point fails naming the class and a real message, exit 1', async () => {
+    const port = await closedPort();
+    const out = path.join(dir, 'refused.json');
+    const r = await runInferbench([
+      'bench',
+      '--base-url',
+      `http://127.0.0.1:${port}/v1`,
+      '--model',
+      'm',
+      '--concurrency',
+      '2',
+      '--requests',
+      '6',
+      '--tokenizer',
+      'whitespace',
+      '--out',
+      out,
+    ]);
+    const reason = `all 6 requests failed: connect (connect ECONNREFUSED 127.0.0.1:${port})`;
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain(`c=2: failed (${reason})`);
+    expect(r.stderr).toContain(`no request succeeded (c=2: ${reason})`);
+    const res = await readV2(out);
+    expect(res.status).toBe('failed');
+    expect(res.points[0]).toMatchObject({ status: 'failed', reason });
+    expect(res.points[0]!.summary.errorRateExceeded).toEqual({ errorRate: 1, maxErrorRate: 0.05 });
+  });
+
+  it('marks a point whose error rate exceeds the plan maxErrorRate (default 5 %), and still exits 0', async () => {
+    const out = path.join(dir, 'flaky.json');
+    const r = await runInferbench([
+      ...common('flaky'),
+      '--concurrency',
+      '1,2',
+      '--requests',
+      '20',
+      '--output-tokens',
+      '4',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const res = await readV2(out);
+    expect(res.status).toBe('completed');
+    for (const p of res.points) {
+      const s = p.summary;
+      expect(p.status).toBe('completed');
+      expect(s.requests.succeeded).toBeGreaterThan(0);
+      expect(s.errorRate).toBeGreaterThan(0.05);
+      expect(s.errorRateExceeded).toEqual({ errorRate: s.errorRate, maxErrorRate: 0.05 });
+      const warning = `error rate ${(s.errorRate * 100).toFixed(1)} % exceeds maxErrorRate 5.0 % (${s.requests.failed} of 20 requests failed: http ${s.requests.failed})`;
+      expect(s.warnings).toContain(warning);
+      expect(r.stdout).toContain(`! [${p.label}] ${warning}`);
+    }
+    // the table marks both rows: `completed!`
+    expect(r.stdout.split('\n').filter((l) => /^\s*\d+\s+c=\d\s+completed!\s/.test(l))).toHaveLength(2);
+  });
+
   it('rejects bad options with one line and exit 1, and lists presets', async () => {
     const r = await runInferbench(['bench', '--base-url', sim.url, '--model', 'm', '--concurrency', '0']);
     expect(r.code).toBe(1);
@@ -464,3 +525,12 @@ describe('inferbench bench', () => {
     expect(l.stdout).toContain('chat-poisson-sweep — Chat traffic, rate sweep');
   });
 });
+
+/** A loopback port that was free a moment ago: nothing listens there, so connecting is refused. */
+async function closedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
+}

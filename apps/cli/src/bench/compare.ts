@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { describeLoadLevel, type LoadPointSummary } from '@inferbench/contracts';
+import { describeLoadLevel, type AggregatesOnlySummary, type LoadPointSummary } from '@inferbench/contracts';
+import {
+  importedLoadLevel,
+  importResultFile,
+  importSourceLabel,
+  InteropError,
+  storedImportedPoint,
+} from '@inferbench/interop';
 import { CliError } from '../errors.js';
 import { fmtDelta, fmtMs, fmtPctChange, NONE } from '../format/numbers.js';
 import { renderTable } from '../format/table.js';
@@ -33,25 +40,76 @@ export async function readBenchResult(path: string): Promise<BenchResult> {
   return parsed.data;
 }
 
+/**
+ * Read either side of `--compare`: an inferbench bench result, or another tool's result file (vLLM, GuideLLM,
+ * AIPerf, inference-perf, k6 summary) imported with @inferbench/interop. Imported points with per-request
+ * records are rebuilt into full summaries; aggregates-only ones show just the figures their file states.
+ */
+export async function readComparable(path: string): Promise<Compared> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  let kind: unknown;
+  try {
+    kind = (JSON.parse(text) as { kind?: unknown } | null)?.kind;
+  } catch {
+    kind = undefined; // YAML, CSV or JSON lines: only peer files can be those
+  }
+  if (kind === 'inferbench.bench-result') return fromBenchResult(await readBenchResult(path));
+  let imported;
+  try {
+    imported = importResultFile(text, { fileName: path });
+  } catch (err) {
+    if (err instanceof InteropError)
+      throw new CliError(
+        `${path} is neither an inferbench bench result nor a readable peer result: ${err.message}`,
+      );
+    throw err;
+  }
+  const source = importSourceLabel(imported);
+  return {
+    describe: `${source} file, ${imported.points.length} point(s)${imported.points.some((p) => p.detail === 'aggregates') ? ', aggregates only' : ''}`,
+    points: imported.points.map((p) => {
+      const level = importedLoadLevel(p);
+      return {
+        label: level ? describeLoadLevel(level) : p.label,
+        status: 'completed',
+        summary: storedImportedPoint(p).summary,
+      };
+    }),
+  };
+}
+
 type Better = 'lower' | 'higher' | 'none';
+
+/** A full summary, or the figures an aggregates-only peer file states. */
+type AnySummary = LoadPointSummary | AggregatesOnlySummary;
 
 interface Row {
   label: string;
-  pick(s: LoadPointSummary): number | undefined;
+  pick(s: AnySummary): number | undefined;
   fmt(x: number): string;
   better: Better;
 }
 
-const stat = (fig: string, q: 'mean' | 'p50' | 'p90' | 'p99') => (s: LoadPointSummary) => {
+const stat = (fig: string, q: 'mean' | 'p50' | 'p90' | 'p99') => (s: AnySummary) => {
   const st = s.latency[fig];
-  return st && st.count > 0 ? st[q] : undefined;
+  return st && (st.count === undefined || st.count > 0) ? st[q] : undefined;
 };
 const int = (x: number): string => x.toFixed(0);
 
 const ROWS: Row[] = [
   { label: 'requests ok', pick: (s) => s.requests.succeeded, fmt: int, better: 'none' },
   { label: 'requests failed', pick: (s) => s.requests.failed, fmt: int, better: 'lower' },
-  { label: 'error rate %', pick: (s) => s.errorRate * 100, fmt: (x) => x.toFixed(2), better: 'lower' },
+  {
+    label: 'error rate %',
+    pick: (s) => (s.errorRate === undefined ? undefined : s.errorRate * 100),
+    fmt: (x) => x.toFixed(2),
+    better: 'lower',
+  },
   { label: 'duration s', pick: (s) => s.durationSec, fmt: (x) => x.toFixed(2), better: 'none' },
   { label: 'req/s', pick: (s) => s.requestThroughput, fmt: (x) => x.toFixed(3), better: 'higher' },
   { label: 'output tok/s', pick: (s) => s.outputTokenThroughput, fmt: (x) => x.toFixed(1), better: 'higher' },
@@ -73,7 +131,12 @@ const ROWS: Row[] = [
     fmt: (x) => x.toFixed(2),
     better: 'none',
   },
-  { label: 'tokens/chunk', pick: (s) => s.tokens.tokensPerChunk, fmt: (x) => x.toFixed(2), better: 'none' },
+  {
+    label: 'tokens/chunk',
+    pick: (s) => ('aggregatesOnly' in s ? undefined : s.tokens.tokensPerChunk),
+    fmt: (x) => x.toFixed(2),
+    better: 'none',
+  },
 ];
 
 function verdict(better: Better, a: number | undefined, b: number | undefined): string {
@@ -86,18 +149,18 @@ function verdict(better: Better, a: number | undefined, b: number | undefined): 
 interface ComparedPoint {
   label: string;
   status: string;
-  summary: LoadPointSummary;
+  summary: AnySummary;
 }
 
 /** A result file of either version, reduced to a description line and its points. */
-interface Compared {
+export interface Compared {
   describe: string;
   points: ComparedPoint[];
   /** SLA search answer, when the file holds one */
   sla?: string;
 }
 
-function normalize(r: BenchResult): Compared {
+export function fromBenchResult(r: BenchResult): Compared {
   if (r.v === 1) {
     const c = r.config;
     const extent = c.requests !== undefined ? `${c.requests} requests` : `${c.durationSec}s`;
@@ -120,7 +183,7 @@ function normalize(r: BenchResult): Compared {
   };
 }
 
-function figureTable(a: LoadPointSummary, b: LoadPointSummary): string {
+function figureTable(a: AnySummary, b: AnySummary): string {
   const rows = ROWS.map((row) => {
     const va = row.pick(a);
     const vb = row.pick(b);
@@ -167,9 +230,7 @@ function pairPoints(
  * the relative change and whether B is better or worse where the direction is clear. Differences are not
  * tested for significance here (one run each); treat small changes as noise.
  */
-export function formatComparison(ra: BenchResult, rb: BenchResult, labels: [string, string]): string {
-  const a = normalize(ra);
-  const b = normalize(rb);
+export function formatComparison(a: Compared, b: Compared, labels: [string, string]): string {
   const head = [
     `A: ${labels[0]}`,
     `   ${a.describe}`,
@@ -204,7 +265,7 @@ export function formatComparison(ra: BenchResult, rb: BenchResult, labels: [stri
 
 type FigureDeltas = Record<string, { a?: number; b?: number; delta?: number; deltaPct?: number }>;
 
-function figureJson(a: LoadPointSummary, b: LoadPointSummary): FigureDeltas {
+function figureJson(a: AnySummary, b: AnySummary): FigureDeltas {
   const out: FigureDeltas = {};
   for (const row of ROWS) {
     const va = row.pick(a);
@@ -226,8 +287,8 @@ function figureJson(a: LoadPointSummary, b: LoadPointSummary): FigureDeltas {
  * (the version-1 shape); otherwise `{ points: [{ level, a, b, figures }], onlyInA, onlyInB }`.
  */
 export function comparisonJson(
-  ra: BenchResult,
-  rb: BenchResult,
+  a: Compared,
+  b: Compared,
 ):
   | FigureDeltas
   | {
@@ -235,8 +296,6 @@ export function comparisonJson(
       onlyInA: string[];
       onlyInB: string[];
     } {
-  const a = normalize(ra);
-  const b = normalize(rb);
   const { pairs, onlyA, onlyB } = pairPoints(a, b);
   if (a.points.length === 1 && b.points.length === 1)
     return figureJson(pairs[0]![0].summary, pairs[0]![1].summary);

@@ -1,11 +1,13 @@
 import {
   ApiKindSchema,
   ArrivalSchema,
+  ConnectionModeSchema,
   LoadLevelSchema,
   LoadPlanSpecSchema,
   LoadPointSummarySchema,
   RequestParamsSchema,
   SloSpecSchema,
+  TokenizerInfoSchema,
   WorkloadSpecSchema,
 } from '@inferbench/contracts';
 import { z } from 'zod';
@@ -103,6 +105,8 @@ export const BenchPlanConfigSchema = z.object({
   tokenizer: z.string(),
   /** whether an API key was used (the key itself is never written) */
   hasApiKey: z.boolean(),
+  /** `close`: one connection per request (`--connection close`); absent: keep-alive */
+  connection: ConnectionModeSchema.optional(),
 });
 export type BenchPlanConfig = z.infer<typeof BenchPlanConfigSchema>;
 
@@ -151,6 +155,8 @@ export const BenchResultV2Schema = z.object({
     .optional(),
   /** plain-language notes about the plan as a whole (e.g. why a sweep stopped early) */
   notes: z.array(z.string()).optional(),
+  /** the tokenizer that built the prompts and counted tokens client-side (absent for the test `whitespace` one) */
+  tokenizer: TokenizerInfoSchema.optional(),
   environment: BenchEnvironmentSchema,
 });
 export type BenchResultV2 = z.infer<typeof BenchResultV2Schema>;

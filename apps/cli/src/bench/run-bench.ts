@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import {
+  planMaxErrorRate,
   type LoadLevel,
   type LoadPlanSpec,
   type RequestSample,
@@ -15,14 +16,23 @@ import {
   isOverSaturated,
   nextAdaptiveLevel,
   OpenAiCompatibleClient,
+  parseTokenizerSetting,
+  resolveTargetTokenizer,
   runLoadPoint,
   slaSearchResult,
   sloViolations,
   SystemClock,
   type AdaptiveHistoryEntry,
+  type ResolvedTokenizer,
   type Tokenizer,
 } from '@inferbench/loadgen';
-import { annotateSummary, LoadPointAccumulator } from '@inferbench/metrics';
+import {
+  allFailedReason,
+  annotateSummary,
+  dominantErrorClass,
+  LoadPointAccumulator,
+  markErrorRate,
+} from '@inferbench/metrics';
 import type { CliStream } from '../io.js';
 import { DEFAULT_MAX_DURATION_SEC } from './bench-options.js';
 import { pointLabel } from './describe.js';
@@ -53,6 +63,8 @@ export interface RunBenchOptions {
   progress: CliStream;
   /** stop the plan: the current point ends with a cancelled tail and no later point starts */
   signal: AbortSignal;
+  /** `auto` looks for `<dir>/<model>/tokenizer.json` here when the server has no tokenize endpoint */
+  tokenizerDir?: string;
 }
 
 /** Facts about this machine and process (recorded with every result). */
@@ -141,6 +153,8 @@ async function runPoint(level: LoadLevel, ctx: PointContext): Promise<BenchPoint
     startedAtEpochMs: Date.now(),
   };
   let warnings: string[] = [];
+  /** first message of each error class among measured requests (to name why a point failed) */
+  const errorMessages = new Map<string, string>();
   try {
     const result = await runLoadPoint(
       {
@@ -161,6 +175,8 @@ async function runPoint(level: LoadLevel, ctx: PointContext): Promise<BenchPoint
         signal: ctx.opts.signal,
         onSample: (s: RequestSample) => {
           acc.add(s);
+          if (!s.warmup && s.errorClass && s.errorMessage && !errorMessages.has(s.errorClass))
+            errorMessages.set(s.errorClass, s.errorMessage);
           ctx.requestsOut?.write(`${JSON.stringify({ ...s, point: ctx.index, level: label })}\n`);
         },
         onTick: (t) => bar.update(t),
@@ -184,8 +200,17 @@ async function runPoint(level: LoadLevel, ctx: PointContext): Promise<BenchPoint
     await client.close().catch(() => undefined);
   }
   const summary = annotateSummary(
-    acc.summary({ warnings, includeTimeSeries: true }),
+    markErrorRate(acc.summary({ warnings, includeTimeSeries: true }), planMaxErrorRate(plan)),
   ) as BenchPoint['summary'];
+  if (status === 'completed') {
+    // the engine ran its plan, but no request succeeded: the point measured nothing and fails, naming why
+    const cls = dominantErrorClass(summary.errorsByClass);
+    const allFailed = allFailedReason(summary, cls ? errorMessages.get(cls) : undefined);
+    if (allFailed !== undefined) {
+      status = 'failed';
+      reason = allFailed;
+    }
+  }
   const point: BenchPoint = {
     index: ctx.index,
     label,
@@ -201,6 +226,11 @@ async function runPoint(level: LoadLevel, ctx: PointContext): Promise<BenchPoint
     point.sloPass = pass;
   }
   return point;
+}
+
+/** Whether some request of the point was measured and none succeeded. */
+export function noneSucceeded(p: BenchPoint): boolean {
+  return p.summary.requests.succeeded === 0 && p.summary.requests.failed > 0;
 }
 
 /** One line per finished point on stderr, so a log shows the plan's progress point by point. */
@@ -222,14 +252,26 @@ export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2
   const { config } = opts;
   const plan = config.plan;
   const clock = new SystemClock();
-  const tokenizer = await createTokenizer(config.tokenizer);
   const target: TargetConn = {
     baseUrl: config.baseUrl,
     apiKind: config.apiKind,
     model: config.model,
     headers: {},
     ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+    ...(config.connection ? { connection: config.connection } : {}),
   };
+  // `whitespace` is a test tokenizer; everything else is resolved for the target (auto: the server's own)
+  let tokenizer: Tokenizer;
+  let resolved: ResolvedTokenizer | undefined;
+  if (config.tokenizer === 'whitespace') tokenizer = await createTokenizer(config.tokenizer);
+  else {
+    resolved = await resolveTargetTokenizer(
+      { ...target, tokenizer: parseTokenizerSetting(config.tokenizer) },
+      opts.tokenizerDir ? { tokenizerDir: opts.tokenizerDir } : {},
+    );
+    tokenizer = resolved.tokenizer;
+    opts.progress.write(`${describeTokenizer(resolved)}\n`);
+  }
   const adaptive = isAdaptivePlan(plan);
   const staticCount = adaptive ? undefined : expandLoadPlan(plan).length;
   let requestsOut: WriteStream | undefined;
@@ -244,6 +286,8 @@ export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2
       if (level === null) break;
       const k = points.length + 1;
       const title = staticCount === undefined ? `adaptive point ${k}` : `point ${k}/${staticCount}`;
+      // words the server-backed tokenizer met in the last point's output are learned now, between points
+      await resolved?.server?.learnPending().catch(() => undefined);
       const point = await runPoint(level, {
         opts,
         clock,
@@ -256,7 +300,9 @@ export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2
       points.push(point);
       history.push({ level, summary: point.summary });
       opts.progress.write(pointLine(title, point));
-      if (point.status === 'failed' || point.status === 'cancelled') break;
+      // an adaptive plan judges a point where every request failed itself (a failing level); anything else stops
+      if (point.status === 'cancelled' || (point.status === 'failed' && !(adaptive && noneSucceeded(point))))
+        break;
     }
   } finally {
     if (requestsOut) {
@@ -269,7 +315,7 @@ export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2
 
   let status: BenchStatus = 'completed';
   let reason: string | undefined;
-  const failed = points.find((p) => p.status === 'failed');
+  const failed = points.find((p) => p.status === 'failed' && !(adaptive && noneSucceeded(p)));
   const aborted = points.find((p) => p.status === 'aborted');
   if (opts.signal.aborted || points.some((p) => p.status === 'cancelled')) {
     status = 'cancelled';
@@ -284,6 +330,7 @@ export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2
   }
 
   const notes: string[] = [];
+  if (resolved?.info.warning) notes.push(resolved.info.warning);
   const last = points[points.length - 1];
   if (plan.kind === 'sweep' && last && status === 'completed' && points.length < plan.points) {
     const entry = history[history.length - 1]!;
@@ -327,6 +374,18 @@ export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2
     ...(head ? { level: head.level, summary: head.summary } : {}),
     ...(sla ? { sla } : {}),
     ...(notes.length ? { notes } : {}),
+    ...(resolved ? { tokenizer: resolved.info } : {}),
     environment: benchEnvironment(),
   };
+}
+
+/** One line on stderr: which tokenizer builds prompts and counts tokens, and the measured template overhead. */
+export function describeTokenizer(r: ResolvedTokenizer): string {
+  const i = r.info;
+  const overhead =
+    i.templateOverheadTokens === undefined
+      ? ''
+      : `; the server adds ${i.templateOverheadTokens} token(s) per one-message request (template)`;
+  const head = `tokenizer: ${i.name} (${i.source}${i.setting === 'auto' ? ', auto' : ''}${overhead}; ${r.resolveMs.toFixed(0)} ms to set up)`;
+  return i.warning ? `${head}\nwarning: ${i.warning}` : head;
 }

@@ -4,7 +4,14 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExperimentListItem, LoadPoint, RequestSample, Run, RunStatus } from '@inferbench/contracts';
+import {
+  isTerminalRunStatus,
+  type ExperimentListItem,
+  type LoadPoint,
+  type RequestSample,
+  type Run,
+  type RunStatus,
+} from '@inferbench/contracts';
 import { summarizeSamples } from '@inferbench/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInferbench } from '../testing/run-cli-process.js';
@@ -68,11 +75,13 @@ function loadPoint(runId: string, ordinal: number, status: RunStatus, withSummar
     shardHealth: [],
     startSkewMs: null,
     telemetry: null,
+    tokenizer: null,
+    imported: null,
   };
 }
 
 function run(id: string, status: RunStatus, error: string | null = null): Run {
-  const done = status !== 'queued' && status !== 'running';
+  const done = isTerminalRunStatus(status);
   return {
     id,
     experimentId: 'exp1',
@@ -90,6 +99,7 @@ function run(id: string, status: RunStatus, error: string | null = null): Run {
       loadPoint(id, 1, done ? status : 'queued', done),
     ],
     hints: [],
+    source: null,
   };
 }
 
@@ -372,18 +382,29 @@ describe('API commands', () => {
 });
 
 describe('unreachable API', () => {
-  it('names the URL, hints how to start it, exits 1 (real process)', async () => {
+  it('names the URL, hints how to start it, exits 4 (real process)', async () => {
     // a port that was just free: nothing listens there
     const probe = http.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
     const r = await runInferbench(['--api', `http://127.0.0.1:${port}`, 'experiments', 'list']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4);
     expect(r.stderr).toContain(`inferbench: cannot reach the inferbench API at http://127.0.0.1:${port}.`);
     expect(r.stderr).toContain('pnpm --filter @inferbench/api start');
     const env = await runInferbench(['agents', 'list'], { INFERBENCH_API_URL: `http://127.0.0.1:${port}` });
-    expect(env.code).toBe(1);
+    expect(env.code).toBe(4);
     expect(env.stderr).toContain(`http://127.0.0.1:${port}`);
+    // `run start --wait` in a CI job: an unreachable API is told apart from a failed (2) or cancelled (3) run
+    const wait = await runInferbench([
+      '--api',
+      `http://127.0.0.1:${port}`,
+      'run',
+      'start',
+      'nightly',
+      '--wait',
+    ]);
+    expect(wait.code).toBe(4);
+    expect(wait.stderr).toContain(`inferbench: cannot reach the inferbench API at http://127.0.0.1:${port}.`);
   });
 });

@@ -1,11 +1,13 @@
 import { ApiClient, ApiError } from '@inferbench/api-client';
 import {
   describeLoadLevel,
-  TERMINAL_RUN_STATUSES,
+  describeTokenizer,
+  isTerminalRunStatus,
+  tokenizerSettingLabel,
   type ExperimentListItem,
   type Run,
   type RunStreamEvent,
-  type RunTrigger,
+  type StartRunTrigger,
 } from '@inferbench/contracts';
 import { CliError, EXIT } from '../errors.js';
 import { fmtDuration, fmtNum } from '../format/numbers.js';
@@ -86,11 +88,15 @@ export async function listTargets(ctx: ApiCommandContext): Promise<number> {
     t.model,
     t.pool,
     t.hasApiKey ? 'yes' : 'no',
+    t.connection,
+    tokenizerSettingLabel(t.tokenizer),
   ]);
   ctx.io.stdout.write(
-    renderTable(['id', 'name', 'base url', 'api', 'model', 'pool', 'api key'], rows, {
-      align: ['left', 'left', 'left', 'left', 'left', 'left', 'left'],
-    }),
+    renderTable(
+      ['id', 'name', 'base url', 'api', 'model', 'pool', 'api key', 'connection', 'tokenizer'],
+      rows,
+      { align: ['left', 'left', 'left', 'left', 'left', 'left', 'left', 'left', 'left'] },
+    ),
   );
   return EXIT.ok;
 }
@@ -153,7 +159,7 @@ export async function resolveExperiment(api: ApiClient, ref: string): Promise<{ 
 
 export interface RunStartOptions {
   wait: boolean;
-  trigger: RunTrigger;
+  trigger: StartRunTrigger;
   metadata: Record<string, string>;
   /** polling period when the live stream is unavailable, ms */
   pollIntervalMs?: number;
@@ -229,7 +235,8 @@ export function printSummaryTable(ctx: ApiCommandContext, run: Run): void {
   const rows = points.map((lp) => [
     lp.variantLabel,
     lp.levelLabel || describeLoadLevel(lp.level),
-    lp.status,
+    // `!`: the point's error rate exceeded the plan's maxErrorRate (the warning below names the classes)
+    lp.summary?.errorRateExceeded ? `${lp.status}!` : lp.status,
     ...summaryCells(lp.summary),
   ]);
   ctx.io.stdout.write(
@@ -238,11 +245,37 @@ export function printSummaryTable(ctx: ApiCommandContext, run: Run): void {
     }),
   );
   ctx.io.stdout.write('latencies in ms (TTFT/TPOT/ITL/E2E as defined in METRICS.md)\n');
+  for (const line of tokenizerLines(points)) ctx.io.stdout.write(`${line}\n`);
   for (const lp of points) {
     if (lp.error) ctx.io.stdout.write(`! ${lp.variantLabel} ${lp.levelLabel}: ${lp.error}\n`);
     for (const w of lp.summary?.warnings ?? [])
       ctx.io.stdout.write(`! ${lp.variantLabel} ${lp.levelLabel}: ${w}\n`);
+    const retries = lp.summary?.connectionRetries ?? 0;
+    if (retries > 0)
+      ctx.io.stdout.write(
+        `  ${lp.variantLabel} ${lp.levelLabel}: ${retries} connection retries (requests re-sent after the server closed a reused connection; not errors)\n`,
+      );
   }
+}
+
+/**
+ * Which client-side tokenizer built the prompts and counted tokens: one line per variant when all its points used
+ * the same one, else one per point. Points whose agent did not say are left out.
+ */
+function tokenizerLines(points: Run['loadPoints']): string[] {
+  const byVariant = new Map<string, { level: string; what: string }[]>();
+  for (const lp of points) {
+    if (!lp.tokenizer) continue;
+    const list = byVariant.get(lp.variantLabel) ?? [];
+    list.push({ level: lp.levelLabel || describeLoadLevel(lp.level), what: describeTokenizer(lp.tokenizer) });
+    byVariant.set(lp.variantLabel, list);
+  }
+  const lines: string[] = [];
+  for (const [variant, list] of byVariant) {
+    if (new Set(list.map((x) => x.what)).size === 1) lines.push(`tokenizer ${variant}: ${list[0]!.what}`);
+    else for (const x of list) lines.push(`tokenizer ${variant} ${x.level}: ${x.what}`);
+  }
+  return lines;
 }
 
 function reportRun(ctx: ApiCommandContext, run: Run): number {
@@ -252,7 +285,14 @@ function reportRun(ctx: ApiCommandContext, run: Run): number {
     printRunHeader(ctx, run);
     printSummaryTable(ctx, run);
   }
-  if (run.status === 'completed') return EXIT.ok;
+  const failedPoints = run.loadPoints.filter((lp) => lp.status === 'failed');
+  if (run.status === 'completed' && failedPoints.length === 0) return EXIT.ok;
+  if (run.status === 'completed') {
+    ctx.io.stderr.write(
+      `run ${run.id} completed with ${failedPoints.length} failed load point(s): ${failedPoints.map((lp) => `${lp.variantLabel} ${lp.levelLabel}: ${lp.error ?? 'no reason given'}`).join('; ')}\n`,
+    );
+    return EXIT.failed;
+  }
   if (run.status === 'cancelled') {
     ctx.io.stderr.write(`run ${run.id} was cancelled${run.error ? `: ${run.error}` : ''}\n`);
     return EXIT.cancelled;
@@ -260,8 +300,6 @@ function reportRun(ctx: ApiCommandContext, run: Run): number {
   ctx.io.stderr.write(`run ${run.id} ${run.status}${run.error ? `: ${run.error}` : ''}\n`);
   return EXIT.failed;
 }
-
-const isTerminal = (status: string): boolean => (TERMINAL_RUN_STATUSES as readonly string[]).includes(status);
 
 /**
  * Follow a run until it ends: the SSE stream drives a live line per load point; if the stream cannot be
@@ -319,7 +357,7 @@ export async function waitForRun(
     } else if (e.type === 'loadpoint.status') {
       statuses.set(e.loadPointId, e.status);
       render(e.loadPointId, true);
-    } else if (e.type === 'run.status' && isTerminal(e.status)) {
+    } else if (e.type === 'run.status' && isTerminalRunStatus(e.status)) {
       streamCtl.abort();
     }
   };
@@ -364,7 +402,7 @@ export async function waitForRun(
         statuses.set(lp.id, lp.status);
         if (changed) render(lp.id, true);
       }
-      if (isTerminal(run.status)) {
+      if (isTerminalRunStatus(run.status)) {
         display.done();
         return run;
       }

@@ -22,3 +22,8 @@ const linkApi = new ApiClient({ baseUrl: BROWSER_API_BASE });
 export function samplesDownloadUrl(loadPointId: string, format: 'jsonl' | 'csv'): string {
   return linkApi.samplesUrl(loadPointId, format);
 }
+
+/** Download link for an imported run's original file, through the proxy. */
+export function importFileDownloadUrl(runId: string): string {
+  return linkApi.importFileUrl(runId);
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IdSchema, IsoDateSchema, RunStatusSchema } from '../common.js';
 import { LoadLevelSchema } from '../specs/load-plan.js';
 import { SloSpecSchema } from '../specs/slo.js';
-import { StatsSchema } from '../summary.js';
+import { ImportSourceSchema, PartialStatsSchema } from '../imports.js';
 
 /** Figures with distributions and CIs on the dashboard (ms). */
 export const DISTRIBUTION_FIGURES = ['ttftMs', 'tpotMs', 'itlMs', 'e2eMs'] as const;
@@ -105,7 +105,11 @@ export type PercentileCi = z.infer<typeof PercentileCiSchema>;
 
 /** One figure of one compare cell. */
 export const CompareFigureSchema = z.object({
-  stats: StatsSchema,
+  /**
+   * full Stats for measured and rebuilt points; for an aggregates-only imported point only the fields its file
+   * states (the rest are absent, never filled in)
+   */
+  stats: PartialStatsSchema,
   /** null when the point has no stored histograms (finalized before they were kept) */
   p50Ci: PercentileCiSchema.nullable(),
   p99Ci: PercentileCiSchema.nullable(),
@@ -118,12 +122,15 @@ export type CompareFigure = z.infer<typeof CompareFigureSchema>;
 export const CompareCellSchema = z.object({
   loadPointId: IdSchema,
   status: RunStatusSchema,
-  requestThroughput: z.number(),
-  outputTokenThroughput: z.number(),
+  /** an imported point whose file holds only aggregates: its figures as stated, no CDFs, no intervals */
+  aggregatesOnly: z.boolean().default(false),
+  /** null only for an aggregates-only point whose file does not state the figure */
+  requestThroughput: z.number().nullable(),
+  outputTokenThroughput: z.number().nullable(),
   goodput: z.number().nullable(),
   sloAttainmentPct: z.number().nullable(),
-  errorRate: z.number(),
-  succeeded: z.number().int(),
+  errorRate: z.number().nullable(),
+  succeeded: z.number().int().nullable(),
   figures: z.partialRecord(DistributionFigureSchema, CompareFigureSchema),
 });
 export type CompareCell = z.infer<typeof CompareCellSchema>;
@@ -168,8 +175,10 @@ export const CompareColumnSchema = z.object({
   createdAt: IsoDateSchema,
   tags: z.array(z.string()),
   slo: SloSpecSchema.nullable(),
-  /** short human label, e.g. `exp · 3f9a1c · v1` */
+  /** short human label, e.g. `exp · 3f9a1c · v1` (imported runs end with their source, e.g. `vllm 0.8.3 (import)`) */
   label: z.string(),
+  /** imported runs: the tool the figures came from; null for measured runs */
+  source: ImportSourceSchema.pick({ tool: true, toolVersion: true, label: true }).nullable().default(null),
 });
 export type CompareColumn = z.infer<typeof CompareColumnSchema>;
 

@@ -4,6 +4,7 @@ import { LoadPlanSpecSchema } from '../specs/load-plan.js';
 import { SloSpecSchema } from '../specs/slo.js';
 import { OptimizationDescriptorSchema, RequestParamsSchema } from '../specs/variant.js';
 import { WorkloadSpecSchema } from '../specs/workload.js';
+import { wellFormedText } from '../text.js';
 
 export const VariantInputSchema = z.object({
   /** present when updating an existing variant */
@@ -28,19 +29,22 @@ export const CreateExperimentRequestSchema = z
   .refine((e) => new Set(e.variants.map((v) => v.label)).size === e.variants.length, {
     message: 'variant labels must be unique within an experiment',
     path: ['variants'],
-  });
+  })
+  .apply(wellFormedText);
 export type CreateExperimentRequest = z.infer<typeof CreateExperimentRequestSchema>;
 
 /** PATCH: any top-level field; `variants`, when given, replaces the variant list (ids keep existing rows). */
-export const UpdateExperimentRequestSchema = z.object({
-  name: z.string().trim().min(1).max(200).optional(),
-  description: z.string().max(10_000).optional(),
-  tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
-  workload: WorkloadSpecSchema.optional(),
-  loadPlan: LoadPlanSpecSchema.optional(),
-  slo: SloSpecSchema.nullable().optional(),
-  variants: z.array(VariantInputSchema).min(1).max(50).optional(),
-});
+export const UpdateExperimentRequestSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(10_000).optional(),
+    tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+    workload: WorkloadSpecSchema.optional(),
+    loadPlan: LoadPlanSpecSchema.optional(),
+    slo: SloSpecSchema.nullable().optional(),
+    variants: z.array(VariantInputSchema).min(1).max(50).optional(),
+  })
+  .apply(wellFormedText);
 export type UpdateExperimentRequest = z.infer<typeof UpdateExperimentRequestSchema>;
 
 export const VariantSchema = z.object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdSchema, IsoDateSchema, RunStatusSchema } from '../common.js';
 import { LoadLevelSchema } from '../specs/load-plan.js';
+import { wellFormedText } from '../text.js';
 
 /**
  * Display name of a comment's author. Until accounts exist it is the name a person sets once in the
@@ -9,10 +10,12 @@ import { LoadLevelSchema } from '../specs/load-plan.js';
 export const AuthorSchema = z.string().trim().min(1).max(80);
 
 /** `POST /runs/:id/comments`, `POST /experiments/:id/comments`. */
-export const CreateCommentRequestSchema = z.object({
-  author: AuthorSchema,
-  body: z.string().trim().min(1).max(10_000),
-});
+export const CreateCommentRequestSchema = z
+  .object({
+    author: AuthorSchema,
+    body: z.string().trim().min(1).max(10_000),
+  })
+  .apply(wellFormedText);
 export type CreateCommentRequest = z.infer<typeof CreateCommentRequestSchema>;
 
 /** A team-review comment on a run or an experiment (exactly one of the two ids is set). */
@@ -31,16 +34,18 @@ export const CommentListSchema = z.object({ items: z.array(CommentSchema), total
 export type CommentList = z.infer<typeof CommentListSchema>;
 
 /** `PUT /experiments/:id/baseline`: the run new runs are compared against; null clears it. */
-export const SetBaselineRequestSchema = z.object({ runId: IdSchema.nullable() });
+export const SetBaselineRequestSchema = z.object({ runId: IdSchema.nullable() }).apply(wellFormedText);
 export type SetBaselineRequest = z.infer<typeof SetBaselineRequestSchema>;
 
 /** `PATCH /runs/:id`: replaces the run's tags (trimmed, deduplicated, order kept). */
-export const UpdateRunRequestSchema = z.object({
-  tags: z
-    .array(z.string().trim().min(1).max(50))
-    .max(50)
-    .transform((tags) => [...new Set(tags)]),
-});
+export const UpdateRunRequestSchema = z
+  .object({
+    tags: z
+      .array(z.string().trim().min(1).max(50))
+      .max(50)
+      .transform((tags) => [...new Set(tags)]),
+  })
+  .apply(wellFormedText);
 export type UpdateRunRequest = z.infer<typeof UpdateRunRequestSchema>;
 
 /** Review state of one run: its tags and whether it is its experiment's baseline. */
@@ -53,10 +58,12 @@ export const RunReviewSchema = z.object({
 export type RunReview = z.infer<typeof RunReviewSchema>;
 
 /** `POST /experiments/:id/clone`: copy spec and variants (no runs, comments or baseline). */
-export const CloneExperimentRequestSchema = z.object({
-  /** default: "<name> (copy)" */
-  name: z.string().trim().min(1).max(200).optional(),
-});
+export const CloneExperimentRequestSchema = z
+  .object({
+    /** default: "<name> (copy)" */
+    name: z.string().trim().min(1).max(200).optional(),
+  })
+  .apply(wellFormedText);
 export type CloneExperimentRequest = z.infer<typeof CloneExperimentRequestSchema>;
 
 /** Key figures of one load point for the history view (ms; throughputs per second). */

@@ -7,17 +7,23 @@ import {
   pageOf,
   RunStatusSchema,
   RunTriggerSchema,
+  StartRunTriggerSchema,
 } from '../common.js';
 import { LoadLevelSchema } from '../specs/load-plan.js';
 import { LoadPointTelemetrySchema } from '../events.js';
 import { LoadPointSummarySchema } from '../summary.js';
+import { ImportedPointInfoSchema, ImportSourceSchema } from '../imports.js';
 import { BottleneckHintSchema } from '../telemetry.js';
+import { wellFormedText } from '../text.js';
+import { TokenizerInfoSchema } from '../tokenizer.js';
 
-export const StartRunRequestSchema = z.object({
-  trigger: RunTriggerSchema.default('api'),
-  /** free-form provenance, e.g. { gitSha, ciUrl } */
-  metadata: z.record(z.string(), z.string()).default({}),
-});
+export const StartRunRequestSchema = z
+  .object({
+    trigger: StartRunTriggerSchema.default('api'),
+    /** free-form provenance, e.g. { gitSha, ciUrl } */
+    metadata: z.record(z.string(), z.string()).default({}),
+  })
+  .apply(wellFormedText);
 export type StartRunRequest = z.infer<typeof StartRunRequestSchema>;
 
 /** How one shard of a load point went: what its agent reported when it ended. */
@@ -34,6 +40,8 @@ export const ShardHealthSchema = z.object({
   /** epoch ms when the shard actually started sending */
   startedAtEpochMs: z.number().nullable(),
   reason: z.string().nullable(),
+  /** the client-side tokenizer the shard used; null when its agent did not say (agent-wide tokenizer, older agent) */
+  tokenizer: TokenizerInfoSchema.nullable().default(null),
 });
 export type ShardHealth = z.infer<typeof ShardHealthSchema>;
 
@@ -63,6 +71,14 @@ export const LoadPointSchema = z.object({
    * same server), `gpu` the first shard's that measured one (see apps/api README, "Telemetry").
    */
   telemetry: LoadPointTelemetrySchema.nullable().default(null),
+  /**
+   * The client-side tokenizer that built the prompts and counted tokens (the first shard's that reported one: shards
+   * of a point share the target and its setting); null when no agent said (agent-wide tokenizer, older agents,
+   * points that never ran). `approximate`: prompt lengths and client-side token counts are not the model's own.
+   */
+  tokenizer: TokenizerInfoSchema.nullable().default(null),
+  /** imported points (run trigger `import`): what the file said, and "aggregates only" figures; null otherwise */
+  imported: ImportedPointInfoSchema.nullable().default(null),
 });
 export type LoadPoint = z.infer<typeof LoadPointSchema>;
 
@@ -82,6 +98,8 @@ export const RunSchema = z.object({
   loadPoints: z.array(LoadPointSchema),
   /** bottleneck hints per variant over its completed points (`analyzeSweep`), computed when the run ends */
   hints: z.array(BottleneckHintSchema).default([]),
+  /** imported runs (trigger `import`): the tool and file the figures came from; null for measured runs */
+  source: ImportSourceSchema.nullable().default(null),
 });
 export type Run = z.infer<typeof RunSchema>;
 

@@ -20,6 +20,16 @@ export const LimitsSchema = z.object({
 });
 export type Limits = z.infer<typeof LimitsSchema>;
 
+/** Error rate above which a completed load point is marked with a warning, when the plan sets no `maxErrorRate`. */
+export const DEFAULT_MAX_ERROR_RATE = 0.05;
+
+/**
+ * Fixed-level plans: a load point whose error rate (failed / (succeeded + failed)) exceeds this is marked with a
+ * warning (it still completes; `limits.maxErrorRate` is the limit that aborts a point). Default
+ * {@link DEFAULT_MAX_ERROR_RATE}. Sweep and SLA-search plans have their own `maxErrorRate`, used the same way.
+ */
+const maxErrorRateField = { maxErrorRate: z.number().min(0).max(1).optional() };
+
 /** Fields every plan has. How long each load point lasts: a request count, a duration, or both (whichever comes first). */
 const extent = {
   warmup: WarmupSchema.optional(),
@@ -111,6 +121,7 @@ export const ConcurrencyPlanSchema = z.object({
   /** open the slots linearly over this many seconds (slot i opens at i·rampUpSec/level) */
   rampUpSec: z.number().positive().optional(),
   ...extent,
+  ...maxErrorRateField,
 });
 
 /** Open loop: `levels` are request rates (req/s), one load point per level per variant. */
@@ -120,6 +131,7 @@ export const RatePlanSchema = z.object({
   ...openLoop,
   maxConcurrency: z.number().int().positive().optional(),
   ...extent,
+  ...maxErrorRateField,
 });
 
 /** k6-style stages: one load point whose rate or concurrency follows linear ramps; lasts the sum of the stages. */
@@ -127,6 +139,7 @@ export const StagesPlanSchema = z.object({
   kind: z.literal('stages'),
   ...stagesFields,
   ...extent,
+  ...maxErrorRateField,
 });
 
 /** Trace replay: one load point sending the trace's requests at its timestamps with its lengths. */
@@ -134,6 +147,7 @@ export const TracePlanSchema = z.object({
   kind: z.literal('trace'),
   ...traceFields,
   ...extent,
+  ...maxErrorRateField,
 });
 
 /**
@@ -214,6 +228,11 @@ export const LoadPlanSpecSchema = z
   )
   .refine((p) => p.kind !== 'sla' || p.max >= p.min, { message: 'max must be ≥ min', path: ['max'] });
 export type LoadPlanSpec = z.infer<typeof LoadPlanSpecSchema>;
+
+/** The error rate above which a load point of this plan is marked with a warning (the plan's `maxErrorRate`). */
+export function planMaxErrorRate(plan: LoadPlanSpec): number {
+  return plan.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE;
+}
 
 /** The concrete load of one load point (one level of the plan). */
 export const LoadLevelSchema = z.discriminatedUnion('kind', [

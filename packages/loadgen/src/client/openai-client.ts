@@ -1,8 +1,10 @@
+import { subscribe } from 'node:diagnostics_channel';
 import { setMaxListeners } from 'node:events';
+import type { Socket } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
-import type { ErrorClass } from '@inferbench/contracts';
+import type { ConnectionMode, ErrorClass } from '@inferbench/contracts';
 import type { ClientTimeouts, Clock, LlmClient, LlmOutcome, LlmRequest } from '../ports.js';
-import { buildHttpRequest } from './request-body.js';
+import { buildHttpRequest, type BuiltRequest } from './request-body.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 
 /** Defaults, milliseconds. Generous: a benchmark must see slow servers as slow, not as errors. */
@@ -26,6 +28,68 @@ export interface OpenAiCompatibleClientOptions {
    * cannot be retried; it would be a spurious `connect` error). A server's `Keep-Alive: timeout=` wins.
    */
   keepAliveTimeoutMs?: number;
+  /**
+   * connection handling for targets that do not set `target.connection`: `keep-alive` (default) reuses
+   * connections; `close` opens one connection per request
+   */
+  connection?: ConnectionMode;
+  /**
+   * @internal default true. false reproduces the client before stale-connection handling (benchmarks compare
+   * both): a request that fails on a reused connection before any response byte is an error, and an origin that
+   * closes kept-alive connections is never switched to one connection per request.
+   */
+  staleConnectionRetry?: boolean;
+}
+
+/**
+ * Error codes that mean the connection was closed, reset or broken under a request. On a *reused* connection
+ * before any response byte they mean the server had already closed it (its FIN raced our write): the request
+ * never reached the server and is sent again once on a fresh connection.
+ */
+const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/** What the client knows about one kept-alive socket (keyed by the socket, from undici's diagnostics channel). */
+interface SocketState {
+  owner: OpenAiCompatibleClient;
+  origin: string;
+  /** requests written on it so far */
+  uses: number;
+  /** a request of ours is on it and has not completed */
+  busy: boolean;
+  /** when its last response ended (clock µs); NaN before the first */
+  lastEndUs: number;
+  /** the last response did not say `Connection: close` (HTTP/1.1 default: keep-alive) */
+  lastKeepAlive: boolean;
+  /** `Keep-Alive: timeout=` of the last response, ms */
+  advertisedTimeoutMs: number | undefined;
+  peerClosed: boolean;
+}
+
+const socketStates = new WeakMap<Socket, SocketState>();
+/**
+ * The handler whose request undici is writing right now. undici calls the handler's `onConnect` and then,
+ * synchronously in the same `writeH1` call, publishes `undici:client:sendHeaders` with the socket: that is the
+ * only place undici names the socket a request goes out on. Other undici instances in the process (Node's
+ * fetch) publish on the same channel while this is null, and are ignored.
+ */
+let writingHandler: StreamHandler | null = null;
+const clearWritingHandler = (): void => {
+  writingHandler = null;
+};
+function markWriting(h: StreamHandler): void {
+  writingHandler = h;
+  queueMicrotask(clearWritingHandler);
+}
+let channelSubscribed = false;
+function subscribeSendHeaders(): void {
+  if (channelSubscribed) return;
+  channelSubscribed = true;
+  subscribe('undici:client:sendHeaders', (msg) => {
+    const h = writingHandler;
+    writingHandler = null;
+    const socket = (msg as { socket?: Socket } | null)?.socket;
+    if (h && socket) h.attachSocket(socket);
+  });
 }
 
 /** after `[DONE]`, how long to wait for the HTTP response to end before closing the connection ourselves */
@@ -64,6 +128,15 @@ export class OpenAiCompatibleClient implements LlmClient {
   private readonly clearStamp = (): void => {
     this.cachedStampUs = -1;
   };
+  /** one connection per request (`connection: 'close'`, re-sends, origins switched after silent closes) */
+  private closeAgent: Agent | undefined;
+  private readonly defaultConnection: ConnectionMode;
+  /** @internal */
+  readonly staleRetry: boolean;
+  private readonly keepAliveTimeoutMs: number;
+  /** origins switched to one connection per request, with why */
+  private readonly closeOrigins = new Map<string, string>();
+  private retriesByOrigin = new Map<string, number>();
 
   constructor(opts: OpenAiCompatibleClientOptions) {
     if (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 1) {
@@ -86,11 +159,15 @@ export class OpenAiCompatibleClient implements LlmClient {
     // open new TCP connections in bursts (measured: worse, and more connections than the configured load).
     // sentUs is taken at the write, so the wait never enters TTFT; it shows as schedule delay.
     this.poolSize = opts.maxConnections;
+    this.defaultConnection = opts.connection ?? 'keep-alive';
+    this.staleRetry = opts.staleConnectionRetry ?? true;
+    this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? 4_000;
+    if (this.staleRetry) subscribeSendHeaders();
     this.agent = new Agent({
       connections: this.poolSize,
       pipelining: 1,
-      keepAliveTimeout: opts.keepAliveTimeoutMs ?? 4_000,
-      keepAliveMaxTimeout: Math.max(opts.keepAliveTimeoutMs ?? 4_000, 600_000),
+      keepAliveTimeout: this.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: Math.max(this.keepAliveTimeoutMs, 600_000),
       connectTimeout: this.timeouts.connectMs,
       // our own first-token / idle / total timers replace undici's (coarse ~500 ms resolution above 1 s)
       headersTimeout: 0,
@@ -132,30 +209,102 @@ export class OpenAiCompatibleClient implements LlmClient {
         failedOutcome(startUs, startUs, 0, 'connect', `invalid request: ${errText(err)}`),
       );
     }
+    // a `connection` target header is the connection mode, not a header undici would accept as is
+    const headerMode = built.headers.connection?.trim().toLowerCase();
+    delete built.headers.connection;
+    const mode: ConnectionMode =
+      req.target.connection ??
+      (headerMode === 'close' || headerMode === 'keep-alive' ? headerMode : this.defaultConnection);
+    const fresh = mode === 'close' || this.closeOrigins.has(built.origin);
     return new Promise<LlmOutcome>((resolve) => {
-      const handler = new StreamHandler(this, this.clock, this.timeouts, req, startUs, resolve);
-      try {
-        this.agent.dispatch(
-          {
-            origin: built.origin,
-            path: built.path,
-            method: 'POST',
-            headers: built.headers,
-            body: built.body,
-            headersTimeout: 0,
-            bodyTimeout: 0,
-          },
-          handler,
-        );
-      } catch (err) {
-        handler.failBeforeResponse(err);
-      }
+      const handler = new StreamHandler(this, this.clock, this.timeouts, req, startUs, resolve, built);
+      this.dispatchOn(handler, fresh);
     });
+  }
+
+  /**
+   * @internal Hands the request to undici: on the kept-alive pool, or (`fresh`) on a connection of its own
+   * that is closed after the response (`pipelining: 0`: undici sends `Connection: close` and never reuses it).
+   */
+  dispatchOn(handler: StreamHandler, fresh: boolean): void {
+    const b = handler.built;
+    const dispatcher = fresh ? (this.closeAgent ??= this.newCloseAgent()) : this.agent;
+    handler.keepAlive = !fresh;
+    try {
+      dispatcher.dispatch(
+        {
+          origin: b.origin,
+          path: b.path,
+          method: 'POST',
+          headers: b.headers,
+          body: b.body,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
+        handler,
+      );
+    } catch (err) {
+      handler.failBeforeResponse(err);
+    }
+  }
+
+  private newCloseAgent(): Agent {
+    return new Agent({
+      connections: this.poolSize,
+      pipelining: 0,
+      connectTimeout: this.timeouts.connectMs,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  /** @internal */
+  nowUs(): number {
+    return this.clock.nowUs();
+  }
+
+  /** @internal A request is re-sent on a fresh connection after its reused one turned out closed. */
+  noteRetry(origin: string): void {
+    this.retriesByOrigin.set(origin, (this.retriesByOrigin.get(origin) ?? 0) + 1);
+  }
+
+  /**
+   * @internal The server at `origin` closed a connection after a response that did not say `Connection: close`
+   * (seen as its FIN on an idle connection, or as a reused connection failing under a request): the rest of
+   * this client's requests to it get one connection each.
+   */
+  noteSilentClose(origin: string, what: string): void {
+    if (!this.staleRetry || this.closeOrigins.has(origin)) return;
+    this.closeOrigins.set(origin, what);
+  }
+
+  /** @internal whether a peer close `idleUs` after a keep-alive response is early (not the server's idle timeout) */
+  isEarlyClose(idleUs: number, advertisedTimeoutMs: number | undefined): boolean {
+    const timeoutMs = Math.min(advertisedTimeoutMs ?? Infinity, this.keepAliveTimeoutMs);
+    return idleUs < (timeoutMs * 1000) / 2;
+  }
+
+  /** Re-sends so far (requests that failed on a reused connection before any response byte and were sent again). */
+  connectionRetries(): number {
+    let n = 0;
+    for (const v of this.retriesByOrigin.values()) n += v;
+    return n;
+  }
+
+  /** Plain-language notes on connection handling, for the load point's warnings. */
+  connectionWarnings(): string[] {
+    const out: string[] = [];
+    for (const [origin, what] of this.closeOrigins) {
+      out.push(
+        `${origin} closes kept-alive connections after responses without saying so (${what}): switched to one connection per request for the rest of the point`,
+      );
+    }
+    return out;
   }
 
   /** Close all connections; in-flight requests are allowed to finish (abort them first to stop them). */
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([this.agent.close(), this.closeAgent?.close()]);
   }
 }
 
@@ -219,6 +368,17 @@ class StreamHandler implements Dispatcher.DispatchHandler {
   private reasoningText = '';
   private toolCallText = '';
   private usage: LlmOutcome['usage'];
+  /** this attempt went out on the kept-alive pool (false: a connection of its own) */
+  keepAlive = true;
+  /** the socket this attempt was written on, when seen (kept-alive pool only) */
+  private socketState: SocketState | null = null;
+  /** the socket had carried an earlier request */
+  private reused = false;
+  /** idle time of the reused socket before this request, µs */
+  private reusedIdleUs = Number.NaN;
+  private lastAdvertisedTimeoutMs: number | undefined;
+  private retries = 0;
+  private responseHeaders: Buffer[] | string[] | null = null;
 
   private readonly onAbort = (): void => {
     const reason: unknown = this.req.signal.reason;
@@ -239,6 +399,8 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     private readonly req: LlmRequest,
     private readonly startUs: number,
     private readonly resolve: (o: LlmOutcome) => void,
+    /** @internal the request as sent (a re-send sends the same bytes) */
+    readonly built: BuiltRequest,
   ) {
     this.totalDeadlineUs = startUs + timeouts.totalMs * 1000;
     req.signal.addEventListener('abort', this.onAbort, { once: true });
@@ -254,7 +416,58 @@ class StreamHandler implements Dispatcher.DispatchHandler {
   onConnect(abort: (err?: Error) => void): void {
     this.abortRequest = abort;
     // cancelled or timed out while queued for a connection: stop it before any byte is written
-    if (this.finished) abort(new Error('request already finished'));
+    if (this.finished) {
+      abort(new Error('request already finished'));
+      return;
+    }
+    if (this.keepAlive && this.client.staleRetry) {
+      // undici publishes the socket right after this call, in the same synchronous write (see writingHandler)
+      markWriting(this);
+    }
+  }
+
+  /** @internal the kept-alive socket this attempt is being written on */
+  attachSocket(socket: Socket): void {
+    let st = socketStates.get(socket);
+    if (!st) {
+      const state: SocketState = {
+        owner: this.client,
+        origin: this.built.origin,
+        uses: 0,
+        busy: false,
+        lastEndUs: Number.NaN,
+        lastKeepAlive: true,
+        advertisedTimeoutMs: undefined,
+        peerClosed: false,
+      };
+      st = state;
+      socketStates.set(socket, state);
+      const onPeerClose = (): void => peerClosed(state);
+      socket.once('end', onPeerClose);
+      socket.on('error', (err: Error) => {
+        if (errCode(err) === 'ECONNRESET') onPeerClose();
+      });
+    }
+    this.reused = st.uses > 0;
+    if (this.reused) this.reusedIdleUs = this.clock.nowUs() - st.lastEndUs;
+    this.lastAdvertisedTimeoutMs = st.advertisedTimeoutMs;
+    st.uses++;
+    st.busy = true;
+    this.socketState = st;
+  }
+
+  /** response headers (or an error) reached: note how the server left the connection */
+  private releaseSocket(rawHeaders: Buffer[] | string[] | null): void {
+    const st = this.socketState;
+    if (!st) return;
+    this.socketState = null;
+    st.busy = false;
+    st.lastEndUs = this.clock.nowUs();
+    if (rawHeaders) {
+      st.lastKeepAlive = headerValue(rawHeaders, 'connection').toLowerCase() !== 'close';
+      const m = /timeout\s*=\s*(\d+)/i.exec(headerValue(rawHeaders, 'keep-alive'));
+      st.advertisedTimeoutMs = m ? Number(m[1]) * 1000 : undefined;
+    }
   }
 
   /** called by undici right after `socket.uncork()` flushed headers + body (not in undici's .d.ts) */
@@ -265,6 +478,7 @@ class StreamHandler implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[], _resume: () => void): boolean {
+    if (statusCode >= 200) this.responseHeaders = rawHeaders;
     if (this.finished || statusCode < 200) return true; // 1xx informational: wait for the real one
     this.httpStatus = statusCode;
     this.lastDataUs = this.client.stampUs();
@@ -307,6 +521,7 @@ class StreamHandler implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     this.responseEnded = true;
+    this.releaseSocket(this.responseHeaders);
     if (this.finished) return;
     const nowUs = this.client.stampUs();
     if (this.mode === 'error') {
@@ -326,8 +541,12 @@ class StreamHandler implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     this.responseEnded = true;
+    const reused = this.reused;
+    const idleUs = this.reusedIdleUs;
+    this.releaseSocket(null);
     if (this.finished) return;
     if (this.httpStatus === 0) {
+      if (reused && this.resendAfterStale(err, idleUs)) return;
       this.failBeforeResponse(err);
       return;
     }
@@ -335,6 +554,42 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     else if (!Number.isNaN(this.doneUs)) this.succeed(this.doneUs);
     else if (this.finishSeen) this.succeed(this.client.stampUs());
     else this.fail('truncated', `connection lost mid-response: ${errText(err)}`);
+  }
+
+  /**
+   * A request that failed on a reused keep-alive connection before any response byte (closed, reset, broken
+   * pipe) never reached a live server: the connection was already closed by the server. Send it once more, on a
+   * fresh connection; timing starts again at that send. Returns false when it must be an error instead.
+   */
+  private resendAfterStale(err: unknown, idleUs: number): boolean {
+    const code = errCode(err);
+    if (
+      !this.client.staleRetry ||
+      this.retries > 0 ||
+      code === undefined ||
+      !STALE_CONNECTION_CODES.has(code)
+    )
+      return false;
+    if (this.req.signal.aborted || this.clock.nowUs() >= this.totalDeadlineUs) return false;
+    const origin = this.built.origin;
+    // a connection reused soon after a keep-alive response and found closed: the server closes silently
+    if (this.client.isEarlyClose(idleUs, this.lastAdvertisedTimeoutMs)) {
+      this.client.noteSilentClose(
+        origin,
+        `a reused connection was closed under a request ${fmtMs(idleUs)} after a response`,
+      );
+    }
+    this.client.noteRetry(origin);
+    this.retries++;
+    this.abortRequest = null;
+    this.responseEnded = false;
+    this.sentUs = Number.NaN;
+    this.reused = false;
+    this.reusedIdleUs = Number.NaN;
+    this.responseHeaders = null;
+    this.armTimer();
+    this.client.dispatchOn(this, true);
+    return true;
   }
 
   /** An error before any response header: classify as connect or connect-timeout. */
@@ -542,6 +797,7 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     };
     if (this.firstContentUs !== undefined) outcome.firstContentUs = this.firstContentUs;
     if (this.usage !== undefined) outcome.usage = this.usage;
+    if (this.retries > 0) outcome.connectionRetries = this.retries;
     if (errorClass !== undefined) {
       outcome.errorClass = errorClass;
       outcome.errorMessage = errorMessage;
@@ -552,6 +808,28 @@ class StreamHandler implements Dispatcher.DispatchHandler {
   private bodyExcerpt(): string {
     return excerpt(Buffer.concat(this.bodyParts).subarray(0, ERROR_BODY_KEEP_BYTES).toString('utf8'));
   }
+}
+
+/**
+ * The server closed (FIN or reset) a kept-alive socket of ours. Idle, after a response that did not say
+ * `Connection: close`, well before the keep-alive timeout: the server closes connections without saying so.
+ * (A request on the socket at that moment sees the close itself, in its handler.)
+ */
+function peerClosed(st: SocketState): void {
+  if (st.peerClosed) return;
+  st.peerClosed = true;
+  if (st.busy || !st.lastKeepAlive || Number.isNaN(st.lastEndUs)) return;
+  const idleUs = st.owner.nowUs() - st.lastEndUs;
+  if (st.owner.isEarlyClose(idleUs, st.advertisedTimeoutMs)) {
+    st.owner.noteSilentClose(
+      st.origin,
+      `it closed an idle connection ${fmtMs(idleUs)} after a keep-alive response`,
+    );
+  }
+}
+
+function fmtMs(us: number): string {
+  return `${(us / 1000).toFixed(us < 10_000 ? 1 : 0)} ms`;
 }
 
 /** The parts of an OpenAI chunk / response this client reads. */

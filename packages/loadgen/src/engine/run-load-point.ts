@@ -310,6 +310,11 @@ class PointRun {
       await Promise.all(background);
     }
     const { report, warnings } = this.selfCheck.stop();
+    try {
+      this.r.warnings.push(...(this.deps.client.connectionWarnings?.() ?? []));
+    } catch {
+      // a client's notes are best effort
+    }
     if (this.queueWaits > 0) {
       this.r.warnings.push(
         `${this.queueWaits} requests waited for a concurrency slot (maxConcurrency reached); see clientQueueUs`,

@@ -73,6 +73,7 @@ export function outcomeToSample(o: LlmOutcome, ctx: SampleContext, tokenizer: To
   if (o.firstContentUs !== undefined) sample.firstContentUs = rel(o.firstContentUs);
   if (clientOutputTokens !== undefined) sample.clientOutputTokens = clientOutputTokens;
   if (errorClass !== undefined) sample.errorClass = errorClass;
+  if (o.connectionRetries) sample.connectionRetries = o.connectionRetries;
   const msg =
     o.errorMessage ??
     (ctx.errorClass === 'cancelled' && o.errorClass !== 'cancelled'

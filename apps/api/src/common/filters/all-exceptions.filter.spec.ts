@@ -1,4 +1,4 @@
-import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { AppError, translatePrismaError } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
@@ -43,6 +43,26 @@ describe('mapError', () => {
     expect(
       mapError(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 }), logger).status,
     ).toBe(415);
+  });
+
+  it("names the field of Fastify's own 400s: the body it cannot parse, the URL it cannot decode", () => {
+    const { logger } = fakeLogger();
+    const badJson = Object.assign(new Error('Body is not valid JSON'), {
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+      statusCode: 400,
+    });
+    // as Nest's Fastify adapter hands it over: an HttpException caused by the Fastify error
+    const wrapped = new HttpException(badJson.message, 400, { cause: badJson });
+    for (const err of [badJson, wrapped]) {
+      expect(mapError(err, logger).envelope.error.details).toEqual({
+        issues: [{ path: '(root)', message: 'Body is not valid JSON' }],
+      });
+    }
+    const badUrl = Object.assign(new Error("'/runs/%FF' is not a valid url component"), {
+      code: 'FST_ERR_BAD_URL',
+      statusCode: 400,
+    });
+    expect(mapError(badUrl, logger).envelope.error.details?.issues?.[0]?.path).toBe('url');
   });
 
   it('turns anything else into 500 INTERNAL with an errorId that is logged', () => {

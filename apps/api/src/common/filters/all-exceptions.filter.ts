@@ -41,7 +41,9 @@ export function mapError(err: unknown, logger: Logger, requestId?: string): Mapp
   if (httpStatus !== undefined && httpStatus < 500) {
     const code = CODE_BY_STATUS[httpStatus] ?? 'VALIDATION_FAILED';
     const message = err instanceof HttpException ? httpExceptionMessage(err) : (err as Error).message;
-    return { status: httpStatus, envelope: { error: { code, message, ...rid } } };
+    const field = fastifyErrorField(err);
+    const details = field ? { details: { issues: [{ path: field, message }] } } : {};
+    return { status: httpStatus, envelope: { error: { code, message, ...details, ...rid } } };
   }
   const errorId = randomUUID();
   logger.error({ err, errorId, requestId }, 'unhandled error while serving a request');
@@ -58,6 +60,21 @@ function httpStatusOf(err: unknown): number | undefined {
     const s = (err as { statusCode: unknown }).statusCode;
     if (typeof s === 'number' && s >= 400 && s < 600) return s;
   }
+  return undefined;
+}
+
+/**
+ * The field a 400 of Fastify itself is about: the body as a whole when it cannot be parsed (bad JSON,
+ * prototype poisoning, empty JSON body), the URL when the router cannot decode it.
+ */
+function fastifyErrorField(err: unknown): string | undefined {
+  // Nest's Fastify adapter wraps Fastify's 4xx errors in an HttpException whose `cause` is the original
+  const original = err instanceof HttpException && err.cause !== undefined ? err.cause : err;
+  const code =
+    typeof original === 'object' && original !== null ? (original as { code?: unknown }).code : undefined;
+  if (typeof code !== 'string') return undefined;
+  if (code.startsWith('FST_ERR_CTP_')) return '(root)';
+  if (code === 'FST_ERR_BAD_URL') return 'url';
   return undefined;
 }
 

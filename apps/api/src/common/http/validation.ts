@@ -1,5 +1,5 @@
 import { StandardSchemaValidationPipe } from '@nestjs/common';
-import type { FieldIssue } from '@inferbench/contracts';
+import { findTextIssues, type FieldIssue } from '@inferbench/contracts';
 import { AppError } from '../errors/app-error.js';
 
 interface StandardIssue {
@@ -21,6 +21,11 @@ export function toFieldIssuesFromStandard(issues: readonly StandardIssue[], root
  * validating every `@Body({ schema })`, `@Query({ schema })` and `@Param(name, { schema })` and
  * answering 400 VALIDATION_FAILED with one issue per bad field. A single path parameter's issue is
  * named after the parameter.
+ *
+ * Backstop for text PostgreSQL cannot store: request schemas reject NUL characters, unpaired surrogates and
+ * runaway nesting themselves (`wellFormedText` in contracts), and the pipe runs the same check
+ * (`findTextIssues`) over every validated body, query and path parameter, so a new route or a schema
+ * that forgot the wrapper still answers 400 naming the field instead of a 500 from the database.
  */
 export function createValidationPipe(): StandardSchemaValidationPipe {
   return new (class extends StandardSchemaValidationPipe {
@@ -30,7 +35,18 @@ export function createValidationPipe(): StandardSchemaValidationPipe {
       metadata: Parameters<StandardSchemaValidationPipe['transform']>[1],
     ): Promise<T> {
       try {
-        return await super.transform(value, metadata);
+        const out = await super.transform(value, metadata);
+        const textIssues = metadata.type === 'custom' ? [] : findTextIssues(out);
+        if (textIssues.length) {
+          throw AppError.validation(
+            toFieldIssuesFromStandard(
+              textIssues.map((i) => ({ message: i.message, path: i.path })),
+              metadata.data,
+            ),
+            'request validation failed',
+          );
+        }
+        return out;
       } catch (err) {
         if (err instanceof ParamIssues) {
           throw AppError.validation(

@@ -9,6 +9,7 @@ const runSelect = {
   createdAt: true,
   tags: true,
   spec: true,
+  source: true,
   experiment: { select: { name: true } },
   loadPoints: {
     where: { summary: { not: Prisma.DbNull } },

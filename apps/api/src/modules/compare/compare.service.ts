@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  AggregatesOnlySummarySchema,
   DISTRIBUTION_FIGURES,
+  ImportSourceSchema,
+  type AggregatesOnlySummary,
   type CompareCell,
   type CompareColumn,
   type CompareDelta,
@@ -52,6 +55,7 @@ function delta(
   if (!a || !b) return null;
   const va = a.stats[key];
   const vb = b.stats[key];
+  if (va === undefined || vb === undefined) return null;
   return {
     deltaMs: vb - va,
     deltaPct: va !== 0 ? (100 * (vb - va)) / va : null,
@@ -94,6 +98,8 @@ export class CompareService {
           { path: 'runs', message: `variant '${item.variantId}' is not part of run '${run.id}'` },
         ]);
       }
+      const parsedSource = ImportSourceSchema.safeParse(run.source);
+      const source = run.source !== null && parsedSource.success ? parsedSource.data : null;
       columns.push({
         item: item.raw,
         runId: run.id,
@@ -105,7 +111,10 @@ export class CompareService {
         createdAt: run.createdAt.toISOString(),
         tags: run.tags,
         slo: (run.spec as { slo?: SloSpec | null }).slo ?? null,
-        label: [run.experiment.name, run.id.slice(-6), variantLabel].filter(Boolean).join(' · '),
+        label: [run.experiment.name, run.id.slice(-6), variantLabel, source?.label]
+          .filter(Boolean)
+          .join(' · '),
+        source: source ? { tool: source.tool, toolVersion: source.toolVersion, label: source.label } : null,
       });
       for (const p of run.loadPoints) {
         if (item.variantId !== null && p.variantId !== item.variantId) continue;
@@ -180,6 +189,8 @@ function specVariantLabel(run: CompareRunRow, variantId: string): string | null 
 }
 
 function toCell(p: CompareRunRow['loadPoints'][number], points: number): CompareCell {
+  const agg = AggregatesOnlySummarySchema.safeParse(p.summary);
+  if (agg.success) return toAggregatesCell(p, agg.data);
   const s = p.summary as LoadPointSummary;
   const decoded = decodeFigures(p.histograms, DISTRIBUTION_FIGURES);
   const figures: CompareCell['figures'] = {};
@@ -201,8 +212,30 @@ function toCell(p: CompareRunRow['loadPoints'][number], points: number): Compare
     outputTokenThroughput: s.outputTokenThroughput,
     goodput: s.goodput ?? null,
     sloAttainmentPct: s.sloAttainmentPct ?? null,
+    aggregatesOnly: false,
     errorRate: s.errorRate,
     succeeded: s.requests.succeeded,
+    figures,
+  };
+}
+
+/** An imported point whose file holds only aggregates: its figures as stated, no CDF, no interval. */
+function toAggregatesCell(p: CompareRunRow['loadPoints'][number], s: AggregatesOnlySummary): CompareCell {
+  const figures: CompareCell['figures'] = {};
+  for (const f of DISTRIBUTION_FIGURES) {
+    const stats = s.latency[f];
+    if (stats && Object.keys(stats).length) figures[f] = { stats, p50Ci: null, p99Ci: null, cdf: [] };
+  }
+  return {
+    loadPointId: p.id,
+    status: p.status as RunStatus,
+    aggregatesOnly: true,
+    requestThroughput: s.requestThroughput ?? null,
+    outputTokenThroughput: s.outputTokenThroughput ?? null,
+    goodput: s.goodput ?? null,
+    sloAttainmentPct: null,
+    errorRate: s.errorRate ?? null,
+    succeeded: s.requests.succeeded ?? null,
     figures,
   };
 }

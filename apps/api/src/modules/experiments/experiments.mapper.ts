@@ -66,7 +66,8 @@ export function toExperimentListItem(row: ExperimentRow): ExperimentListItem {
 export function toHistoryRun(r: HistoryRunRow, baselineRunId: string | null): HistoryRun {
   const points: HistoryPoint[] = r.loadPoints.flatMap((p) => {
     const s = p.summary as LoadPointSummary | null;
-    if (!s) return [];
+    // aggregates-only imported points hold only their file's figures (contracts imports.ts): not charted here
+    if (!s || 'aggregatesOnly' in s) return [];
     const lat = (f: string, k: 'p50' | 'p99'): number | null => s.latency[f]?.[k] ?? null;
     return [
       {

@@ -10,6 +10,6 @@ import { SamplesService } from './samples.service.js';
   imports: [RunsModule],
   controllers: [SamplesController],
   providers: [SamplesRepository, IngestService, IngestWorker, SamplesService],
-  exports: [IngestService],
+  exports: [IngestService, SamplesRepository],
 })
 export class IngestModule {}

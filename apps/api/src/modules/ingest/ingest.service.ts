@@ -103,12 +103,17 @@ export class IngestService implements PointSamplesPort {
       agentId: e.agentId,
       ...(e.accumulator !== undefined ? { accumulator: e.accumulator } : {}),
       ...(e.shardHealth !== undefined ? { shardHealth: e.shardHealth } : {}),
+      ...(e.tokenizer !== undefined ? { tokenizer: e.tokenizer } : {}),
     });
     await this.lifecycle.tryFinalizePoint(e.loadPointId, this);
   }
 
   batchCounts(loadPointId: string): Promise<Map<string, number>> {
     return this.samples.batchCounts(loadPointId);
+  }
+
+  errorMessage(loadPointId: string, errorClass: string, shards: ShardPart[]): Promise<string | null> {
+    return this.samples.firstErrorMessage(loadPointId, errorClass, shards);
   }
 
   /**

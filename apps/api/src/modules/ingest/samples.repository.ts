@@ -289,6 +289,31 @@ export class SamplesRepository implements OnApplicationShutdown {
     return new Map(rows.map((r) => [`${r.shardIndex}/${r.attempt}`, r._count._all]));
   }
 
+  /**
+   * The message of the first stored measured (not warm-up) request of `errorClass` among the given shard
+   * attempts, in (shard, idx) order; null when none carries a message.
+   */
+  async firstErrorMessage(
+    loadPointId: string,
+    errorClass: string,
+    shards: readonly { index: number; attempt: number }[],
+    db: Db = this.prisma.client,
+  ): Promise<string | null> {
+    if (!shards.length) return null;
+    const row = await db.requestSample.findFirst({
+      where: {
+        loadPointId,
+        warmup: false,
+        errorClass,
+        errorMessage: { not: null },
+        OR: shards.map((s) => ({ shardIndex: s.index, attempt: s.attempt })),
+      },
+      select: { errorMessage: true },
+      orderBy: [{ shardIndex: 'asc' }, { idx: 'asc' }],
+    });
+    return row?.errorMessage ?? null;
+  }
+
   /** Every stored sample of one shard attempt, in idx order (a range scan of the primary key). */
   async loadShard(
     loadPointId: string,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  isTerminalRunStatus,
   runEventsChannel,
   type ProgressEvent,
   type RunStatus,
@@ -7,7 +8,6 @@ import {
 } from '@inferbench/contracts';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
-import { isTerminal } from './runs.mapper.js';
 
 /** Entries kept per run stream (approximate: `MAXLEN ~` trims whole radix-tree nodes, so it is cheap). */
 export const RUN_STREAM_MAXLEN = 10_000;
@@ -79,7 +79,7 @@ export class RunEventsPublisher {
   }
 
   private async publish(event: RunStreamEvent): Promise<void> {
-    const ends = event.type === 'run.status' && isTerminal(event.status);
+    const ends = event.type === 'run.status' && isTerminalRunStatus(event.status);
     try {
       await this.redis.command.eval(
         XADD_PUBLISH_LUA,

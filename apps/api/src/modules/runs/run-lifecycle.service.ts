@@ -3,13 +3,18 @@ import {
   cancelChannel,
   cancelKey,
   describeLoadLevel,
+  isTerminalPointStatus,
+  isTerminalRunStatus,
   loadPointJobId,
+  planMaxErrorRate,
   type LoadLevel,
   type LoadPointTelemetry,
   type LoadPointSummary,
   type RunStatus,
+  type TokenizerInfo,
 } from '@inferbench/contracts';
 import type { AdaptiveHistoryEntry } from '@inferbench/loadgen';
+import { allFailedReason, dominantErrorClass, markErrorRate } from '@inferbench/metrics';
 import { CONFIG, type AppConfig } from '../../config.js';
 import { KeyedMutex } from '../../common/keyed-mutex.js';
 import { asJson } from '../../common/json.js';
@@ -19,7 +24,6 @@ import { LoadQueueProducer } from '../../infra/queue/load-queue.producer.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
 import { AgentsService } from '../agents/agents.service.js';
 import { TargetsService } from '../targets/targets.service.js';
-import { isTerminal } from './runs.mapper.js';
 import { RunEventsPublisher } from './run-events.publisher.js';
 import { parseShardAttempts } from './shard-health.js';
 import { RunTelemetryService } from './run-telemetry.service.js';
@@ -45,6 +49,8 @@ export interface ShardState {
   accumulator?: string;
   /** schedule delay, errors and actual start as the agent reported them */
   shardHealth?: { scheduleDelayP99Ms?: number; errors: number; startedAtEpochMs: number };
+  /** the client-side tokenizer the shard used, as its agent reported it */
+  tokenizer?: TokenizerInfo;
 }
 
 /** One shard's part of a summary: its current attempt and, when the agent sent one, its accumulator. */
@@ -71,6 +77,8 @@ export interface PointSamplesPort {
     loadPointId: string,
     opts: { slo?: RunSpec['slo']; warnings: string[]; shards: ShardPart[] },
   ): Promise<{ summary: LoadPointSummary; histograms: string }>;
+  /** One stored error message of a failed measured request of this class (the shards' counting attempts), if any. */
+  errorMessage(loadPointId: string, errorClass: string, shards: ShardPart[]): Promise<string | null>;
 }
 
 function parseShardStates(json: unknown): Map<number, ShardState> {
@@ -181,20 +189,29 @@ export class RunLifecycleService {
       const spec = run.spec as RunSpec;
       const all = [...states.values()];
       const failed = all.filter((s) => s.status === 'failed');
-      const status: RunStatus = failed.length
+      let status: RunStatus = failed.length
         ? 'failed'
         : all.some((s) => s.status === 'cancelled')
           ? 'cancelled'
           : 'completed';
-      const error = failed.length
-        ? failed.map((s) => s.reason ?? 'agent reported a failure').join('; ')
-        : null;
+      let error = failed.length ? failed.map((s) => s.reason ?? 'agent reported a failure').join('; ') : null;
       const warnings = [...new Set(all.flatMap((s) => s.warnings))];
       const { summary, histograms } = await samples.summarize(loadPointId, {
         slo: spec.slo,
         warnings,
         shards: parts,
       });
+      // a point whose engine completed but where no request succeeded measured nothing: it fails, naming why
+      if (status === 'completed') {
+        const cls = dominantErrorClass(summary.errorsByClass);
+        const message = cls ? await samples.errorMessage(loadPointId, cls, parts) : null;
+        const reason = allFailedReason(summary, message);
+        if (reason !== undefined) {
+          status = 'failed';
+          error = reason;
+        }
+      }
+      markErrorRate(summary, planMaxErrorRate(spec.loadPlan));
       await this.telemetry.storePointTelemetry(loadPointId, states, summary);
       // the merged accumulator is in `histograms`: the shards' copies would only weigh on every read of the row
       const slimStates = Object.fromEntries(
@@ -222,7 +239,7 @@ export class RunLifecycleService {
   async cancelRun(runId: string): Promise<boolean> {
     return this.locks.run(runId, async () => {
       const run = await this.repo.findRun(runId);
-      if (!run || isTerminal(run.status)) return false;
+      if (!run || isTerminalRunStatus(run.status)) return false;
       await this.removeWaitingJobs(run);
       const ids = await this.repo.endPoints({ runId }, 'cancelled', 'cancelled by request');
       await this.telemetry.storeRunHints(runId);
@@ -245,7 +262,7 @@ export class RunLifecycleService {
     await this.signalCancel(runId);
     await this.locks.run(runId, async () => {
       const run = await this.repo.findRun(runId);
-      if (!run || isTerminal(run.status)) return;
+      if (!run || isTerminalRunStatus(run.status)) return;
       await this.removeWaitingJobs(run);
       const ids = await this.repo.endPoints({ runId }, 'failed', reason);
       for (const id of ids) await this.events.pointStatus(runId, id, 'failed');
@@ -301,7 +318,7 @@ export class RunLifecycleService {
     let failed = 0;
     for (const runId of await this.repo.findActiveRunIds()) {
       const run = await this.repo.findRun(runId);
-      if (!run || isTerminal(run.status)) continue;
+      if (!run || isTerminalRunStatus(run.status)) continue;
       const spec = run.spec as unknown as RunSpec;
       for (const pool of this.waitingPools(run, spec)) {
         if (livePools.has(pool)) continue;
@@ -333,13 +350,13 @@ export class RunLifecycleService {
     for (const { agentId, job } of lost) {
       const done = await this.locks.run(job.runId, async () => {
         const point = await this.repo.findPoint(job.loadPointId);
-        if (!point || isTerminal(point.status) || job.shardIndex >= point.shards) return false;
+        if (!point || isTerminalPointStatus(point.status) || job.shardIndex >= point.shards) return false;
         const attempts = parseShardAttempts(point.shardAttempts);
         if ((attempts.get(job.shardIndex) ?? 0) !== job.attempt) return false;
         const st = parseShardStates(point.shardState).get(job.shardIndex);
         if (st && (st.attempt ?? 0) === job.attempt) return false;
         const run = await this.repo.findRun(job.runId);
-        if (!run || isTerminal(run.status)) return false;
+        if (!run || isTerminalRunStatus(run.status)) return false;
         const spec = run.spec as unknown as RunSpec;
         const lostMsg = `agent ${agentId} stopped (no heartbeat) during shard ${job.shardIndex}`;
         const policy = spec.loadPlan.onAgentLoss ?? 'retry';
@@ -383,6 +400,7 @@ export class RunLifecycleService {
   private samplesPort: PointSamplesPort = {
     batchCounts: async () => new Map(),
     summarize: () => Promise.reject(new Error('no samples port registered')),
+    errorMessage: async () => null,
   };
   registerSamplesPort(port: PointSamplesPort): void {
     this.samplesPort = port;
@@ -458,7 +476,7 @@ export class RunLifecycleService {
 
   private async advanceLocked(runId: string): Promise<void> {
     const run = await this.repo.findRun(runId);
-    if (!run || isTerminal(run.status)) return;
+    if (!run || isTerminalRunStatus(run.status)) return;
     const spec = run.spec as unknown as RunSpec;
     let nextOrdinal = Math.max(-1, ...run.loadPoints.map((p) => p.ordinal)) + 1;
     let active = false;
@@ -570,7 +588,7 @@ export class RunLifecycleService {
   /** All points terminal: failed if any failed (naming it), else cancelled if any was, else completed. */
   private async finishRunLocked(runId: string): Promise<void> {
     const run = await this.repo.findRun(runId);
-    if (!run || isTerminal(run.status) || run.loadPoints.some((p) => !isTerminal(p.status))) return;
+    if (!run || isTerminalRunStatus(run.status) || run.loadPoints.some((p) => !isTerminalPointStatus(p.status))) return;
     const failed = run.loadPoints.filter((p) => p.status === 'failed');
     let status: RunStatus = 'completed';
     let error: string | null = null;
@@ -591,7 +609,7 @@ export class RunLifecycleService {
     const spec = run.spec as unknown as RunSpec;
     const byPool = new Map<string, string[]>();
     for (const p of run.loadPoints) {
-      if (isTerminal(p.status)) continue;
+      if (isTerminalPointStatus(p.status)) continue;
       const pool = this.variantOf(spec, p).target.pool;
       const ids = byPool.get(pool) ?? [];
       const attempts = parseShardAttempts(p.shardAttempts);

@@ -1,10 +1,9 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { RunStreamEventSchema, type RunStreamEvent } from '@inferbench/contracts';
+import { isTerminalRunStatus, RunStreamEventSchema, type RunStreamEvent } from '@inferbench/contracts';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
 import { RunEventsPublisher } from './run-events.publisher.js';
-import { isTerminal } from './runs.mapper.js';
 import { RunsService } from './runs.service.js';
 
 /** Comment line sent this often so proxies keep an idle stream open. */
@@ -116,7 +115,7 @@ export class RunStreamService implements OnModuleDestroy {
       if (closed) return;
       res.write(`id: ${id}\ndata: ${JSON.stringify(event)}\n\n`);
       lastId = id;
-      if (event.type === 'run.status' && isTerminal(event.status)) {
+      if (event.type === 'run.status' && isTerminalRunStatus(event.status)) {
         ended = true;
         close();
       }
@@ -152,7 +151,7 @@ export class RunStreamService implements OnModuleDestroy {
       if (replayed && !ended) {
         // the client may have seen the terminal status already and reconnected anyway: never leave it hanging
         const snap = await this.runs.getRunStatus(runId);
-        if (isTerminal(snap.status))
+        if (isTerminalRunStatus(snap.status))
           send(lastId ?? resumeFrom!, { type: 'run.status', runId, status: snap.status, error: snap.error });
       }
       keepAlive = setInterval(() => {

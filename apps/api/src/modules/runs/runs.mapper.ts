@@ -1,5 +1,7 @@
 import {
-  TERMINAL_RUN_STATUSES,
+  ImportedPointInfoSchema,
+  ImportSourceSchema,
+  isTerminalPointStatus,
   type LoadLevel,
   type LoadPoint,
   type LoadPointSummary,
@@ -38,10 +40,29 @@ export function toLoadPoint(p: PointRow, spec: RunSpec): LoadPoint {
     startedAt: iso(p.startedAt),
     finishedAt: iso(p.finishedAt),
     error: p.error,
-    summary: (p.summary as LoadPointSummary | null) ?? null,
+    // an aggregates-only imported point's summary holds only its file's figures: it is served under `imported`
+    summary: isAggregatesOnly(p.summary) ? null : ((p.summary as LoadPointSummary | null) ?? null),
     ...toShardHealth(p.shardState, p.shardAttempts),
     telemetry: parseStoredTelemetry(p.telemetry),
+    imported: parseImported(p.imported),
   };
+}
+
+/** The `aggregatesOnly` mark of an imported point's stored summary (contracts imports.ts). */
+export function isAggregatesOnly(summary: unknown): boolean {
+  return typeof summary === 'object' && summary !== null && 'aggregatesOnly' in summary;
+}
+
+function parseImported(json: unknown): LoadPoint['imported'] {
+  if (json === null || json === undefined) return null;
+  const r = ImportedPointInfoSchema.safeParse(json);
+  return r.success ? r.data : null;
+}
+
+function parseSource(json: unknown): Run['source'] {
+  if (json === null || json === undefined) return null;
+  const r = ImportSourceSchema.safeParse(json);
+  return r.success ? r.data : null;
 }
 
 export function toRun(r: RunWithPointsRow): Run {
@@ -60,6 +81,7 @@ export function toRun(r: RunWithPointsRow): Run {
     finishedAt: iso(r.finishedAt),
     loadPoints: r.loadPoints.map((p) => toLoadPoint(p, spec)),
     hints: parseStoredHints(r.hints),
+    source: parseSource(r.source),
   };
 }
 
@@ -76,11 +98,8 @@ export function toRunListItem(r: RunListRow): RunListItem {
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
     loadPointCount: r.pointStatuses.length,
-    loadPointsDone: r.pointStatuses.filter((s) => isTerminal(s)).length,
+    loadPointsDone: r.pointStatuses.filter((s) => isTerminalPointStatus(s)).length,
     hints: parseStoredHints(r.hints),
+    source: parseSource(r.source),
   };
-}
-
-export function isTerminal(status: string): boolean {
-  return (TERMINAL_RUN_STATUSES as readonly string[]).includes(status);
 }

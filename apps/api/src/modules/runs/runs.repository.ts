@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Prisma } from '@inferbench/db';
-import type { LoadPointSummary, RunStatus } from '@inferbench/contracts';
+import { NON_TERMINAL_RUN_STATUSES, type LoadPointSummary, type RunStatus } from '@inferbench/contracts';
 import { asJson } from '../../common/json.js';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
-
-const NON_TERMINAL: RunStatus[] = ['queued', 'running'];
 
 const pointSelect = {
   id: true,
@@ -21,6 +19,7 @@ const pointSelect = {
   shardAttempts: true,
   summary: true,
   telemetry: true,
+  imported: true,
   error: true,
   startedAt: true,
   finishedAt: true,
@@ -39,6 +38,7 @@ const runSelect = {
   finishedAt: true,
   enqueuedAt: true,
   hints: true,
+  source: true,
   experiment: { select: { name: true } },
 } satisfies Prisma.RunSelect;
 
@@ -214,7 +214,7 @@ export class RunsRepository {
     const { histograms } = outcome;
     const shardState = outcome.shardState === undefined ? {} : { shardState: asJson(outcome.shardState) };
     const active = await db.loadPoint.updateMany({
-      where: { id, status: { in: NON_TERMINAL } },
+      where: { id, status: { in: [...NON_TERMINAL_RUN_STATUSES] } },
       data: {
         status: outcome.status,
         error: outcome.error,
@@ -241,7 +241,7 @@ export class RunsRepository {
   ): Promise<string[]> {
     const filter: Prisma.LoadPointWhereInput = {
       runId: where.runId,
-      status: { in: NON_TERMINAL },
+      status: { in: [...NON_TERMINAL_RUN_STATUSES] },
       ...(where.ids ? { id: { in: where.ids } } : {}),
     };
     const ids = (await db.loadPoint.findMany({ where: filter, select: { id: true } })).map((p) => p.id);
@@ -261,7 +261,7 @@ export class RunsRepository {
     db: Db = this.prisma.client,
   ): Promise<boolean> {
     const r = await db.run.updateMany({
-      where: { id, status: { in: NON_TERMINAL } },
+      where: { id, status: { in: [...NON_TERMINAL_RUN_STATUSES] } },
       data: { status, error, finishedAt: new Date() },
     });
     return r.count === 1;
@@ -289,7 +289,7 @@ export class RunsRepository {
 
   async findActiveRunIds(db: Db = this.prisma.client): Promise<string[]> {
     const rows = await db.run.findMany({
-      where: { status: { in: NON_TERMINAL } },
+      where: { status: { in: [...NON_TERMINAL_RUN_STATUSES] } },
       select: { id: true },
       take: 1000,
     });

@@ -1,15 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type {
-  LoadPlanSpec,
-  OptimizationDescriptor,
-  RequestParams,
-  Run,
-  RunList,
-  RunListQuery,
-  RunStatus,
-  SloSpec,
-  StartRunRequest,
-  WorkloadSpec,
+import {
+  isTerminalRunStatus,
+  type LoadPlanSpec,
+  type OptimizationDescriptor,
+  type RequestParams,
+  type Run,
+  type RunList,
+  type RunListQuery,
+  type RunStatus,
+  type SloSpec,
+  type StartRunRequest,
+  type WorkloadSpec,
 } from '@inferbench/contracts';
 import { AppError } from '../../common/errors/app-error.js';
 import { asJson } from '../../common/json.js';
@@ -19,7 +20,7 @@ import { ExperimentsService } from '../experiments/experiments.service.js';
 import { TargetsService } from '../targets/targets.service.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
 import { planInitialPoints, type RunSpec, withRunSeed } from './run-spec.js';
-import { isTerminal, toRun, toRunListItem } from './runs.mapper.js';
+import { toRun, toRunListItem } from './runs.mapper.js';
 import { RunsRepository } from './runs.repository.js';
 
 /** Run use cases: start (freeze + expand + enqueue after commit), read, list, cancel. */
@@ -131,7 +132,7 @@ export class RunsService {
   async cancelRun(id: string): Promise<Run> {
     const run = await this.repo.findRunSpec(id);
     if (!run) throw AppError.notFound('run', id);
-    if (isTerminal(run.status)) throw AppError.conflict(`run '${id}' is already ${run.status}`);
+    if (isTerminalRunStatus(run.status)) throw AppError.conflict(`run '${id}' is already ${run.status}`);
     await this.lifecycle.signalCancel(id);
     const changed = await this.lifecycle.cancelRun(id);
     if (!changed) {

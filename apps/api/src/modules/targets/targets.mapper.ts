@@ -1,4 +1,12 @@
-import type { ApiKind, Target, TargetConn } from '@inferbench/contracts';
+import {
+  ConnectionModeSchema,
+  TokenizerSettingSchema,
+  type ApiKind,
+  type ConnectionMode,
+  type Target,
+  type TargetConn,
+  type TokenizerSetting,
+} from '@inferbench/contracts';
 import type { TargetRow } from './targets.repository.js';
 
 export function toHeaders(json: unknown): Record<string, string> {
@@ -6,6 +14,37 @@ export function toHeaders(json: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(json)) if (typeof v === 'string') out[k] = v;
   return out;
+}
+
+/**
+ * Request headers with any `Connection` header taken out: the connection mode is the target's `connection` column,
+ * and a `Connection: close` (or `keep-alive`) header given with the headers is read as that setting. `mode` is
+ * undefined when no such header was given (or its value is neither).
+ */
+export function splitConnectionHeader(headers: Record<string, string>): {
+  headers: Record<string, string>;
+  mode: ConnectionMode | undefined;
+} {
+  let mode: ConnectionMode | undefined;
+  const rest: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() === 'connection') {
+      const parsed = ConnectionModeSchema.safeParse(v.trim().toLowerCase());
+      if (parsed.success) mode = parsed.data;
+    } else rest[k] = v;
+  }
+  return { headers: rest, mode };
+}
+
+function toConnection(value: string): ConnectionMode {
+  return value === 'close' ? 'close' : 'keep-alive';
+}
+
+/** The stored tokenizer setting (JSON column); null when unset or not a setting. */
+export function toTokenizerSetting(json: unknown): TokenizerSetting | null {
+  if (json === null || json === undefined) return null;
+  const parsed = TokenizerSettingSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
 }
 
 /** Target row → API response. The encrypted key never leaves; `hasApiKey` says whether one is stored. */
@@ -20,6 +59,8 @@ export function toTarget(row: TargetRow): Target {
     hasApiKey: row.apiKeyEnc !== null,
     pool: row.pool,
     metricsUrl: row.metricsUrl,
+    connection: toConnection(row.connection),
+    tokenizer: toTokenizerSetting(row.tokenizer),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -36,6 +77,10 @@ export interface FrozenTarget {
   pool: string;
   metricsUrl: string | null;
   hasApiKey: boolean;
+  /** absent: keep-alive (also in specs frozen before the option existed) */
+  connection?: ConnectionMode;
+  /** absent: the agent's default (also in specs frozen before the setting existed) */
+  tokenizer?: TokenizerSetting;
 }
 
 export function toFrozenTarget(row: TargetRow): FrozenTarget {
@@ -50,6 +95,8 @@ export function toFrozenTarget(row: TargetRow): FrozenTarget {
     pool: t.pool,
     metricsUrl: t.metricsUrl,
     hasApiKey: t.hasApiKey,
+    ...(t.connection === 'close' ? { connection: 'close' as const } : {}),
+    ...(t.tokenizer !== null ? { tokenizer: t.tokenizer } : {}),
   };
 }
 
@@ -62,5 +109,7 @@ export function toTargetConn(t: FrozenTarget, apiKey: string | undefined): Targe
     headers: t.headers,
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(t.metricsUrl ? { metricsUrl: t.metricsUrl } : {}),
+    ...(t.connection === 'close' ? { connection: 'close' as const } : {}),
+    ...(t.tokenizer !== undefined ? { tokenizer: t.tokenizer } : {}),
   };
 }

@@ -1,4 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ConnectionMode, TokenizerSetting } from '@inferbench/contracts';
+import { Prisma } from '@inferbench/db';
+import { asJson } from '../../common/json.js';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
 
 /** A Target row as the service sees it (the encrypted key included; the mapper drops it). */
@@ -12,6 +15,10 @@ export interface TargetRow {
   apiKeyEnc: string | null;
   pool: string;
   metricsUrl: string | null;
+  /** keep-alive | close */
+  connection: string;
+  /** TokenizerSetting JSON; null: the agent's default */
+  tokenizer: unknown;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -25,6 +32,18 @@ export interface TargetWrite {
   apiKeyEnc?: string | null;
   pool?: string;
   metricsUrl?: string | null;
+  connection?: ConnectionMode;
+  /** null: the agent's default */
+  tokenizer?: TokenizerSetting | null;
+}
+
+/** A write as Prisma data: the tokenizer setting is JSON (null stored as SQL NULL). */
+function toData<T extends TargetWrite>(
+  data: T,
+): Omit<T, 'tokenizer'> & { tokenizer?: Prisma.InputJsonValue | typeof Prisma.DbNull } {
+  const { tokenizer, ...rest } = data;
+  if (tokenizer === undefined) return rest;
+  return { ...rest, tokenizer: tokenizer === null ? Prisma.DbNull : asJson(tokenizer) };
 }
 
 /** The only code that touches the Target table. */
@@ -59,11 +78,11 @@ export class TargetsRepository {
     data: Required<Pick<TargetWrite, 'name' | 'baseUrl' | 'apiKind' | 'model' | 'pool'>> & TargetWrite,
     db: Db = this.prisma.client,
   ): Promise<TargetRow> {
-    return db.target.create({ data });
+    return db.target.create({ data: toData(data) });
   }
 
   update(id: string, data: TargetWrite, db: Db = this.prisma.client): Promise<TargetRow> {
-    return db.target.update({ where: { id }, data });
+    return db.target.update({ where: { id }, data: toData(data) });
   }
 
   delete(id: string, db: Db = this.prisma.client): Promise<void> {

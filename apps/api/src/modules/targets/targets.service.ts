@@ -9,7 +9,7 @@ import type {
 import { AppError, withPrismaErrors } from '../../common/errors/app-error.js';
 import { SecretBox } from '../../common/crypto/secret-box.js';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
-import { toFrozenTarget, toTarget, type FrozenTarget } from './targets.mapper.js';
+import { splitConnectionHeader, toFrozenTarget, toTarget, type FrozenTarget } from './targets.mapper.js';
 import { TargetsRepository, type TargetWrite } from './targets.repository.js';
 
 /** Target use cases; also the one place that encrypts and decrypts target API keys. */
@@ -33,32 +33,44 @@ export class TargetsService {
   }
 
   async createTarget(body: CreateTargetRequest): Promise<Target> {
+    // a `Connection` header is the connection setting, not a header to store (`connection` wins when both are given)
+    const { headers, mode } = splitConnectionHeader(body.headers);
     const row = await withPrismaErrors('target', () =>
       this.repo.create({
         name: body.name,
         baseUrl: body.baseUrl,
         apiKind: body.apiKind,
         model: body.model,
-        headers: body.headers,
+        headers,
         pool: body.pool,
         metricsUrl: body.metricsUrl ?? null,
         apiKeyEnc: body.apiKey !== undefined ? this.secrets.encrypt(body.apiKey) : null,
+        connection: body.connection ?? mode ?? 'keep-alive',
+        tokenizer: body.tokenizer ?? null,
       }),
     );
     return toTarget(row);
   }
 
+  /** PATCH: only the fields given change (the update contract has no defaults). */
   async updateTarget(id: string, body: UpdateTargetRequest): Promise<Target> {
     const data: TargetWrite = {};
     if (body.name !== undefined) data.name = body.name;
     if (body.baseUrl !== undefined) data.baseUrl = body.baseUrl;
     if (body.apiKind !== undefined) data.apiKind = body.apiKind;
     if (body.model !== undefined) data.model = body.model;
-    if (body.headers !== undefined) data.headers = body.headers;
     if (body.pool !== undefined) data.pool = body.pool;
     if (body.metricsUrl !== undefined) data.metricsUrl = body.metricsUrl;
     if (body.apiKey === null) data.apiKeyEnc = null;
     else if (body.apiKey !== undefined) data.apiKeyEnc = this.secrets.encrypt(body.apiKey);
+    if (body.headers !== undefined) {
+      // a `Connection` header sets the mode unless `connection` is given too; it is never stored as a header
+      const { headers, mode } = splitConnectionHeader(body.headers);
+      data.headers = headers;
+      if (mode !== undefined) data.connection = mode;
+    }
+    if (body.connection !== undefined) data.connection = body.connection;
+    if (body.tokenizer !== undefined) data.tokenizer = body.tokenizer;
     const row = await withPrismaErrors('target', async () => {
       if (!(await this.repo.find(id))) throw AppError.notFound('target', id);
       return this.repo.update(id, data);

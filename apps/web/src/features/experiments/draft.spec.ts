@@ -29,6 +29,16 @@ describe('draftToRequest', () => {
     expect(parsed.data?.variants[1]?.params).toEqual({ maxTokens: 256 });
   });
 
+  it('leaves the seed empty by default, so each run draws a fresh one; a seed typed in is sent', () => {
+    const d = newExperimentDraft('t1');
+    d.name = 'fresh seed';
+    expect(d.seed).toBe('');
+    const parsed = CreateExperimentRequestSchema.parse(draftToRequest(d));
+    expect(parsed.loadPlan).not.toHaveProperty('seed');
+    d.seed = '42';
+    expect(CreateExperimentRequestSchema.parse(draftToRequest(d)).loadPlan).toMatchObject({ seed: 42 });
+  });
+
   it('reports field errors on the paths the form shows them at', () => {
     const d = newExperimentDraft('');
     d.levels = '1, x';

@@ -121,7 +121,8 @@ export function newExperimentDraft(defaultTargetId = ''): ExperimentDraft {
     requests: '100',
     durationSec: '',
     warmupRequests: '5',
-    seed: '1',
+    // blank: every run draws a fresh seed (recorded with the run), so prompts never repeat by accident
+    seed: '',
     sloTtftMs: '',
     sloTpotMs: '',
     sloItlMs: '',

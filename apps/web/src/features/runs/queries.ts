@@ -1,5 +1,5 @@
 import { queryOptions } from '@tanstack/react-query';
-import { TERMINAL_RUN_STATUSES, type RunStatus, type TimeSeriesPoint } from '@inferbench/contracts';
+import { isTerminalRunStatus, type RunStatus, type TimeSeriesPoint } from '@inferbench/contracts';
 import { getApi } from '../../lib/api';
 
 /** Query keys of runs. `live(id)` holds progress pushed by the SSE stream; it is never fetched. */
@@ -13,9 +13,7 @@ export const runKeys = {
 /** How often a non-terminal run is polled, as a fallback for a dropped SSE stream. */
 export const LIVE_POLL_MS = 2_000;
 
-export function isTerminalStatus(status: string): boolean {
-  return (TERMINAL_RUN_STATUSES as readonly string[]).includes(status);
-}
+export const isTerminalStatus = isTerminalRunStatus;
 
 export function runDetailOptions(id: string) {
   return queryOptions({

@@ -8,5 +8,6 @@ export {
   type QuirkServer,
   type QuirkServerOptions,
   type QuirkRequestRecord,
+  type QuirkConnectionStats,
 } from './quirk-server.js';
 export * from './sse-fixtures.js';

@@ -60,6 +60,30 @@ export interface QuirkServerOptions {
   ttftMs?: number;
   /** delay between output chunks, ms (default 0: written back to back, each with a setImmediate between) */
   itlMs?: number;
+  /**
+   * how the server treats kept-alive connections (default: keeps them, like `node:http`):
+   * - `close-after-stream`: llama.cpp's llama-server. Every response says `Connection: keep-alive` and
+   *   `Keep-Alive: timeout=5, max=100`, yet the socket is closed right after each streamed (chunked) response;
+   *   non-streamed (Content-Length) responses keep it.
+   * - `random-close`: each connection is closed without notice after a random 1–5 responses (seeded).
+   * A request that arrives on a connection the server is about to close is never answered: the socket is
+   * destroyed (the client sees a close or a reset before any response byte).
+   */
+  connectionQuirk?: 'close-after-stream' | 'random-close';
+  /** time between the end of a response and the close of its connection, ms (default 2) */
+  closeDelayMs?: number;
+  /** seed of `random-close` (default 1) */
+  seed?: number;
+}
+
+/** What the server did with connections (see {@link QuirkServerOptions.connectionQuirk}). */
+export interface QuirkConnectionStats {
+  /** connections accepted */
+  accepted: number;
+  /** connections closed after a response that advertised keep-alive */
+  silentCloses: number;
+  /** requests that arrived on a connection being closed, dropped unanswered */
+  dropped: number;
 }
 
 /** What the server saw and did for one request. */
@@ -82,6 +106,7 @@ export interface QuirkServer {
   url: string;
   port: number;
   requests: QuirkRequestRecord[];
+  connections: QuirkConnectionStats;
   close(): Promise<void>;
 }
 
@@ -114,7 +139,59 @@ export async function startQuirkServer(opts: QuirkServerOptions = {}): Promise<Q
   const requests: QuirkRequestRecord[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  const connections: QuirkConnectionStats = { accepted: 0, silentCloses: 0, dropped: 0 };
+  const closing = new WeakSet<Socket>();
+  const responsesOn = new WeakMap<Socket, number>();
+  const budgetOf = new WeakMap<Socket, number>();
+  let rngState = (opts.seed ?? 1) >>> 0 || 1;
+  const rand = (): number => {
+    // xorshift32: reproducible close budgets
+    rngState ^= rngState << 13;
+    rngState >>>= 0;
+    rngState ^= rngState >>> 17;
+    rngState ^= rngState << 5;
+    rngState >>>= 0;
+    return rngState / 2 ** 32;
+  };
+  const closeDelayMs = opts.closeDelayMs ?? 2;
+  const closeLater = (socket: Socket): void => {
+    if (closing.has(socket)) return;
+    closing.add(socket);
+    connections.silentCloses++;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      socket.destroy();
+    }, closeDelayMs);
+    timers.add(t);
+  };
   const server: Server = createServer((req, res) => {
+    const sock = req.socket;
+    if (closing.has(sock)) {
+      // the server already decided to close this connection: the request is never answered
+      connections.dropped++;
+      sock.destroy();
+      return;
+    }
+    if (opts.connectionQuirk === 'close-after-stream') {
+      res.setHeader('connection', 'keep-alive');
+      res.setHeader('keep-alive', 'timeout=5, max=100');
+    }
+    if (opts.connectionQuirk !== undefined) {
+      res.on('finish', () => {
+        if (opts.connectionQuirk === 'close-after-stream') {
+          if (String(res.getHeader('content-type') ?? '').includes('event-stream')) closeLater(sock);
+          return;
+        }
+        const n = (responsesOn.get(sock) ?? 0) + 1;
+        responsesOn.set(sock, n);
+        let budget = budgetOf.get(sock);
+        if (budget === undefined) {
+          budget = 1 + Math.floor(rand() * 5);
+          budgetOf.set(sock, budget);
+        }
+        if (n >= budget) closeLater(sock);
+      });
+    }
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
@@ -142,6 +219,7 @@ export async function startQuirkServer(opts: QuirkServerOptions = {}): Promise<Q
     });
   });
   server.on('connection', (s: Socket) => {
+    connections.accepted++;
     s.setNoDelay(true);
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -152,6 +230,7 @@ export async function startQuirkServer(opts: QuirkServerOptions = {}): Promise<Q
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    connections,
     close: async () => {
       for (const t of timers) clearTimeout(t);
       for (const s of sockets) s.destroy();

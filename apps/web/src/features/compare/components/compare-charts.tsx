@@ -126,9 +126,10 @@ export function ParetoChart({
     name: c.label,
     data: result.rows.flatMap((r): ParetoPoint[] => {
       const cell = r.cells[i];
-      const st = cell?.figures[figure]?.stats;
-      return cell && st
-        ? [{ x: cell.outputTokenThroughput, y: st[stat], level: r.levelLabel, series: c.label }]
+      const y = cell?.figures[figure]?.stats[stat];
+      // an aggregates-only imported point is plotted only when its file states both coordinates
+      return cell && cell.outputTokenThroughput !== null && y !== undefined
+        ? [{ x: cell.outputTokenThroughput, y, level: r.levelLabel, series: c.label }]
         : [];
     }),
   }));

@@ -126,6 +126,9 @@ function CompareBody({ result }: { result: CompareResult }) {
                     {c.runId.slice(0, 12)}
                   </Link>{' '}
                   <StatusBadge status={c.status} />
+                  <div className="small" data-testid="compare-source">
+                    {c.source ? c.source.label : 'inferbench (measured)'}
+                  </div>
                   {c.variantLabel ? (
                     <div>
                       <strong>{c.variantLabel}</strong>
@@ -261,7 +264,8 @@ function CompareBody({ result }: { result: CompareResult }) {
   );
 }
 
-function ci(c: PercentileCi | null | undefined): string {
+function ci(c: PercentileCi | null | undefined, aggregatesOnly = false): string {
+  if (!c && aggregatesOnly) return 'aggregates only: the file holds no per-request records, so no interval';
   if (!c) return 'no stored histogram: no interval';
   const open = c.lowerOpen || c.upperOpen ? ' (open: too few values beyond the percentile to bound it)' : '';
   return `95 % CI ${formatMs(c.lower)}–${formatMs(c.upper)}${open}`;
@@ -283,7 +287,7 @@ function LatencyCell({
   if (!fig) return <td className="num muted">—</td>;
   const interval = stat === 'p50' ? fig.p50Ci : fig.p99Ci;
   return (
-    <td className="num" title={ci(interval)}>
+    <td className="num" title={ci(interval, cell.aggregatesOnly)}>
       {formatMs(fig.stats[stat])}
       {delta ? (
         <span
@@ -301,6 +305,10 @@ function LatencyCell({
           {formatMs(interval.lower)}–{interval.upperOpen ? '≥' : ''}
           {formatMs(interval.upper)}]
           {interval.lowerOpen || interval.upperOpen ? ' too few values to bound' : ''}
+        </div>
+      ) : cell.aggregatesOnly ? (
+        <div className="small muted" data-testid="ci-unavailable">
+          CI n/a (aggregates only)
         </div>
       ) : null}
     </td>

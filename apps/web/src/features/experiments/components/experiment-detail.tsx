@@ -7,7 +7,7 @@ import { ErrorState, EmptyState } from '../../../components/states';
 import { StatusBadge } from '../../../components/status-badge';
 import { getApi } from '../../../lib/api';
 import { formatDateTime, formatSpan } from '../../../lib/format';
-import { runKeys } from '../../runs/queries';
+import { isTerminalStatus, runKeys } from '../../runs/queries';
 import { Comments } from '../../review/components/comments';
 import { HistoryChart } from '../../review/components/history-chart';
 import { targetListOptions } from '../../targets/queries';
@@ -19,6 +19,7 @@ import {
   plannedLevels,
 } from '../describe';
 import { experimentDetailOptions, experimentKeys } from '../queries';
+import { ImportUpload } from './import-upload';
 
 /** One experiment: what it measures, its variants, its runs, and the "Start run" action. */
 export function ExperimentDetail({ id }: { id: string }) {
@@ -52,7 +53,7 @@ export function ExperimentDetail({ id }: { id: string }) {
   });
 
   const levels = plannedLevels(exp.loadPlan);
-  const hasLiveRun = exp.recentRuns.some((r) => r.status === 'queued' || r.status === 'running');
+  const hasLiveRun = exp.recentRuns.some((r) => !isTerminalStatus(r.status));
 
   return (
     <>
@@ -111,6 +112,7 @@ export function ExperimentDetail({ id }: { id: string }) {
       {lifecycle.isError ? (
         <ErrorState error={lifecycle.error} title="The experiment was not changed" />
       ) : null}
+      <ImportUpload experimentId={exp.id} />
       {hasLiveRun ? (
         <p className="notice">
           A run of this experiment is in progress; starting another queues it behind the same agents.

@@ -434,10 +434,16 @@ export function NewExperimentForm({ experiment }: { experiment?: Experiment } = 
                 onChange={(e) => set('shards', e.target.value)}
               />
             </Field>
-            <Field label="Seed" htmlFor="e-seed" error={errorAt(errors, 'loadPlan.seed')}>
+            <Field
+              label="Seed"
+              htmlFor="e-seed"
+              error={errorAt(errors, 'loadPlan.seed')}
+              hint="Blank = a fresh seed per run (recorded with the run); a fixed seed resends the same prompts every run"
+            >
               <input
                 id="e-seed"
                 type="number"
+                placeholder="fresh per run"
                 value={draft.seed}
                 onChange={(e) => set('seed', e.target.value)}
               />

@@ -8,16 +8,23 @@ import {
   Line,
   LineChart,
   ReferenceLine,
-  ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
+import {
+  CHART_GRID,
+  CHART_LEGEND,
+  CHART_MARGIN,
+  ChartFrame,
+  ChartSelect,
+  seriesColor,
+  xAxisLabel,
+  yAxisLabel,
+} from '../../../components/chart-frame';
 import { ErrorState } from '../../../components/states';
 import { formatDateTime, formatTick } from '../../../lib/format';
 import { historyOptions } from '../queries';
-
-const PALETTE = ['#2f5bd3', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#1098ad', '#e67700', '#495057'];
 
 const FIGURES = [
   { id: 'ttftP50Ms', label: 'TTFT p50', unit: 'ms', lowerIsBetter: true },
@@ -51,75 +58,47 @@ export function HistoryChart({ experimentId }: { experimentId: string }) {
   });
   const baseline = runs.find((r) => r.isBaseline);
   return (
-    <div className="chart" data-testid="history-chart">
-      <div className="toolbar" style={{ margin: '0 0.5rem 0.4rem' }}>
-        <span className="chart-title" style={{ margin: 0 }}>
-          History ({fig.lowerIsBetter ? 'lower' : 'higher'} is better)
-        </span>
-        <select
-          aria-label="History figure"
-          value={figId}
-          onChange={(e) => setFigId(e.target.value as typeof figId)}
-        >
-          {FIGURES.map((f) => (
-            <option key={f.id} value={f.id}>
-              {f.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <ResponsiveContainer width="100%" height={280}>
-        <LineChart data={rows} margin={{ top: 8, right: 24, bottom: 28, left: 16 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis
-            dataKey="t"
-            type="number"
-            scale="time"
-            domain={['dataMin', 'dataMax']}
-            tickFormatter={(v: number) =>
-              new Date(v).toLocaleDateString('en-US', {
-                month: 'short',
-                day: 'numeric',
-                hour: '2-digit',
-                minute: '2-digit',
-              })
-            }
-            label={{ value: 'run started', position: 'insideBottom', offset: -16 }}
+    <ChartFrame
+      data-testid="history-chart"
+      title={`History (${fig.lowerIsBetter ? 'lower' : 'higher'} is better)`}
+      controls={<ChartSelect label="History figure" value={figId} options={FIGURES} onChange={setFigId} />}
+      height={280}
+    >
+      <LineChart data={rows} margin={CHART_MARGIN}>
+        <CartesianGrid {...CHART_GRID} />
+        <XAxis
+          dataKey="t"
+          type="number"
+          scale="time"
+          domain={['dataMin', 'dataMax']}
+          tickFormatter={(v: number) =>
+            new Date(v).toLocaleDateString('en-US', {
+              month: 'short',
+              day: 'numeric',
+              hour: '2-digit',
+              minute: '2-digit',
+            })
+          }
+          label={xAxisLabel('run started')}
+        />
+        <YAxis tickFormatter={formatTick} label={yAxisLabel(`${fig.label} (${fig.unit})`)} />
+        <Tooltip
+          labelFormatter={(v) => `run of ${formatDateTime(new Date(Number(v)).toISOString())}`}
+          formatter={(v) => `${formatTick(Number(v))} ${fig.unit}`}
+        />
+        <Legend {...CHART_LEGEND} />
+        {baseline ? (
+          <ReferenceLine
+            x={Date.parse(baseline.createdAt)}
+            stroke="#2b8a3e"
+            strokeDasharray="4 3"
+            label={{ value: 'baseline', position: 'insideTopLeft', fontSize: 12 }}
           />
-          <YAxis
-            tickFormatter={formatTick}
-            label={{
-              value: `${fig.label} (${fig.unit})`,
-              angle: -90,
-              position: 'insideLeft',
-              style: { textAnchor: 'middle' },
-            }}
-          />
-          <Tooltip
-            labelFormatter={(v) => `run of ${formatDateTime(new Date(Number(v)).toISOString())}`}
-            formatter={(v) => `${formatTick(Number(v))} ${fig.unit}`}
-          />
-          <Legend verticalAlign="top" height={28} />
-          {baseline ? (
-            <ReferenceLine
-              x={Date.parse(baseline.createdAt)}
-              stroke="#2b8a3e"
-              strokeDasharray="4 3"
-              label={{ value: 'baseline', position: 'insideTopLeft', fontSize: 12 }}
-            />
-          ) : null}
-          {keys.map((k, i) => (
-            <Line
-              key={k}
-              dataKey={k}
-              name={k}
-              stroke={PALETTE[i % PALETTE.length]}
-              connectNulls
-              isAnimationActive={false}
-            />
-          ))}
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
+        ) : null}
+        {keys.map((k, i) => (
+          <Line key={k} dataKey={k} name={k} stroke={seriesColor(i)} connectNulls isAnimationActive={false} />
+        ))}
+      </LineChart>
+    </ChartFrame>
   );
 }

@@ -7,16 +7,25 @@ import {
   Line,
   ReferenceLine,
   LineChart,
-  ResponsiveContainer,
   Scatter,
   ScatterChart,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
+import {
+  CHART_GRID,
+  CHART_LEGEND,
+  CHART_MARGIN,
+  ChartFrame,
+  ChartSelect,
+  ChartTooltipCard,
+  seriesColor,
+  sloLine,
+  xAxisLabel,
+  yAxisLabel,
+} from '../../../components/chart-frame';
 import { formatMs, formatRate, formatTick } from '../../../lib/format';
-
-const PALETTE = ['#2f5bd3', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#1098ad', '#e67700', '#495057'];
 
 const LATENCY_CHOICES = [
   { id: 'ttft-p50', label: 'TTFT p50', key: 'ttftMs', stat: 'p50' },
@@ -76,111 +85,72 @@ export function LatencyThroughputChart({
   }
   for (const curve of byVariant.values()) curve.sort((a, b) => a.x - b.x);
 
+  const sloMs = slo?.[lat.key];
+
   return (
-    <div className="chart">
-      <div className="toolbar" style={{ margin: '0 0.5rem 0.4rem' }}>
-        <span className="chart-title" style={{ margin: 0 }}>
-          Latency vs throughput
-        </span>
-        <select
-          aria-label="Latency figure"
-          value={latId}
-          onChange={(e) => setLatId(e.target.value as typeof latId)}
-        >
-          {LATENCY_CHOICES.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.label}
-            </option>
-          ))}
-        </select>
-        <select
-          aria-label="Throughput figure"
-          value={tpId}
-          onChange={(e) => setTpId(e.target.value as typeof tpId)}
-        >
-          {THROUGHPUT_CHOICES.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      {byVariant.size === 0 ? (
-        <p className="muted" style={{ padding: '1rem' }}>
-          The chart appears once load points complete.
-        </p>
-      ) : (
-        <ResponsiveContainer width="100%" height={320}>
-          <ScatterChart margin={{ top: 10, right: 24, bottom: 28, left: 16 }}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis
-              type="number"
-              dataKey="x"
-              name={tp.label}
-              tickFormatter={formatTick}
-              label={{ value: `${tp.label} (${tp.unit})`, position: 'insideBottom', offset: -16 }}
-            />
-            <YAxis
-              type="number"
-              dataKey="y"
-              name={lat.label}
-              tickFormatter={formatTick}
-              label={{
-                value: `${lat.label} (ms)`,
-                angle: -90,
-                position: 'insideLeft',
-                style: { textAnchor: 'middle' },
-              }}
-            />
-            <Tooltip
-              cursor={{ strokeDasharray: '3 3' }}
-              content={({ active, payload }) => {
-                const item = payload?.[0];
-                if (!active || !item) return null;
-                const d = item.payload as CurvePoint;
-                return (
-                  <div className="panel small" style={{ padding: '0.4rem 0.6rem' }}>
-                    <strong>{String(item.name ?? '')}</strong> at {d.level}
-                    <div>
-                      {tp.label}: {formatRate(d.x)} {tp.unit}
-                    </div>
-                    <div>
-                      {lat.label}: {formatMs(d.y)} ms
-                    </div>
-                  </div>
-                );
-              }}
-            />
-            <Legend verticalAlign="top" height={28} />
-            {slo?.[lat.key] !== undefined ? (
-              <ReferenceLine
-                y={slo[lat.key]}
-                stroke="#c92a2a"
-                strokeDasharray="6 4"
-                ifOverflow="extendDomain"
-                label={{
-                  value: `SLO ${lat.key.replace('Ms', '').toUpperCase()} ${slo[lat.key]} ms`,
-                  position: 'insideTopRight',
-                  fill: '#c92a2a',
-                  fontSize: 12,
-                }}
-              />
-            ) : null}
-            {[...byVariant.entries()].map(([label, data], i) => (
-              <Scatter
-                key={label}
-                name={label}
-                data={data}
-                fill={PALETTE[i % PALETTE.length]}
-                line
-                shape="circle"
-                isAnimationActive={false}
-              />
-            ))}
-          </ScatterChart>
-        </ResponsiveContainer>
-      )}
-    </div>
+    <ChartFrame
+      title="Latency vs throughput"
+      controls={
+        <>
+          <ChartSelect label="Latency figure" value={latId} options={LATENCY_CHOICES} onChange={setLatId} />
+          <ChartSelect label="Throughput figure" value={tpId} options={THROUGHPUT_CHOICES} onChange={setTpId} />
+        </>
+      }
+      placeholder={byVariant.size === 0 ? 'The chart appears once load points complete.' : undefined}
+      height={320}
+    >
+      <ScatterChart margin={CHART_MARGIN}>
+        <CartesianGrid {...CHART_GRID} />
+        <XAxis
+          type="number"
+          dataKey="x"
+          name={tp.label}
+          tickFormatter={formatTick}
+          label={xAxisLabel(`${tp.label} (${tp.unit})`)}
+        />
+        <YAxis
+          type="number"
+          dataKey="y"
+          name={lat.label}
+          tickFormatter={formatTick}
+          label={yAxisLabel(`${lat.label} (ms)`)}
+        />
+        <Tooltip
+          cursor={{ strokeDasharray: '3 3' }}
+          content={({ active, payload }) => {
+            const item = payload?.[0];
+            if (!active || !item) return null;
+            const d = item.payload as CurvePoint;
+            return (
+              <ChartTooltipCard>
+                <strong>{String(item.name ?? '')}</strong> at {d.level}
+                <div>
+                  {tp.label}: {formatRate(d.x)} {tp.unit}
+                </div>
+                <div>
+                  {lat.label}: {formatMs(d.y)} ms
+                </div>
+              </ChartTooltipCard>
+            );
+          }}
+        />
+        <Legend {...CHART_LEGEND} />
+        {sloMs !== undefined ? (
+          <ReferenceLine {...sloLine(sloMs, `SLO ${lat.key.replace('Ms', '').toUpperCase()} ${sloMs} ms`)} />
+        ) : null}
+        {[...byVariant.entries()].map(([label, data], i) => (
+          <Scatter
+            key={label}
+            name={label}
+            data={data}
+            fill={seriesColor(i)}
+            line
+            shape="circle"
+            isAnimationActive={false}
+          />
+        ))}
+      </ScatterChart>
+    </ChartFrame>
   );
 }
 
@@ -189,108 +159,91 @@ export function TimeSeriesChart({ series, title }: { series: TimeSeriesPoint[]; 
   if (!series.length) return null;
   const hasItl = series.some((p) => p.itlP50Ms !== undefined);
   return (
-    <div className="chart">
-      <p className="chart-title">{title}</p>
-      <ResponsiveContainer width="100%" height={260}>
-        <LineChart data={series} margin={{ top: 8, right: 24, bottom: 28, left: 16 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis
-            dataKey="tSec"
-            type="number"
-            allowDecimals={false}
-            domain={['dataMin', 'dataMax']}
-            label={{ value: 'time since point start (s)', position: 'insideBottom', offset: -16 }}
-          />
-          <YAxis
-            yAxisId="ms"
-            tickFormatter={formatTick}
-            label={{
-              value: 'latency (ms)',
-              angle: -90,
-              position: 'insideLeft',
-              style: { textAnchor: 'middle' },
-            }}
-          />
-          <YAxis
-            yAxisId="rps"
-            orientation="right"
-            allowDecimals={false}
-            label={{
-              value: 'completed (req/s)',
-              angle: 90,
-              position: 'insideRight',
-              style: { textAnchor: 'middle' },
-            }}
-          />
-          <Tooltip
-            formatter={(value, name) => [
-              typeof value === 'number'
-                ? String(name).includes('completed')
-                  ? String(value)
-                  : `${formatMs(value)} ms`
-                : String(value),
-              String(name),
-            ]}
-            labelFormatter={(l) => `t = ${String(l)} s`}
-          />
-          <Legend verticalAlign="top" height={28} />
+    <ChartFrame title={title} height={260}>
+      <LineChart data={series} margin={CHART_MARGIN}>
+        <CartesianGrid {...CHART_GRID} />
+        <XAxis
+          dataKey="tSec"
+          type="number"
+          allowDecimals={false}
+          domain={['dataMin', 'dataMax']}
+          label={xAxisLabel('time since point start (s)')}
+        />
+        <YAxis yAxisId="ms" tickFormatter={formatTick} label={yAxisLabel('latency (ms)')} />
+        <YAxis
+          yAxisId="rps"
+          orientation="right"
+          allowDecimals={false}
+          label={yAxisLabel('completed (req/s)', 'right')}
+        />
+        <Tooltip
+          formatter={(value, name) => [
+            typeof value === 'number'
+              ? String(name).includes('completed')
+                ? String(value)
+                : `${formatMs(value)} ms`
+              : String(value),
+            String(name),
+          ]}
+          labelFormatter={(l) => `t = ${String(l)} s`}
+        />
+        <Legend {...CHART_LEGEND} />
+        <Line
+          yAxisId="ms"
+          type="monotone"
+          dataKey="ttftP50Ms"
+          name="TTFT p50"
+          stroke={seriesColor(0)}
+          dot={false}
+          isAnimationActive={false}
+          connectNulls
+        />
+        <Line
+          yAxisId="ms"
+          type="monotone"
+          dataKey="ttftP99Ms"
+          name="TTFT p99"
+          stroke={seriesColor(0)}
+          strokeDasharray="5 3"
+          dot={false}
+          isAnimationActive={false}
+          connectNulls
+        />
+        {hasItl ? (
           <Line
             yAxisId="ms"
             type="monotone"
-            dataKey="ttftP50Ms"
-            name="TTFT p50"
-            stroke={PALETTE[0]}
+            dataKey="itlP50Ms"
+            name="ITL p50"
+            stroke={seriesColor(1)}
             dot={false}
             isAnimationActive={false}
             connectNulls
           />
+        ) : null}
+        {hasItl ? (
           <Line
             yAxisId="ms"
             type="monotone"
-            dataKey="ttftP99Ms"
-            name="TTFT p99"
-            stroke={PALETTE[0]}
+            dataKey="itlP99Ms"
+            name="ITL p99"
+            stroke={seriesColor(1)}
             strokeDasharray="5 3"
             dot={false}
             isAnimationActive={false}
             connectNulls
           />
-          {hasItl ? (
-            <Line
-              yAxisId="ms"
-              type="monotone"
-              dataKey="itlP50Ms"
-              name="ITL p50"
-              stroke={PALETTE[1]}
-              dot={false}
-              isAnimationActive={false}
-              connectNulls
-            />
-          ) : null}
-          {hasItl ? (
-            <Line
-              yAxisId="ms"
-              type="monotone"
-              dataKey="itlP99Ms"
-              name="ITL p99"
-              stroke={PALETTE[1]}
-              strokeDasharray="5 3"
-              dot={false}
-              isAnimationActive={false}
-              connectNulls
-            />
-          ) : null}
-          <Line
-            yAxisId="rps"
-            type="stepAfter"
-            dataKey="completed"
-            name="completed req/s"
-            stroke={PALETTE[2]}
-            dot={false}
-            isAnimationActive={false}
-          />
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
+        ) : null}
+        <Line
+          yAxisId="rps"
+          type="stepAfter"
+          dataKey="completed"
+          name="completed req/s"
+          stroke={seriesColor(2)}
+          dot={false}
+          isAnimationActive={false}
+        />
+      </LineChart>
+    </ChartFrame>
   );
 }

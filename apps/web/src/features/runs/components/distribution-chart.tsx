@@ -2,7 +2,16 @@
 import { DISTRIBUTION_FIGURES, type DistributionFigure } from '@inferbench/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CHART_GRID,
+  CHART_MARGIN,
+  ChartFrame,
+  ChartSelect,
+  seriesColor,
+  xAxisLabel,
+  yAxisLabel,
+} from '../../../components/chart-frame';
 import { ErrorState } from '../../../components/states';
 import { getApi } from '../../../lib/api';
 import { formatMs, formatTick } from '../../../lib/format';
@@ -14,6 +23,8 @@ export const FIGURE_LABELS: Record<DistributionFigure, string> = {
   e2eMs: 'E2E latency',
 };
 
+const FIGURE_OPTIONS = DISTRIBUTION_FIGURES.map((f) => ({ id: f, label: FIGURE_LABELS[f] }));
+
 /** CDF of one figure of a finalized load point, read from the API's stored histogram (never raw samples). */
 export function DistributionChart({ loadPointId }: { loadPointId: string }) {
   const [figure, setFigure] = useState<DistributionFigure>('ttftMs');
@@ -23,71 +34,55 @@ export function DistributionChart({ loadPointId }: { loadPointId: string }) {
     staleTime: Number.POSITIVE_INFINITY,
   });
   return (
-    <div className="chart" data-testid="distribution-chart">
-      <div className="toolbar" style={{ margin: '0 0.5rem 0.4rem' }}>
-        <span className="chart-title" style={{ margin: 0 }}>
-          Distribution (CDF)
-        </span>
-        <select
-          aria-label="Distribution figure"
-          value={figure}
-          onChange={(e) => setFigure(e.target.value as DistributionFigure)}
-        >
-          {DISTRIBUTION_FIGURES.map((f) => (
-            <option key={f} value={f}>
-              {FIGURE_LABELS[f]}
-            </option>
-          ))}
-        </select>
-        {data ? <span className="small muted">{data.count.toLocaleString('en-US')} values</span> : null}
-      </div>
-      {error ? <ErrorState error={error} title="The distribution could not be loaded" /> : null}
-      {isPending ? (
-        <p className="muted" style={{ padding: '1rem' }}>
-          Loading distribution…
-        </p>
+    <ChartFrame
+      data-testid="distribution-chart"
+      title="Distribution (CDF)"
+      controls={
+        <>
+          <ChartSelect
+            label="Distribution figure"
+            value={figure}
+            options={FIGURE_OPTIONS}
+            onChange={setFigure}
+          />
+          {data ? <span className="small muted">{data.count.toLocaleString('en-US')} values</span> : null}
+        </>
+      }
+      status={error ? <ErrorState error={error} title="The distribution could not be loaded" /> : null}
+      placeholder={
+        isPending
+          ? 'Loading distribution…'
+          : data && data.points.length === 0
+            ? `No ${FIGURE_LABELS[figure]} values were recorded for this load point.`
+            : undefined
+      }
+      height={240}
+    >
+      {data ? (
+        <LineChart data={data.points} margin={CHART_MARGIN}>
+          <CartesianGrid {...CHART_GRID} />
+          <XAxis
+            dataKey="valueMs"
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={formatTick}
+            label={xAxisLabel(`${FIGURE_LABELS[figure]} (ms)`)}
+          />
+          <YAxis domain={[0, 100]} tickFormatter={formatTick} label={yAxisLabel('requests ≤ x (%)')} />
+          <Tooltip
+            formatter={(v) => [`${Number(v).toFixed(2)} %`, 'percent ≤ x']}
+            labelFormatter={(v) => `${formatMs(Number(v))} ms`}
+          />
+          <Line
+            type="stepAfter"
+            dataKey="pct"
+            stroke={seriesColor(0)}
+            dot={false}
+            isAnimationActive={false}
+            name={FIGURE_LABELS[figure]}
+          />
+        </LineChart>
       ) : null}
-      {data && data.points.length === 0 ? (
-        <p className="muted" style={{ padding: '1rem' }}>
-          No {FIGURE_LABELS[figure]} values were recorded for this load point.
-        </p>
-      ) : null}
-      {data && data.points.length > 0 ? (
-        <ResponsiveContainer width="100%" height={240}>
-          <LineChart data={data.points} margin={{ top: 8, right: 24, bottom: 28, left: 16 }}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis
-              dataKey="valueMs"
-              type="number"
-              domain={['dataMin', 'dataMax']}
-              tickFormatter={formatTick}
-              label={{ value: `${FIGURE_LABELS[figure]} (ms)`, position: 'insideBottom', offset: -16 }}
-            />
-            <YAxis
-              domain={[0, 100]}
-              tickFormatter={formatTick}
-              label={{
-                value: 'requests ≤ x (%)',
-                angle: -90,
-                position: 'insideLeft',
-                style: { textAnchor: 'middle' },
-              }}
-            />
-            <Tooltip
-              formatter={(v) => [`${Number(v).toFixed(2)} %`, 'percent ≤ x']}
-              labelFormatter={(v) => `${formatMs(Number(v))} ms`}
-            />
-            <Line
-              type="stepAfter"
-              dataKey="pct"
-              stroke="#2f5bd3"
-              dot={false}
-              isAnimationActive={false}
-              name={FIGURE_LABELS[figure]}
-            />
-          </LineChart>
-        </ResponsiveContainer>
-      ) : null}
-    </div>
+    </ChartFrame>
   );
 }

@@ -25,7 +25,15 @@ import { RunReviewBar } from '../../review/components/run-review-bar';
 import { DistributionChart } from './distribution-chart';
 import { SamplesTable } from './samples-table';
 import { ShardProgressList } from './shard-progress';
-import { ErrorsByClass, LatencyTable, SummaryKpis, SummaryWarnings, TokenNote } from './summary-table';
+import {
+  ErrorRateMarker,
+  ErrorsByClass,
+  LatencyTable,
+  SummaryKpis,
+  SummaryWarnings,
+  TokenNote,
+} from './summary-table';
+import { ImportedSource } from './imported-source';
 import { BottleneckHints, PointTelemetry } from './telemetry';
 
 /** The run page: status, live progress per load point, summaries, comparisons and charts. */
@@ -139,6 +147,8 @@ export function RunView({ id }: { id: string }) {
         </dl>
       </div>
 
+      <ImportedSource run={run} />
+
       {allWarnings.length ? <SummaryWarnings warnings={allWarnings} /> : null}
 
       <h2>Load points</h2>
@@ -236,6 +246,7 @@ function LoadPointTable({
                       {p.error}
                     </div>
                   ) : null}
+                  <ErrorRateMarker summary={p.summary} />
                 </td>
                 <td>
                   {prog ? (
@@ -294,7 +305,7 @@ function PointSummaryCard({ point }: { point: LoadPoint }) {
           {point.variantLabel} · <span className="mono">{point.levelLabel}</span>
         </strong>
         <span>
-          <StatusBadge status={point.status} />{' '}
+          <StatusBadge status={point.status} /> <ErrorRateMarker summary={s} />{' '}
           <a className="small" href={samplesDownloadUrl(point.id, 'csv')}>
             raw samples (CSV)
           </a>{' '}
@@ -309,7 +320,7 @@ function PointSummaryCard({ point }: { point: LoadPoint }) {
         <SummaryKpis summary={s} />
         <LatencyTable summary={s} />
         <ErrorsByClass summary={s} />
-        <TokenNote summary={s} />
+        <TokenNote summary={s} tokenizer={point.tokenizer} />
         {s.timeSeries?.length ? (
           <TimeSeriesChart series={s.timeSeries} title="TTFT and ITL over time" />
         ) : null}

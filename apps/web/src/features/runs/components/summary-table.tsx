@@ -1,4 +1,9 @@
-import type { LoadPointSummary, Stats } from '@inferbench/contracts';
+import {
+  describeTokenizer,
+  type LoadPointSummary,
+  type Stats,
+  type TokenizerInfo,
+} from '@inferbench/contracts';
 import { formatDurationSec, formatInt, formatMs, formatPct, formatRate } from '../../../lib/format';
 
 /** Latency rows of the summary table, in the order people read them (METRICS.md names). */
@@ -114,17 +119,68 @@ export function LatencyTable({ summary }: { summary: LoadPointSummary }) {
 /** Failed requests by error class (METRICS.md classes). */
 export function ErrorsByClass({ summary }: { summary: LoadPointSummary }) {
   const entries = Object.entries(summary.errorsByClass).filter(([, n]) => n > 0);
-  if (!entries.length) return <p className="muted small">No failed requests.</p>;
+  const retries = summary.connectionRetries ?? 0;
+  // re-sent requests are not errors, but always reported (METRICS.md "connection retries")
+  const retryNote =
+    retries > 0 ? (
+      <span className="muted" data-testid="connection-retries">
+        {' '}
+        {formatInt(retries)} connection {retries === 1 ? 'retry' : 'retries'} (re-sent after the server closed
+        a reused connection; not errors).
+      </span>
+    ) : null;
+  if (!entries.length) return <p className="muted small">No failed requests.{retryNote}</p>;
   return (
     <p className="small">
       <strong style={{ color: 'var(--bad)' }}>{formatInt(summary.requests.failed)} failed request(s):</strong>{' '}
       {entries.map(([cls, n]) => `${cls} ${formatInt(n)}`).join(' · ')}
+      {retryNote}
     </p>
   );
 }
 
-/** Token accounting line: where counts came from and whether server and client agreed. */
-export function TokenNote({ summary }: { summary: LoadPointSummary }) {
+/**
+ * Amber marker of a load point whose error rate exceeded the plan's maxErrorRate: the rates and the failed
+ * requests by class. Nothing when the point is within its bound.
+ */
+export function ErrorRateMarker({ summary }: { summary: LoadPointSummary | null | undefined }) {
+  const ex = summary?.errorRateExceeded;
+  if (!summary || !ex) return null;
+  const classes = Object.entries(summary.errorsByClass)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([cls, n]) => `${cls} ${formatInt(n)}`)
+    .join(' · ');
+  return (
+    <span
+      className="small error-rate-warning"
+      role="note"
+      data-testid="error-rate-warning"
+      style={{
+        display: 'inline-block',
+        color: 'var(--warn)',
+        background: 'var(--warn-weak)',
+        padding: '2px 6px',
+        borderRadius: 4,
+      }}
+    >
+      ⚠ error rate {formatPct(ex.errorRate)} &gt; {formatPct(ex.maxErrorRate)} max
+      {classes ? ` (${classes})` : ''}
+    </span>
+  );
+}
+
+/**
+ * Token accounting line: where counts came from and whether server and client agreed, and which client-side
+ * tokenizer built the prompts (null when the agent did not say).
+ */
+export function TokenNote({
+  summary,
+  tokenizer = null,
+}: {
+  summary: LoadPointSummary;
+  tokenizer?: TokenizerInfo | null;
+}) {
   const t = summary.tokens;
   const sources = Object.entries(t.bySource)
     .filter(([, n]) => n > 0)
@@ -135,9 +191,19 @@ export function TokenNote({ summary }: { summary: LoadPointSummary }) {
       Tokens: {formatInt(t.input)} in, {formatInt(t.output)} out
       {t.reasoning ? ` (${formatInt(t.reasoning)} reasoning)` : ''}; {t.tokensPerChunk.toFixed(2)} tokens per
       chunk{sources ? `; counted by ${sources}` : ''}
-      {t.disagreements ? `; ${formatInt(t.disagreements)} server/client disagreement(s)` : ''}. Warm-up
-      requests excluded: {formatInt(summary.requests.warmup)}; cancelled tail:{' '}
+      {t.disagreements
+        ? `; ${formatInt(t.disagreements)} server/client disagreement(s)${t.disagreementMaxAbs !== undefined ? ` (|server − client| mean ${(t.disagreementMeanAbs ?? 0).toFixed(1)}, max ${formatInt(t.disagreementMaxAbs)} tokens)` : ''}`
+        : ''}
+      . Warm-up requests excluded: {formatInt(summary.requests.warmup)}; cancelled tail:{' '}
       {formatInt(summary.requests.cancelled)}.
+      {tokenizer ? (
+        <>
+          {' '}
+          <span data-testid="point-tokenizer" title={tokenizer.warning ?? tokenizer.name}>
+            Tokenizer: {describeTokenizer(tokenizer)}.
+          </span>
+        </>
+      ) : null}
     </p>
   );
 }

@@ -1,5 +1,5 @@
 'use client';
-import { CreateTargetRequestSchema, type Target } from '@inferbench/contracts';
+import { CreateTargetRequestSchema, tokenizerSettingLabel, type Target } from '@inferbench/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Field } from '../../../components/field';
@@ -75,6 +75,12 @@ function TargetTable({ targets }: { targets: Target[] }) {
                 <td>
                   <strong>{t.name}</strong>
                   {t.metricsUrl ? <div className="muted small">metrics: {t.metricsUrl}</div> : null}
+                  {t.connection === 'close' ? (
+                    <div className="muted small">one connection per request</div>
+                  ) : null}
+                  {t.tokenizer !== null ? (
+                    <div className="muted small">tokenizer: {tokenizerSettingLabel(t.tokenizer)}</div>
+                  ) : null}
                 </td>
                 <td className="mono small">{t.baseUrl}</td>
                 <td className="mono small">{t.model}</td>
@@ -117,6 +123,10 @@ interface TargetDraft {
   apiKey: string;
   metricsUrl: string;
   headers: string;
+  connection: 'keep-alive' | 'close';
+  /** `auto`: nothing stored (the agent's default, which is auto); `path`: {@link tokenizerPath} */
+  tokenizer: 'auto' | 'o200k_base' | 'cl100k_base' | 'path';
+  tokenizerPath: string;
 }
 
 const EMPTY_DRAFT: TargetDraft = {
@@ -128,6 +138,9 @@ const EMPTY_DRAFT: TargetDraft = {
   apiKey: '',
   metricsUrl: '',
   headers: '',
+  connection: 'keep-alive',
+  tokenizer: 'auto',
+  tokenizerPath: '',
 };
 
 /** "Name: value" lines → header record; a line without a colon is reported as a field error. */
@@ -171,16 +184,42 @@ function CreateTargetForm({ onDone }: { onDone: () => void }) {
       headers,
       ...(draft.apiKey ? { apiKey: draft.apiKey } : {}),
       ...(draft.metricsUrl.trim() ? { metricsUrl: draft.metricsUrl.trim() } : {}),
+      ...(draft.connection === 'close' ? { connection: draft.connection } : {}),
+      ...(draft.tokenizer === 'path'
+        ? { tokenizer: { path: draft.tokenizerPath.trim() } }
+        : draft.tokenizer !== 'auto'
+          ? { tokenizer: draft.tokenizer }
+          : {}),
     };
     const parsed = CreateTargetRequestSchema.safeParse(body);
     const next = parsed.success ? {} : fieldErrorsFromIssues(parsed.error);
     if (headerError) next.headers = headerError;
+    // a union's issue names `tokenizer`; the message belongs under the path input
+    const tokenizerError = next['tokenizer.path'] ?? next.tokenizer;
+    delete next['tokenizer.path'];
+    delete next.tokenizer;
+    if (draft.tokenizer === 'path' && !draft.tokenizerPath.trim())
+      next.tokenizerPath = 'give the path of a tokenizer.json on the machine of the agents';
+    else if (tokenizerError) next.tokenizerPath = tokenizerError;
     setErrors(next);
     if (Object.keys(next).length) return;
     create.mutate(body);
   };
 
-  const shown = new Set(['name', 'baseUrl', 'apiKind', 'model', 'pool', 'apiKey', 'metricsUrl', 'headers']);
+  const shown = new Set([
+    'name',
+    'baseUrl',
+    'apiKind',
+    'model',
+    'pool',
+    'apiKey',
+    'metricsUrl',
+    'headers',
+    'connection',
+    'tokenizer',
+    'tokenizer.path',
+    'tokenizerPath',
+  ]);
   return (
     <form
       className="panel form"
@@ -232,6 +271,17 @@ function CreateTargetForm({ onDone }: { onDone: () => void }) {
           </select>
         </Field>
         <Field
+          label="Connections"
+          htmlFor="t-connection"
+          error={errors.connection}
+          hint="One per request for servers that close connections after responses"
+        >
+          <select id="t-connection" value={draft.connection} onChange={set('connection')}>
+            <option value="keep-alive">keep-alive (reuse)</option>
+            <option value="close">close (one per request)</option>
+          </select>
+        </Field>
+        <Field
           label="Agent pool"
           htmlFor="t-pool"
           error={errors.pool}
@@ -272,6 +322,39 @@ function CreateTargetForm({ onDone }: { onDone: () => void }) {
         >
           <textarea id="t-headers" value={draft.headers} onChange={set('headers')} rows={2} />
         </Field>
+      </div>
+      <div className="form-row">
+        <Field
+          label="Tokenizer"
+          htmlFor="t-tokenizer"
+          error={errors.tokenizer}
+          hint="Builds prompts of exact token counts and counts tokens client-side; auto asks the server's /tokenize first"
+        >
+          <select id="t-tokenizer" value={draft.tokenizer} onChange={set('tokenizer')}>
+            <option value="auto">
+              auto (server /tokenize, else a local tokenizer.json, else o200k_base)
+            </option>
+            <option value="o200k_base">o200k_base</option>
+            <option value="cl100k_base">cl100k_base</option>
+            <option value="path">tokenizer.json file…</option>
+          </select>
+        </Field>
+        {draft.tokenizer === 'path' ? (
+          <Field
+            label="tokenizer.json path"
+            htmlFor="t-tokenizerPath"
+            error={errors.tokenizerPath ?? errors['tokenizer.path']}
+            hint="A Hugging Face tokenizer.json on the machine of the agents"
+          >
+            <input
+              id="t-tokenizerPath"
+              type="text"
+              value={draft.tokenizerPath}
+              onChange={set('tokenizerPath')}
+              placeholder="/models/Llama-3.1-8B-Instruct/tokenizer.json"
+            />
+          </Field>
+        ) : null}
       </div>
       {leftoverErrors(errors, shown).map(([path, msg]) => (
         <p key={path} className="field-error">

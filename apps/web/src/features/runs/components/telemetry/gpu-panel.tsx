@@ -1,10 +1,12 @@
 'use client';
 import type { GpuTelemetry } from '@inferbench/contracts';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CHART_GRID, ChartFrame, seriesColor } from '../../../../components/chart-frame';
 import { formatInt, formatRate, formatTick } from '../../../../lib/format';
 import styles from './telemetry.module.css';
 
-const PALETTE = ['#2f5bd3', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#1098ad', '#e67700', '#495057'];
+/** Small multiples in a panel grid: tighter than CHART_MARGIN, with a bare "s" for the time axis. */
+const GPU_CHART_MARGIN = { top: 4, right: 16, bottom: 24, left: 8 } as const;
 
 /** Rows keyed by time with one column per GPU, for one figure of the samples. */
 function pivot(
@@ -38,36 +40,38 @@ function GpuChart({
   const data = pivot(gpu, read);
   if (data.length < 2) return null;
   return (
-    <div className="chart">
-      <p className="chart-title">
-        {title} <span className="unit">({unit})</span>
-      </p>
-      <ResponsiveContainer width="100%" height={180}>
-        <LineChart data={data} margin={{ top: 4, right: 16, bottom: 24, left: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis
-            dataKey="tSec"
-            type="number"
-            domain={['dataMin', 'dataMax']}
-            tickFormatter={formatTick}
-            label={{ value: 's', position: 'insideBottomRight', offset: -6 }}
+    <ChartFrame
+      title={
+        <>
+          {title} <span className="unit">({unit})</span>
+        </>
+      }
+      height={180}
+    >
+      <LineChart data={data} margin={GPU_CHART_MARGIN}>
+        <CartesianGrid {...CHART_GRID} />
+        <XAxis
+          dataKey="tSec"
+          type="number"
+          domain={['dataMin', 'dataMax']}
+          tickFormatter={formatTick}
+          label={{ value: 's', position: 'insideBottomRight', offset: -6 }}
+        />
+        <YAxis tickFormatter={formatTick} />
+        <Tooltip formatter={(v) => [typeof v === 'number' ? `${formatRate(v)} ${unit}` : String(v)]} />
+        {gpu.gpus.length > 1 ? <Legend verticalAlign="top" height={22} /> : null}
+        {gpu.gpus.map((g, i) => (
+          <Line
+            key={g.index}
+            dataKey={`gpu${g.index}`}
+            name={`GPU ${g.index}`}
+            stroke={seriesColor(i)}
+            dot={false}
+            isAnimationActive={false}
           />
-          <YAxis tickFormatter={formatTick} />
-          <Tooltip formatter={(v) => [typeof v === 'number' ? `${formatRate(v)} ${unit}` : String(v)]} />
-          {gpu.gpus.length > 1 ? <Legend verticalAlign="top" height={22} /> : null}
-          {gpu.gpus.map((g, i) => (
-            <Line
-              key={g.index}
-              dataKey={`gpu${g.index}`}
-              name={`GPU ${g.index}`}
-              stroke={PALETTE[i % PALETTE.length]}
-              dot={false}
-              isAnimationActive={false}
-            />
-          ))}
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
+        ))}
+      </LineChart>
+    </ChartFrame>
   );
 }
 

@@ -1,7 +1,16 @@
 'use client';
 import type { ServerTelemetry } from '@inferbench/contracts';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CHART_GRID,
+  CHART_LEGEND,
+  CHART_MARGIN,
+  ChartFrame,
+  xAxisLabel,
+  yAxisLabel,
+} from '../../../../components/chart-frame';
 import { formatInt, formatMs, formatTick } from '../../../../lib/format';
+import { derivedRows, engineCaption, noSplitMessage } from './server-figures';
 import styles from './telemetry.module.css';
 
 const QUEUE_COLOR = '#d9480f';
@@ -14,9 +23,7 @@ const pct = (v: number | undefined): string => (v === undefined ? '—' : `${v.t
 export function TtftSplitBar({ server }: { server: ServerTelemetry }) {
   const split = server.ttftSplit;
   if (!split || (split.queueSharePct === undefined && split.prefillSharePct === undefined)) {
-    return (
-      <p className={styles.unavailable}>No TTFT split: the server exposes no queue/prefill histograms.</p>
-    );
+    return <p className={styles.unavailable}>{noSplitMessage(server)}</p>;
   }
   const parts = [
     {
@@ -81,79 +88,68 @@ function GaugeChart({ server }: { server: ServerTelemetry }) {
   const hasKv = server.series.some((p) => p.kvUsagePct !== undefined);
   if (server.series.length < 2) return null;
   return (
-    <div className="chart">
-      <p className="chart-title">Server queue and KV cache over time</p>
-      <ResponsiveContainer width="100%" height={220}>
-        <LineChart data={server.series} margin={{ top: 8, right: 16, bottom: 28, left: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis
-            dataKey="tSec"
-            type="number"
-            domain={['dataMin', 'dataMax']}
-            tickFormatter={formatTick}
-            label={{ value: 'time since scrape start (s)', position: 'insideBottom', offset: -16 }}
-          />
+    <ChartFrame title="Server queue and KV cache over time" height={220}>
+      {/* half a panel wide: less side room than a full-width chart */}
+      <LineChart data={server.series} margin={{ ...CHART_MARGIN, right: 16, left: 8 }}>
+        <CartesianGrid {...CHART_GRID} />
+        <XAxis
+          dataKey="tSec"
+          type="number"
+          domain={['dataMin', 'dataMax']}
+          tickFormatter={formatTick}
+          label={xAxisLabel('time since scrape start (s)')}
+        />
+        <YAxis yAxisId="req" allowDecimals={false} label={yAxisLabel('requests')} />
+        {hasKv ? (
           <YAxis
-            yAxisId="req"
-            allowDecimals={false}
-            label={{ value: 'requests', angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }}
+            yAxisId="pct"
+            orientation="right"
+            domain={[0, 100]}
+            label={yAxisLabel('KV cache (%)', 'right')}
           />
-          {hasKv ? (
-            <YAxis
-              yAxisId="pct"
-              orientation="right"
-              domain={[0, 100]}
-              label={{
-                value: 'KV cache (%)',
-                angle: 90,
-                position: 'insideRight',
-                style: { textAnchor: 'middle' },
-              }}
-            />
-          ) : null}
-          <Tooltip
-            formatter={(v, name) => [
-              typeof v === 'number'
-                ? String(name).includes('KV')
-                  ? `${v.toFixed(1)} %`
-                  : formatInt(v)
-                : String(v),
-              name,
-            ]}
-          />
-          <Legend verticalAlign="top" height={26} />
+        ) : null}
+        <Tooltip
+          formatter={(v, name) => [
+            typeof v === 'number'
+              ? String(name).includes('KV')
+                ? `${v.toFixed(1)} %`
+                : formatInt(v)
+              : String(v),
+            name,
+          ]}
+        />
+        <Legend {...CHART_LEGEND} />
+        <Line
+          yAxisId="req"
+          type="stepAfter"
+          dataKey="running"
+          name="running"
+          stroke="#2b8a3e"
+          dot={false}
+          isAnimationActive={false}
+        />
+        <Line
+          yAxisId="req"
+          type="stepAfter"
+          dataKey="waiting"
+          name="waiting"
+          stroke={QUEUE_COLOR}
+          dot={false}
+          isAnimationActive={false}
+        />
+        {hasKv ? (
           <Line
-            yAxisId="req"
-            type="stepAfter"
-            dataKey="running"
-            name="running"
-            stroke="#2b8a3e"
+            yAxisId="pct"
+            type="monotone"
+            dataKey="kvUsagePct"
+            name="KV cache used (%)"
+            stroke="#862e9c"
             dot={false}
             isAnimationActive={false}
           />
-          <Line
-            yAxisId="req"
-            type="stepAfter"
-            dataKey="waiting"
-            name="waiting"
-            stroke={QUEUE_COLOR}
-            dot={false}
-            isAnimationActive={false}
-          />
-          {hasKv ? (
-            <Line
-              yAxisId="pct"
-              type="monotone"
-              dataKey="kvUsagePct"
-              name="KV cache used (%)"
-              stroke="#862e9c"
-              dot={false}
-              isAnimationActive={false}
-            />
-          ) : null}
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
+        ) : null}
+      </LineChart>
+    </ChartFrame>
   );
 }
 
@@ -179,6 +175,7 @@ function CountersTable({ server }: { server: ServerTelemetry }) {
     ['running (mean / max)', `${g.runningMean?.toFixed(2) ?? '—'} / ${formatInt(g.runningMax)}`],
     ['waiting (mean / max)', `${g.waitingMean?.toFixed(2) ?? '—'} / ${formatInt(g.waitingMax)}`],
     ['KV cache used (mean / max)', `${pct(g.kvUsagePctMean)} / ${pct(g.kvUsagePctMax)}`],
+    ...derivedRows(server),
   ];
   return (
     <div className="table-wrap">
@@ -202,6 +199,23 @@ function CountersTable({ server }: { server: ServerTelemetry }) {
   );
 }
 
+/** The figures this engine does not expose, each with the reason (e.g. llama.cpp has no queue time). */
+function MissingFigures({ server }: { server: ServerTelemetry }) {
+  if (!server.missing?.length) return null;
+  return (
+    <div className={styles.unavailable} data-testid="server-missing">
+      Not available from {engineCaption(server)}:
+      <ul>
+        {server.missing.map((m) => (
+          <li key={m.figure}>
+            {m.figure}: {m.reason}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** What the target's Prometheus endpoint said during one load point (shown only when available). */
 export function ServerPanel({ server }: { server: ServerTelemetry }) {
   return (
@@ -209,7 +223,7 @@ export function ServerPanel({ server }: { server: ServerTelemetry }) {
       <p className={styles.panelTitle}>
         Server{' '}
         <span className="small muted">
-          ({server.engine} metrics, {server.scrapes} scrapes over {server.windowSec.toFixed(1)} s
+          ({engineCaption(server)} metrics, {server.scrapes} scrapes over {server.windowSec.toFixed(1)} s
           {server.scrapeErrors ? `, ${server.scrapeErrors} failed` : ''}
           {server.counterResets ? `, ${server.counterResets} counter resets` : ''})
         </span>
@@ -219,6 +233,7 @@ export function ServerPanel({ server }: { server: ServerTelemetry }) {
         <GaugeChart server={server} />
         <CountersTable server={server} />
       </div>
+      <MissingFigures server={server} />
     </section>
   );
 }
