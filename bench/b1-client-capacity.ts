@@ -12,10 +12,10 @@
  *
  * Run: npx tsx bench/b1-client-capacity.ts   (prints one JSON object; ~2 minutes)
  */
+import { percentileOfSorted } from '@inferbench/metrics';
 import {
   chunksInWindow,
   machine,
-  percentile,
   round,
   runBareReader,
   runInferbenchClient,
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
         const chunks = chunksInWindow(run);
         const chunksPerS = chunks / windowS;
         const cpuUsPerChunk = run.clientCpuUs / Math.max(1, chunks);
-        const p99Ms = percentile(ov, 99) / 1000;
+        const p99Ms = percentileOfSorted(ov, 99) / 1000;
         steps.push({
           client: kind,
           streams: step.streams,
@@ -94,10 +94,10 @@ async function main(): Promise<void> {
           receivedChunksPerS: Math.round(chunksPerS),
           ttftSamples: ov.length,
           ttftOverheadMs: {
-            p50: round(percentile(ov, 50) / 1000),
-            p90: round(percentile(ov, 90) / 1000),
+            p50: round(percentileOfSorted(ov, 50) / 1000),
+            p90: round(percentileOfSorted(ov, 90) / 1000),
             p99: round(p99Ms),
-            max: round(percentile(ov, 100) / 1000),
+            max: round(percentileOfSorted(ov, 100) / 1000),
           },
           overheadMet: p99Ms <= TARGET_OVERHEAD_P99_MS,
           clientCpuCores: round(run.clientCpuUs / 1e6 / windowS, 2),
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     maxStreamsWithOverheadMet: Math.max(0, ...passing.map((s) => s.streams as number)),
     maxReceivedChunksPerS: Math.max(0, ...ours.map((s) => s.receivedChunksPerS as number)),
     maxStreamsServed: Math.max(0, ...ours.map((s) => s.streams as number)),
-    medianClientCpuUsPerChunk: percentile(
+    medianClientCpuUsPerChunk: percentileOfSorted(
       ours.map((s) => s.clientCpuUsPerChunk as number).sort((a, b) => a - b),
       50,
     ),

@@ -21,6 +21,7 @@ import {
   createTokenizer,
   runLoadPoint,
 } from '@inferbench/loadgen';
+import { percentileOfSorted } from '@inferbench/metrics';
 
 const RATE = Number(process.env.B2_RATE ?? 1000);
 const DURATION_SEC = Number(process.env.B2_DURATION_SEC ?? 30);
@@ -72,10 +73,6 @@ class NoopClient implements LlmClient {
   async close(): Promise<void> {}
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
-}
-
 async function measure(name: string, client: LlmClient, clock: Clock, baseUrl: string) {
   const samples: RequestSample[] = [];
   const workload: WorkloadSpec = {
@@ -118,10 +115,10 @@ async function measure(name: string, client: LlmClient, clock: Clock, baseUrl: s
     cancelledTail: result.cancelledTail,
     offeredRatePerSec: measured.length / ((last - first) / 1e6),
     scheduleDelayMs: {
-      p50: quantile(delaysMs, 0.5),
-      p90: quantile(delaysMs, 0.9),
-      p99: quantile(delaysMs, 0.99),
-      p999: quantile(delaysMs, 0.999),
+      p50: percentileOfSorted(delaysMs, 50),
+      p90: percentileOfSorted(delaysMs, 90),
+      p99: percentileOfSorted(delaysMs, 99),
+      p999: percentileOfSorted(delaysMs, 99.9),
       max: delaysMs[delaysMs.length - 1] ?? NaN,
     },
     selfCheck: result.selfCheck,

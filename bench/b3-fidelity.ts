@@ -13,9 +13,9 @@
  *
  * Run: npx tsx bench/b3-fidelity.ts   (prints one JSON object; ~1 minute)
  */
+import { percentileOfSorted } from '@inferbench/metrics';
 import {
   machine,
-  percentile,
   round,
   runBareReader,
   runInferbenchClient,
@@ -71,28 +71,28 @@ async function main(): Promise<void> {
         }
         itlAbs.sort((a, b) => a - b);
         itlSigned.sort((a, b) => a - b);
-        const ttftP99 = percentile(ttft, 99);
-        const itlP99 = percentile(itlAbs, 99);
+        const ttftP99 = percentileOfSorted(ttft, 99);
+        const itlP99 = percentileOfSorted(itlAbs, 99);
         levels.push({
           client: kind,
           concurrentStreams: streams,
           chunksPerS: Math.round(streams * (1000 / ITL_MS)),
           ttftOverheadMs: {
             n: ttft.length,
-            p50: ms(percentile(ttft, 50)),
+            p50: ms(percentileOfSorted(ttft, 50)),
             p99: ms(ttftP99),
-            max: ms(percentile(ttft, 100)),
+            max: ms(percentileOfSorted(ttft, 100)),
           },
           itlAbsErrorMs: {
             n: itlAbs.length,
-            p50: ms(percentile(itlAbs, 50)),
+            p50: ms(percentileOfSorted(itlAbs, 50)),
             p99: ms(itlP99),
-            max: ms(percentile(itlAbs, 100)),
+            max: ms(percentileOfSorted(itlAbs, 100)),
           },
           itlSignedErrorMs: {
-            p1: ms(percentile(itlSigned, 1)),
-            p50: ms(percentile(itlSigned, 50)),
-            p99: ms(percentile(itlSigned, 99)),
+            p1: ms(percentileOfSorted(itlSigned, 1)),
+            p50: ms(percentileOfSorted(itlSigned, 50)),
+            p99: ms(percentileOfSorted(itlSigned, 99)),
           },
           clientLoopDelayP99Ms: round(run.loopDelayP99Ms, 2),
           met: ttftP99 <= TARGET_P99_MS * 1000 && itlP99 <= TARGET_P99_MS * 1000,

@@ -23,11 +23,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RequestSample } from '@inferbench/contracts';
-import { LoadPointAccumulator } from '@inferbench/metrics';
+import { LoadPointAccumulator, percentileOfSorted } from '@inferbench/metrics';
 import { createTestDatabase, createTestRedis, freePort, REPO_ROOT } from '@inferbench/testing';
 import { loadConfig, startApi } from '@inferbench/api';
-import { createPrismaClient } from '../packages/db/src/index.js';
-import { ensureBuilt, startWeb } from '../apps/web/test/web-server.js';
+import { createPrismaClient } from '@inferbench/db';
+import { ensureBuilt, startWeb } from '@inferbench/web/testing';
 
 const RUNS = 8;
 const SAMPLES_PER_RUN = 50_000;
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     const loads: { interactiveMs: number; renderedMs: number }[] = [];
     for (let i = 0; i < MEASURED_LOADS; i++) loads.push(await loadOnce());
     const sorted = loads.map((l) => l.interactiveMs).sort((a, b) => a - b);
-    const medianMs = sorted[Math.floor(sorted.length / 2)]!;
+    const medianMs = percentileOfSorted(sorted, 50);
     const maxMs = sorted.at(-1)!;
     const rawSampleRequests = requested.filter((p) => /\/samples/.test(p));
     const result = {

@@ -18,6 +18,7 @@ import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, startApi } from '@inferbench/api';
+import { percentileOfSorted } from '@inferbench/metrics';
 import { createTestDatabase, createTestRedis } from '@inferbench/testing';
 import { PRODUCER_CHILD_FLAG, type ProducerStart, type ProducerStopped } from './lib/ingest-producer.js';
 
@@ -29,11 +30,6 @@ const GAPS = 100;
 const BACKLOG_BATCHES_PER_PRODUCER = 6;
 const TARGET_SAMPLES_PER_SEC = 50_000;
 const TARGET_P95_MS = 100;
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function json<T>(res: Response): Promise<T> {
   if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
@@ -156,14 +152,14 @@ async function main(): Promise<void> {
 
     latenciesMs.sort((a, b) => a - b);
     const samplesPerSec = (n1 - n0) / elapsedSec;
-    const p95 = percentile(latenciesMs, 95);
+    const p95 = percentileOfSorted(latenciesMs, 95);
     process.stdout.write(
       `${JSON.stringify({
         benchmark: 'ingest',
         figure: {
           samplesPerSec: Math.round(samplesPerSec),
           getRunP95Ms: Number(p95.toFixed(1)),
-          getRunP50Ms: Number(percentile(latenciesMs, 50).toFixed(1)),
+          getRunP50Ms: Number(percentileOfSorted(latenciesMs, 50).toFixed(1)),
         },
         target: { samplesPerSec: TARGET_SAMPLES_PER_SEC, getRunP95Ms: TARGET_P95_MS },
         met: samplesPerSec >= TARGET_SAMPLES_PER_SEC && p95 < TARGET_P95_MS,

@@ -21,6 +21,7 @@ log "typecheck"
 pnpm exec turbo run typecheck --output-logs=errors-only
 log "lint and format"
 pnpm exec oxlint --deny-warnings
+node infra/check-deps.mjs   # package and module boundaries (.dependency-cruiser.cjs)
 pnpm exec prettier --check . --log-level warn
 
 log "building the dashboard for the browser tests"

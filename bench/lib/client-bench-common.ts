@@ -7,9 +7,7 @@ import { request as httpRequest, Agent as HttpAgent, type ClientRequest } from '
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { SystemClock } from '../../packages/loadgen/src/clock/index.js';
-import { OpenAiCompatibleClient } from '../../packages/loadgen/src/client/index.js';
-import type { LlmRequest } from '../../packages/loadgen/src/ports.js';
+import { OpenAiCompatibleClient, SystemClock, type LlmRequest } from '@inferbench/loadgen';
 import type { FastServerRecord } from './client-fast-server.js';
 
 export interface ServerConfig {
@@ -144,8 +142,12 @@ async function runClosedLoop(opts: RunOptions, send: SendFn): Promise<RunResult>
 }
 
 /** Run the inferbench client (OpenAiCompatibleClient) closed-loop. */
-export async function runInferbenchClient(opts: RunOptions): Promise<RunResult> {
-  const client = new OpenAiCompatibleClient({ clock, maxConnections: opts.streams });
+export async function runInferbenchClient(
+  opts: RunOptions,
+  /** `fastChunkParse: false` selects the full JSON.parse path per chunk (b1-per-chunk compares both) */
+  clientOptions: { fastChunkParse?: boolean } = {},
+): Promise<RunResult> {
+  const client = new OpenAiCompatibleClient({ clock, maxConnections: opts.streams, ...clientOptions });
   const base = (id: string, signal: AbortSignal): LlmRequest => ({
     target: { baseUrl: `http://127.0.0.1:${opts.port}`, apiKind: 'chat', model: 'bench', headers: {} },
     params: { maxTokens: 1000 },
@@ -235,12 +237,6 @@ export async function runBareReader(opts: RunOptions): Promise<RunResult> {
   for (const req of active) req.destroy();
   agent.destroy();
   return r;
-}
-
-/** nearest-rank percentile of an ascending array (NaN when empty) */
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 export const round = (x: number, digits = 3): number => Number(x.toFixed(digits));

@@ -5,14 +5,13 @@
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   agentKey,
   cancelChannel,
   cancelKey,
-  INGEST_QUEUE,
-  loadQueueName,
+  QUEUES,
   type AgentInfo,
   type LoadPointJob,
 } from '@inferbench/contracts';
@@ -32,7 +31,8 @@ import { collectHostFacts, listGpus } from './host/host-facts.js';
 import { IngestSink, type IngestQueue } from './ingest/ingest-sink.js';
 import { createPointTelemetryStarter, type PointTelemetryDeps } from './telemetry/point-telemetry.js';
 import { CancelRegistry } from './worker/cancel-registry.js';
-import { LoadPointProcessor, MalformedJobError, type RunLoadPointFn } from './worker/load-point-processor.js';
+import { LoadPointProcessor, type RunLoadPointFn } from './worker/load-point-processor.js';
+import { createLoadQueueProcessor } from './worker/load-queue-consumer.js';
 import { waitForCommonStart } from './worker/start-sync.js';
 
 const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
@@ -136,7 +136,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
     ...(deps.heartbeatIntervalMs === undefined ? {} : { intervalMs: deps.heartbeatIntervalMs }),
   });
 
-  const ingestQueue = new Queue(INGEST_QUEUE, { connection: queueConn, prefix });
+  const ingestQueue = new Queue(QUEUES.ingest.name(), { connection: queueConn, prefix });
   ingestQueue.on('error', (err: Error) => logger.debug('ingest queue error', { err: err.message }));
   const sink = new IngestSink(ingestQueue as unknown as IngestQueue, { logger });
 
@@ -199,16 +199,8 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
   await heartbeat.start();
 
   const worker = new Worker(
-    loadQueueName(config.agent.pool),
-    async (job) => {
-      try {
-        return await processor.process(job.data);
-      } catch (err) {
-        // bad input never gets better on retry
-        if (err instanceof MalformedJobError) throw new UnrecoverableError(err.message);
-        throw err;
-      }
-    },
+    QUEUES.load.name(config.agent.pool),
+    createLoadQueueProcessor({ 'loadpoint.execute': (data) => processor.process(data) }),
     {
       connection: workerConn,
       prefix,
@@ -221,7 +213,11 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
   );
   worker.on('error', (err: Error) => logger.warn('worker error', { err: err.message }));
   worker.on('failed', (job, err) => logger.warn('job failed', { jobId: job?.id, err: err.message }));
-  logger.info('agent started', { queue: loadQueueName(config.agent.pool), prefix, gpus: facts.gpus.length });
+  logger.info('agent started', {
+    queue: QUEUES.load.name(config.agent.pool),
+    prefix,
+    gpus: facts.gpus.length,
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>

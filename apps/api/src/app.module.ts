@@ -10,6 +10,7 @@ import { ImportsModule } from './modules/imports/imports.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
 import { ReviewModule } from './modules/review/review.module.js';
 import { RunsModule } from './modules/runs/runs.module.js';
+import { SamplesModule } from './modules/samples/samples.module.js';
 import { TargetsModule } from './modules/targets/targets.module.js';
 
 @Module({})
@@ -23,6 +24,7 @@ export class AppModule {
         TargetsModule,
         ExperimentsModule,
         AgentsModule,
+        SamplesModule,
         RunsModule,
         IngestModule,
         ReviewModule,

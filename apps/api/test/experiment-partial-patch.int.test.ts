@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { experimentBody, startTestApi, targetBody, type TestApi } from './helpers.js';
+import { expect } from 'vitest';
+import { apiTest, experimentBody, targetBody, type TestApi } from './helpers.js';
 
-let t: TestApi;
-beforeAll(async () => {
-  t = await startTestApi();
-});
-afterAll(async () => {
-  await t?.close();
-});
-
-async function patch(id: string, body: unknown): Promise<Response> {
+async function patch(t: TestApi, id: string, body: unknown): Promise<Response> {
   return fetch(`${t.url}/experiments/${id}`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json' },
@@ -17,7 +9,7 @@ async function patch(id: string, body: unknown): Promise<Response> {
   });
 }
 
-it('an experiment PATCH with one top-level field keeps every other field', async () => {
+apiTest('an experiment PATCH with one top-level field keeps every other field', async ({ app: t }) => {
   const target = await t.client.createTarget(targetBody('exp-partial'));
   const exp = await t.client.createExperiment(
     experimentBody([target.id], {
@@ -29,18 +21,18 @@ it('an experiment PATCH with one top-level field keeps every other field', async
   );
   const strip = (e: typeof exp) => ({ ...e, updatedAt: '', name: '' });
 
-  const renamed = await patch(exp.id, { name: 'partial 2' });
+  const renamed = await patch(t, exp.id, { name: 'partial 2' });
   expect(renamed.status).toBe(200);
   const afterName = await t.client.getExperiment(exp.id);
   expect(afterName.name).toBe('partial 2');
   expect(strip(afterName)).toEqual(strip(exp));
 
-  const retagged = await patch(exp.id, { tags: ['c'] });
+  const retagged = await patch(t, exp.id, { tags: ['c'] });
   expect(retagged.status).toBe(200);
   const afterTags = await t.client.getExperiment(exp.id);
   expect(afterTags.tags).toEqual(['c']);
   expect({ ...strip(afterTags), tags: [] }).toEqual({ ...strip(exp), tags: [] });
 
-  expect((await patch(exp.id, {})).status).toBe(200);
+  expect((await patch(t, exp.id, {})).status).toBe(200);
   expect(strip(await t.client.getExperiment(exp.id))).toEqual(strip(afterTags));
 });

@@ -187,6 +187,7 @@ describe('sharded load points', () => {
         scheduleDelayP99Ms: 1.5,
         startedAtEpochMs: startAt,
         reason: null,
+        tokenizer: null,
       },
       {
         index: 1,
@@ -197,6 +198,7 @@ describe('sharded load points', () => {
         scheduleDelayP99Ms: 2.5,
         startedAtEpochMs: startAt + 7,
         reason: null,
+        tokenizer: null,
       },
     ]);
     const row = await t.prisma.loadPoint.findUniqueOrThrow({ where: { id: lp.id } });

@@ -5,6 +5,7 @@
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { test, vi } from 'vitest';
 import type { z } from 'zod';
 import {
   AGENT_TTL_SEC,
@@ -92,24 +93,41 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   };
 }
 
-/** Poll `check` until it returns a truthy value (no fixed sleeps); fails with `what` after `timeoutMs`. */
+/**
+ * `test` with the API as fixtures, so a file needs no beforeAll/afterAll of its own:
+ * - `app`: the started {@link TestApi}, one per test file (started by the first test that asks for it,
+ *   closed after the file's last test);
+ * - `client`: its typed API client; `prisma`: a Prisma client on its database, for checking what was written.
+ * A file that needs config overrides (`startTestApi(env)`) starts its own.
+ */
+export const apiTest = test
+  // oxlint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from this destructuring
+  .extend('app', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const app = await startTestApi();
+    onCleanup(() => app.close());
+    return app;
+  })
+  .extend('client', ({ app }) => app.client)
+  .extend('prisma', ({ app }) => app.prisma);
+
+/** Poll `check` (vitest's `vi.waitFor`) until it returns a truthy value; fails with `what` after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | null | false>,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    return await vi.waitFor(
+      async () => {
+        const v = await check();
+        if (!v) throw new Error('not yet');
+        return v;
+      },
+      { timeout: timeoutMs, interval: 50 },
+    );
+  } catch (err) {
+    throw new Error(`timed out waiting for ${what}: ${(err as Error).message}`);
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 export function targetBody(name: string, extra: Record<string, unknown> = {}) {

@@ -1,72 +1,59 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { RunListSchema } from '@inferbench/contracts';
-import {
-  announceAgent,
-  experimentBody,
-  startFakeAgent,
-  startTestApi,
-  targetBody,
-  waitFor,
-  type TestApi,
-} from './helpers.js';
-
-let t: TestApi;
-beforeAll(async () => {
-  t = await startTestApi();
-});
-afterAll(async () => {
-  await t?.close();
-});
+import { announceAgent, experimentBody, apiTest, startFakeAgent, targetBody, waitFor } from './helpers.js';
 
 describe('a run driven by a fake agent', () => {
-  it('runs every load point, one at a time per target, and completes with summaries', async () => {
-    await announceAgent(t, 'fake-agent');
-    const a = await t.client.createTarget(targetBody('flow-a', { apiKey: 'sk-flow' }));
-    const b = await t.client.createTarget(targetBody('flow-b'));
-    const exp = await t.client.createExperiment(
-      experimentBody([a.id, b.id], { name: 'flow', slo: { ttftMs: 500, percentile: 99 } }),
-    );
-    const agent = startFakeAgent(t, { samplesPerPoint: 12, batchSize: 5, concurrency: 4 });
-    try {
-      const run = await t.client.startRun(exp.id, { trigger: 'ci', metadata: { gitSha: 'abc' } });
-      expect(run.status).toBe('queued');
-      const done = await waitFor('run to complete', async () => {
-        const r = await t.client.getRun(run.id);
-        return r.status === 'completed' ? r : null;
-      });
-      expect(done.loadPoints).toHaveLength(4);
-      for (const p of done.loadPoints) {
-        expect(p.status).toBe('completed');
-        expect(p.samplesStored).toBe(12);
-        expect(p.summary?.requests.succeeded).toBe(12);
-        expect(p.summary?.latency.ttftMs?.count).toBe(12);
-        expect(p.finishedAt).not.toBeNull();
+  apiTest(
+    'runs every load point, one at a time per target, and completes with summaries',
+    async ({ app: t }) => {
+      await announceAgent(t, 'fake-agent');
+      const a = await t.client.createTarget(targetBody('flow-a', { apiKey: 'sk-flow' }));
+      const b = await t.client.createTarget(targetBody('flow-b'));
+      const exp = await t.client.createExperiment(
+        experimentBody([a.id, b.id], { name: 'flow', slo: { ttftMs: 500, percentile: 99 } }),
+      );
+      const agent = startFakeAgent(t, { samplesPerPoint: 12, batchSize: 5, concurrency: 4 });
+      try {
+        const run = await t.client.startRun(exp.id, { trigger: 'ci', metadata: { gitSha: 'abc' } });
+        expect(run.status).toBe('queued');
+        const done = await waitFor('run to complete', async () => {
+          const r = await t.client.getRun(run.id);
+          return r.status === 'completed' ? r : null;
+        });
+        expect(done.loadPoints).toHaveLength(4);
+        for (const p of done.loadPoints) {
+          expect(p.status).toBe('completed');
+          expect(p.samplesStored).toBe(12);
+          expect(p.summary?.requests.succeeded).toBe(12);
+          expect(p.summary?.latency.ttftMs?.count).toBe(12);
+          expect(p.finishedAt).not.toBeNull();
+        }
+        // points of one target never overlap: each starts after the previous one of its chain ended
+        for (const targetPoints of [done.loadPoints.slice(0, 2), done.loadPoints.slice(2, 4)]) {
+          const [first, second] = targetPoints;
+          expect(Date.parse(second!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(first!.finishedAt!));
+        }
+        expect(done.startedAt).not.toBeNull();
+        expect(done.finishedAt).not.toBeNull();
+        expect(done.metadata).toEqual({ gitSha: 'abc' });
+        // the target with the API key got it decrypted in its jobs, the other none
+        const jobA = agent.jobs.find((j) => j.target.model === 'm1' && j.target.apiKey === 'sk-flow');
+        expect(jobA).toBeDefined();
+        expect(agent.jobs).toHaveLength(4);
+        const list = await t.client.request('GET', `/runs?experimentId=${exp.id}&limit=5`, RunListSchema);
+        expect(list.items[0]).toMatchObject({
+          id: run.id,
+          status: 'completed',
+          loadPointCount: 4,
+          loadPointsDone: 4,
+        });
+      } finally {
+        await agent.close();
       }
-      // points of one target never overlap: each starts after the previous one of its chain ended
-      for (const targetPoints of [done.loadPoints.slice(0, 2), done.loadPoints.slice(2, 4)]) {
-        const [first, second] = targetPoints;
-        expect(Date.parse(second!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(first!.finishedAt!));
-      }
-      expect(done.startedAt).not.toBeNull();
-      expect(done.finishedAt).not.toBeNull();
-      expect(done.metadata).toEqual({ gitSha: 'abc' });
-      // the target with the API key got it decrypted in its jobs, the other none
-      const jobA = agent.jobs.find((j) => j.target.model === 'm1' && j.target.apiKey === 'sk-flow');
-      expect(jobA).toBeDefined();
-      expect(agent.jobs).toHaveLength(4);
-      const list = await t.client.request('GET', `/runs?experimentId=${exp.id}&limit=5`, RunListSchema);
-      expect(list.items[0]).toMatchObject({
-        id: run.id,
-        status: 'completed',
-        loadPointCount: 4,
-        loadPointsDone: 4,
-      });
-    } finally {
-      await agent.close();
-    }
-  });
+    },
+  );
 
-  it('grows an adaptive plan (SLA search) point by point from the summaries', async () => {
+  apiTest('grows an adaptive plan (SLA search) point by point from the summaries', async ({ app: t }) => {
     await announceAgent(t, 'fake-agent');
     const a = await t.client.createTarget(targetBody('sla-a'));
     const b = await t.client.createTarget(targetBody('sla-b'));

@@ -2,7 +2,9 @@
  * Prometheus text exposition (format 0.0.4) with vLLM metric names, written by hand.
  * Histograms use vLLM's bucket bounds so dashboards built for vLLM read the simulator as is.
  */
-import type { LagStats, ModelEngine, Seq } from './engine.js';
+import type { LagStats } from './driver.js';
+import type { ModelEngine } from './engine.js';
+import type { Seq } from './seq.js';
 
 /** vLLM's TTFT buckets (seconds). */
 const TTFT_BUCKETS_S = [

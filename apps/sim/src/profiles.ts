@@ -86,6 +86,19 @@ interface CommonProfile {
    * template's role headers and BOS); absent: none
    */
   chatTemplate?: { perRequestTokens: number; perMessageTokens: number } | null;
+  /**
+   * answer key (README "Answer key"): probability that a recognised built-in eval item is answered right. An item
+   * is right iff u < accuracy, u = its seeded uniform, the same for every profile with the same `accuracySeed`
+   */
+  accuracy: number;
+  /** seed of the per-item uniforms; profiles that share it are right on nested item sets (default 0) */
+  accuracySeed: number;
+  /** share of the wrong answers that cannot be parsed (no letter / number / label, empty text) */
+  unparseableShare: number;
+  /** `logprobs` / `top_logprobs`: true serves them, false answers 400, 'ignore' answers `logprobs: null` */
+  logprobs: boolean | 'ignore';
+  /** completions `echo`: true echoes the prompt (with prompt logprobs), false answers 400, 'ignore' drops it */
+  echo: boolean | 'ignore';
 }
 
 /** Iteration-level continuous-batching engine (vLLM-like). All times in ms. */
@@ -147,6 +160,11 @@ const BATCHED_DEFAULTS: BatchedProfile = {
   jitterFrac: 0,
   reasoningTokens: 0,
   earlyStopProb: 0.3,
+  accuracy: 0.7,
+  accuracySeed: 0,
+  unparseableShare: 0.05,
+  logprobs: true,
+  echo: true,
   maxBatchedTokens: 2048,
   kvCapacityTokens: 200_000,
   blockSize: 16,
@@ -169,6 +187,11 @@ const FIXED_DEFAULTS: FixedProfile = {
   jitterFrac: 0,
   reasoningTokens: 0,
   earlyStopProb: 0.3,
+  accuracy: 0.7,
+  accuracySeed: 0,
+  unparseableShare: 0.05,
+  logprobs: true,
+  echo: true,
   ttftMs: 50,
   tpotMs: 10,
 };
@@ -188,6 +211,7 @@ const LLAMA_8B_H100: Partial<BatchedProfile> = {
   chunkedPrefill: true,
   prefixCaching: true,
   jitterFrac: 0.03,
+  accuracy: 0.72,
 };
 
 /**
@@ -229,16 +253,19 @@ export const PROFILE_REGISTRY: Readonly<Record<string, SimProfileInput>> = {
     chunkedPrefill: true,
     prefixCaching: true,
     jitterFrac: 0.05,
+    accuracy: 0.72,
   },
   'sim-int4-awq': {
     extends: 'sim-fp16',
     description: 'sim-fp16 with AWQ int4 weight-only quantization (weight-bound step cost x0.55)',
     quantization: 'int4',
+    accuracy: 0.69,
   },
   'sim-fp8': {
     extends: 'sim-fp16',
     description: 'sim-fp16 with fp8 W8A8 quantization (weights x0.6, prefill x0.6)',
     quantization: 'fp8',
+    accuracy: 0.71,
   },
   'sim-fp16-pd': {
     extends: 'sim-fp16',
@@ -309,6 +336,7 @@ export const PROFILE_REGISTRY: Readonly<Record<string, SimProfileInput>> = {
     extends: 'llama-3.1-8b-h100',
     description: 'Llama 3.1 8B AWQ int4 on 1x H100 SXM (quantization factors are assumptions)',
     quantization: 'int4',
+    accuracy: 0.69,
     // 4-bit weights free ~10 GB more for KV (see README)
     kvCapacityTokens: 480_000,
   },
@@ -327,6 +355,7 @@ export const PROFILE_REGISTRY: Readonly<Record<string, SimProfileInput>> = {
     chunkedPrefill: true,
     prefixCaching: true,
     jitterFrac: 0.03,
+    accuracy: 0.8,
   },
 };
 
@@ -391,6 +420,10 @@ function validateProfile(name: string, p: SimProfile): void {
   if (nonNeg.some((v) => !(Number.isFinite(v) && v >= 0)))
     throw new Error(`profile "${name}": costs must be >= 0`);
   if (p.jitterFrac >= 1) throw new Error(`profile "${name}": jitterFrac must be < 1`);
+  const unit = (v: number): boolean => Number.isFinite(v) && v >= 0 && v <= 1;
+  if (!unit(p.accuracy) || !unit(p.unparseableShare))
+    throw new Error(`profile "${name}": accuracy and unparseableShare must be in [0, 1]`);
+  if (!Number.isInteger(p.accuracySeed)) throw new Error(`profile "${name}": accuracySeed must be an integer`);
 }
 
 /** Expected tokens per step under speculative decoding with k draft tokens and acceptance a. */

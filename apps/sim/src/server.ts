@@ -1,325 +1,40 @@
 /**
- * OpenAI-compatible HTTP front end of the simulator (node:http only): request validation,
- * prompt accounting, fault injection, SSE framing and buffered writes, /v1/models, /health,
- * /metrics.
+ * The simulator's HTTP server (node:http only): routing of the OpenAI-compatible endpoints, /tokenize,
+ * /v1/models, /health and /metrics, the life of a completion request from parsed body to engine, and the
+ * server-wide counters. Request parsing, fault injection and response writing live in completion-request.ts,
+ * faults.ts and exchange.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Driver, ModelEngine, Seq, type FinishReason, type LagStats, type SeqListener } from './engine.js';
+import { decideOutcome, loadAnswerKey, type AnswerKey } from './answer-key.js';
+import { parseCompletionRequest, type CompletionRequest, type ServedModel } from './completion-request.js';
+import { Driver } from './driver.js';
+import { ModelEngine } from './engine.js';
+import { Exchange, type ExchangeHost } from './exchange.js';
+import { drawRequest, findInjectedError, planOutput } from './faults.js';
+import { HttpError, readJsonBody, sendError, sendJson } from './http-io.js';
 import { ModelHistograms, renderMetrics } from './metrics.js';
-import { Prng, deriveSeed } from './prng.js';
-import { resolveProfiles, type FaultSpec, type SimProfile, type SimProfileInput } from './profiles.js';
-import { BlockHasher, VOCAB, countTextTokens, detokenizeIds, tokenizeText } from './tokens.js';
+import {
+  answerScript,
+  answerText,
+  syntheticScript,
+  type OutputScript,
+  type ScriptRequest,
+} from './output-script.js';
+import { deriveSeed } from './prng.js';
+import { resolveProfiles, type FaultSpec } from './profiles.js';
+import { Seq } from './seq.js';
+import type { SimModelStats, SimOptions, SimServer, SimStats } from './server-types.js';
+import { detokenize, tokenize } from './tokenize-api.js';
 
-/** Options of {@link startSim}. */
-export interface SimOptions {
-  /** TCP port; 0 (default) picks a free one */
-  port?: number;
-  /** bind address (default 127.0.0.1) */
-  host?: string;
-  /** seed of every random choice (default 1) */
-  seed?: number;
-  /** extra profiles (or overrides of built-in ones), by served model name */
-  profiles?: Record<string, SimProfileInput>;
-  /** profile used when a request has no `model` field (unknown models always get 404) */
-  defaultProfile?: string;
-  /** server-wide faults; a profile's own `faults` override them key by key */
-  faults?: FaultSpec;
-  /** serve only these model names (default: every resolved profile) */
-  models?: string[];
-  /**
-   * serve vLLM's `POST /tokenize` and `POST /detokenize` (default true); false answers them 404 like a server
-   * without a tokenizer API
-   */
-  tokenizeEndpoints?: boolean;
-}
+export type { SimModelStats, SimOptions, SimServer, SimStats } from './server-types.js';
 
-/** Per-model snapshot in {@link SimStats}. */
-export interface SimModelStats {
-  running: number;
-  waiting: number;
-  /** 0..1 */
-  kvUsagePerc: number;
-  promptTokens: number;
-  generationTokens: number;
-  preemptions: number;
-  prefixHitTokens: number;
-  steps: number;
-}
-
-/** Counters of the whole server (monotonic except `requestsActive`). */
-export interface SimStats {
-  requestsReceived: number;
-  requestsActive: number;
-  requestsCompleted: number;
-  /** the client went away, or an injected disconnect */
-  requestsAborted: number;
-  /** 4xx answers (bad JSON, unknown model, too long...) */
-  requestsRejected: number;
-  /** injected 500/429/503 answers */
-  requestsFaulted: number;
-  /** output tokens handed to sockets */
-  tokensEmitted: number;
-  /** scheduler lag (how late due tokens were written), ms */
-  lag: LagStats;
-  models: Record<string, SimModelStats>;
-}
-
-/** A running simulator. */
-export interface SimServer {
-  /** e.g. http://127.0.0.1:41234 (no trailing slash) */
-  url: string;
-  port: number;
-  /** Ends open streams (destroys their sockets) and stops the server. */
-  close(): Promise<void>;
-  stats(): SimStats;
-}
-
-/** Default max_tokens when the request has none. */
-export const DEFAULT_MAX_TOKENS = 128;
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-const WORD_STRIDE = 17; // coprime with VOCAB.length (64): the word sequence has period 64
 
-function mustBe64(): void {
-  if (VOCAB.length !== 64) throw new Error('VOCAB must have 64 words');
-}
-mustBe64();
-
-// Pre-serialized tails of chunk JSON, one per vocabulary word: a token chunk is then one
-// per-request prefix plus one of these, with no JSON.stringify on the hot path.
-const NULL_FINISH = '},"logprobs":null,"finish_reason":null}]}\n\n';
-const CONTENT_TAILS = VOCAB.map((w) => `"content":" ${w}"${NULL_FINISH}`);
-const REASONING_TAILS = VOCAB.map((w) => `"reasoning_content":" ${w}"${NULL_FINISH}`);
-const TEXT_TAILS = VOCAB.map((w) => `"text":" ${w}","logprobs":null,"finish_reason":null}]}\n\n`);
-const DONE = 'data: [DONE]\n\n';
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type: string,
-    readonly code: string | number | null = null,
-    readonly param: string | null = null,
-  ) {
-    super(message);
-  }
-}
-
-interface ParsedRequest {
-  model: string;
-  profile: SimProfile;
-  engine: ModelEngine;
-  hist: ModelHistograms;
-  promptTokens: number;
-  blockHashes: number[];
-  maxTokens: number;
-  minTokens: number;
-  ignoreEos: boolean;
-  stream: boolean;
-  includeUsage: boolean;
-  reasoningTokens: number;
-}
-
-/** Per-request output state; buffers SSE text until the Driver's wake-up flushes it. */
-class Exchange implements SeqListener {
-  seq!: Seq;
-  engine!: ModelEngine;
-  buf = '';
-  isDirty = false;
-  /** [DONE] (or the JSON body) has been queued; end after the flush */
-  isEnded = false;
-  isClosed = false;
-  destroyAfterFlush = false;
-  finishReason: FinishReason | null = null;
-  private readonly prefix: string;
-  private readonly finalTailSuffix: string;
-
-  constructor(
-    private readonly srv: SimServerImpl,
-    readonly res: http.ServerResponse,
-    private readonly o: {
-      chat: boolean;
-      stream: boolean;
-      includeUsage: boolean;
-      id: string;
-      created: number;
-      model: string;
-      promptTokens: number;
-      reasoningTokens: number;
-      mergeMultiToken: boolean;
-      wordOffset: number;
-      malformedAt: number;
-      disconnectAt: number;
-      reportCached: boolean;
-    },
-  ) {
-    const m = JSON.stringify(o.model);
-    this.prefix = o.chat
-      ? `data: {"id":"${o.id}","object":"chat.completion.chunk","created":${o.created},"model":${m},"choices":[{"index":0,"delta":{`
-      : `data: {"id":"${o.id}","object":"text_completion","created":${o.created},"model":${m},"choices":[{"index":0,`;
-    this.finalTailSuffix = o.chat
-      ? '},"logprobs":null,"finish_reason":'
-      : ',"logprobs":null,"finish_reason":';
-  }
-
-  private word(i: number): string {
-    return VOCAB[(this.o.wordOffset + i * WORD_STRIDE) & 63]!;
-  }
-
-  /** One SSE chunk for tokens [from, to), all of the same kind (reasoning or content). */
-  private chunk(from: number, to: number, last: boolean): string {
-    const o = this.o;
-    const isReasoning = o.chat && from < o.reasoningTokens;
-    const rolePart = o.chat && from === 0 ? '"role":"assistant",' : '';
-    if (to - from === 1 && !last) {
-      const w = (o.wordOffset + from * WORD_STRIDE) & 63;
-      const tail = o.chat ? (isReasoning ? REASONING_TAILS[w]! : CONTENT_TAILS[w]!) : TEXT_TAILS[w]!;
-      return this.prefix + rolePart + tail;
-    }
-    let text = '';
-    for (let i = from; i < to; i++) text += ' ' + this.word(i);
-    const field = o.chat ? (isReasoning ? 'reasoning_content' : 'content') : 'text';
-    const finish = last ? `"${this.seq.finishReason}"` : 'null';
-    return `${this.prefix}${rolePart}"${field}":"${text}"${this.finalTailSuffix}${finish}}]}\n\n`;
-  }
-
-  onTokens(seq: Seq, first: number, count: number): void {
-    if (this.isClosed) return;
-    const end = first + count;
-    const o = this.o;
-    this.srv.tokensEmitted += count;
-    if (o.stream) {
-      const lastIndex = seq.targetTokens - 1;
-      if (o.malformedAt >= first && o.malformedAt < end) {
-        // a truncated JSON object: clients must classify this as a malformed stream
-        this.buf += `${this.prefix}"content":" broken\n\n`;
-      }
-      if (o.mergeMultiToken && count > 1) {
-        // one chunk per step, split only where reasoning turns into content
-        let from = first;
-        if (o.chat && from < o.reasoningTokens && end > o.reasoningTokens) {
-          this.buf += this.chunk(from, o.reasoningTokens, false);
-          from = o.reasoningTokens;
-        }
-        this.buf += this.chunk(from, end, end - 1 === lastIndex);
-      } else {
-        for (let i = first; i < end; i++) this.buf += this.chunk(i, i + 1, i === lastIndex);
-      }
-    }
-    if (o.disconnectAt >= first && o.disconnectAt < end) {
-      this.destroyAfterFlush = true;
-      this.srv.abortSeq(this);
-    }
-    this.markDirty();
-  }
-
-  onFinish(seq: Seq, reason: FinishReason): void {
-    if (this.isClosed) return;
-    this.finishReason = reason;
-    const o = this.o;
-    if (o.stream) {
-      if (o.includeUsage) {
-        const head = o.chat ? 'chat.completion.chunk' : 'text_completion';
-        this.buf += `data: {"id":"${o.id}","object":"${head}","created":${o.created},"model":${JSON.stringify(o.model)},"choices":[],"usage":${JSON.stringify(this.usage(seq))}}\n\n`;
-      }
-      this.buf += DONE;
-    } else {
-      this.buf = JSON.stringify(this.body(seq, reason));
-    }
-    this.isEnded = true;
-    this.srv.completed++;
-    this.markDirty();
-  }
-
-  private usage(seq: Seq): Record<string, unknown> {
-    const u: Record<string, unknown> = {
-      prompt_tokens: this.o.promptTokens,
-      total_tokens: this.o.promptTokens + seq.generated,
-      completion_tokens: seq.generated,
-    };
-    if (this.o.reportCached) u.prompt_tokens_details = { cached_tokens: seq.cachedTokens };
-    if (this.o.chat && this.o.reasoningTokens > 0) {
-      u.completion_tokens_details = { reasoning_tokens: Math.min(this.o.reasoningTokens, seq.generated) };
-    }
-    return u;
-  }
-
-  private body(seq: Seq, reason: FinishReason): Record<string, unknown> {
-    const o = this.o;
-    const k = o.chat ? Math.min(o.reasoningTokens, seq.generated) : 0;
-    let reasoning = '';
-    for (let i = 0; i < k; i++) reasoning += ' ' + this.word(i);
-    let text = '';
-    for (let i = k; i < seq.generated; i++) text += ' ' + this.word(i);
-    const common = { id: o.id, created: o.created, model: o.model };
-    if (o.chat) {
-      const message: Record<string, unknown> = { role: 'assistant', content: text };
-      if (k > 0) message.reasoning_content = reasoning;
-      return {
-        ...common,
-        object: 'chat.completion',
-        choices: [{ index: 0, message, logprobs: null, finish_reason: reason }],
-        usage: this.usage(seq),
-      };
-    }
-    return {
-      ...common,
-      object: 'text_completion',
-      choices: [{ index: 0, text, logprobs: null, finish_reason: reason }],
-      usage: this.usage(seq),
-    };
-  }
-
-  private markDirty(): void {
-    if (!this.isDirty) {
-      this.isDirty = true;
-      this.srv.dirty.push(this);
-    }
-  }
-
-  /** Writes what is buffered in one socket write; ends or destroys the response when due. */
-  flush(): void {
-    this.isDirty = false;
-    if (this.isClosed) return;
-    const res = this.res;
-    if (this.destroyAfterFlush) {
-      if (this.buf && this.o.stream) res.write(this.buf);
-      this.buf = '';
-      this.close();
-      // let the written bytes leave, then cut the connection without the terminating chunk
-      if (res.socket) res.socket.destroySoon();
-      else res.destroy();
-      return;
-    }
-    if (!this.o.stream && this.isEnded) {
-      const body = this.buf;
-      this.buf = '';
-      this.close();
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-      return;
-    }
-    if (this.buf) {
-      res.write(this.buf);
-      this.buf = '';
-    }
-    if (this.isEnded) {
-      this.close();
-      res.end();
-    }
-  }
-
-  close(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    this.srv.active.delete(this);
-  }
-}
-
-class SimServerImpl {
+class SimServerImpl implements ExchangeHost {
   readonly server: http.Server;
-  readonly engines = new Map<string, { engine: ModelEngine; hist: ModelHistograms }>();
+  readonly engines = new Map<string, ServedModel>();
   readonly driver: Driver;
   readonly active = new Set<Exchange>();
   dirty: Exchange[] = [];
@@ -335,7 +50,10 @@ class SimServerImpl {
   private readonly clock = (): number => performance.now();
   private readonly startedAtS = Math.floor(Date.now() / 1000);
 
-  constructor(private readonly opts: SimOptions) {
+  constructor(
+    private readonly opts: SimOptions,
+    private readonly answerKey: AnswerKey | null,
+  ) {
     this.seed = opts.seed ?? 1;
     const profiles = resolveProfiles(opts.profiles ?? {});
     const names = opts.models ?? [...profiles.keys()];
@@ -388,7 +106,8 @@ class SimServerImpl {
     if (tokenizeApi && method === 'POST' && (path === '/tokenize' || path === '/detokenize')) {
       this.readBody(req, res, (body) => {
         try {
-          sendJson(res, 200, path === '/tokenize' ? this.tokenize(body) : this.detokenize(body));
+          const answer = path === '/tokenize' ? tokenize : detokenize;
+          sendJson(res, 200, answer(body, this.engines, this.opts.defaultProfile));
         } catch (e) {
           this.rejected++;
           if (e instanceof HttpError) return sendError(res, e);
@@ -418,30 +137,14 @@ class SimServerImpl {
   }
 
   private readBody(req: http.IncomingMessage, res: http.ServerResponse, then: (body: unknown) => void): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let isTooLarge = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) isTooLarge = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => {
+    readJsonBody(req, res, MAX_BODY_BYTES, (r) => {
       this.received++;
-      if (isTooLarge) {
+      if (!r.isOk) {
         this.rejected++;
-        return sendError(res, new HttpError(413, 'request body too large', 'invalid_request_error'));
+        return sendError(res, r.error);
       }
-      let body: unknown;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        this.rejected++;
-        return sendError(res, new HttpError(400, 'request body is not valid JSON', 'BadRequestError', 400));
-      }
-      then(body);
+      then(r.body);
     });
-    req.on('error', () => res.destroy());
   }
 
   private completion(res: http.ServerResponse, body: unknown, chat: boolean): void {
@@ -449,56 +152,36 @@ class SimServerImpl {
       return sendError(res, new HttpError(503, 'server is shutting down', 'ServiceUnavailableError', 503));
     const nowMs = this.clock();
     const index = this.requestIndex++;
-    let p: ParsedRequest;
+    let p: CompletionRequest;
     try {
-      p = this.parse(body, chat);
+      p = parseCompletionRequest(body, chat, this.engines, this.opts.defaultProfile);
     } catch (e) {
       this.rejected++;
       if (e instanceof HttpError) return sendError(res, e);
       throw e;
     }
-    // Every request draws the same sequence of numbers, whichever faults fire, so the choice for
-    // request #n depends only on the seed and n.
-    const rng = new Prng(deriveSeed(this.seed, index));
+    const draws = drawRequest(this.seed, index);
     const faults: FaultSpec = { ...this.opts.faults, ...p.profile.faults };
-    const uError = rng.next();
-    const uRate = rng.next();
-    const uUnavail = rng.next();
-    const uStall = rng.next();
-    const uDisconnect = rng.next();
-    const uMalformed = rng.next();
-    const uEarly = rng.next();
-    const uEarlyAt = rng.next();
-    const uStallAt = rng.next();
-    const uDisconnectAt = rng.next();
-    const uMalformedAt = rng.next();
-    const wordOffset = rng.int(0, 63);
-    const retryAfter = String(faults.retryAfterS ?? 1);
-    if (uError < (faults.errorRate ?? 0)) {
+    const injected = findInjectedError(draws, faults);
+    if (injected) {
       this.faulted++;
-      return sendError(res, new HttpError(500, 'injected internal server error', 'InternalServerError', 500));
+      return sendError(res, injected.error, injected.headers);
     }
-    if (uRate < (faults.rateLimitRate ?? 0)) {
-      this.faulted++;
-      return sendError(res, new HttpError(429, 'injected rate limit', 'RateLimitError', 429), {
-        'retry-after': retryAfter,
-      });
-    }
-    if (uUnavail < (faults.unavailableRate ?? 0)) {
-      this.faulted++;
-      return sendError(res, new HttpError(503, 'injected unavailability', 'ServiceUnavailableError', 503), {
-        'retry-after': retryAfter,
-      });
-    }
-
-    let target = p.maxTokens;
-    let finishReason: FinishReason = 'length';
-    const minTokens = Math.max(1, p.minTokens);
-    if (!p.ignoreEos && target > minTokens && uEarly < p.profile.earlyStopProb) {
-      target = minTokens + Math.floor(uEarlyAt * (p.maxTokens - minTokens));
-      finishReason = 'stop';
-    }
-    const at = (u: number): number => Math.floor(u * target);
+    const script0 = this.answer(p, chat, draws.wordOffset);
+    const fixedLength = script0?.texts.length;
+    const out = planOutput(draws, faults, {
+      maxTokens: fixedLength ?? p.maxTokens,
+      minTokens: fixedLength ?? p.minTokens,
+      ignoreEos: fixedLength !== undefined || p.ignoreEos,
+      stream: p.stream,
+      earlyStopProb: p.profile.earlyStopProb,
+    });
+    // logprobs / echo of an unrecognised prompt: today's synthetic words, written out explicitly
+    const script =
+      script0 ??
+      (p.topLogprobs !== null || p.echoPrompt !== null
+        ? syntheticScript(out.targetTokens, out.finishReason, this.scriptRequest(p, chat, draws.wordOffset))
+        : null);
     const id = `${chat ? 'chatcmpl' : 'cmpl'}-sim${this.seed.toString(16)}x${index.toString(16)}`;
     const spec = p.profile.kind === 'batched' ? p.profile.speculative : null;
     const ex = new Exchange(this, res, {
@@ -509,24 +192,25 @@ class SimServerImpl {
       created: this.startedAtS,
       model: p.model,
       promptTokens: p.promptTokens,
-      reasoningTokens: p.reasoningTokens,
+      reasoningTokens: script ? script.reasoning : p.reasoningTokens,
       mergeMultiToken: spec?.emit === 'merged',
-      wordOffset,
-      malformedAt: p.stream && uMalformed < (faults.malformedRate ?? 0) ? at(uMalformedAt) : -1,
-      disconnectAt: uDisconnect < (faults.disconnectRate ?? 0) ? at(uDisconnectAt) : -1,
+      wordOffset: draws.wordOffset,
+      malformedAt: out.malformedAt,
+      disconnectAt: out.disconnectAt,
       reportCached: p.profile.kind === 'batched' && p.profile.prefixCaching,
+      script,
     });
     const seq = new Seq({
       id: index,
       promptTokens: p.promptTokens,
-      targetTokens: target,
-      finishReason,
+      targetTokens: out.targetTokens,
+      finishReason: script ? script.finishReason : out.finishReason,
       blockHashes: p.blockHashes,
       arrivalMs: nowMs,
       seed: deriveSeed(this.seed ^ 0x5eed, index),
       listener: ex,
-      stallAtToken: uStall < (faults.stallRate ?? 0) ? Math.max(1, at(uStallAt)) : -1,
-      stallMs: faults.stallMs ?? 500,
+      stallAtToken: out.stallAtToken,
+      stallMs: out.stallMs,
     });
     ex.seq = seq;
     ex.engine = p.engine;
@@ -548,216 +232,31 @@ class SimServerImpl {
     this.driver.kick();
   }
 
-  private parse(raw: unknown, chat: boolean): ParsedRequest {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw new HttpError(400, 'request body must be a JSON object', 'BadRequestError', 400);
-    }
-    const b = raw as Record<string, unknown>;
-    let model = b.model;
-    if (model === undefined || model === null) model = this.opts.defaultProfile;
-    if (typeof model !== 'string')
-      throw new HttpError(400, 'model is required', 'BadRequestError', 400, 'model');
-    const entry = this.engines.get(model);
-    if (!entry) {
-      throw new HttpError(
-        404,
-        `The model \`${model}\` does not exist.`,
-        'NotFoundError',
-        'model_not_found',
-        'model',
-      );
-    }
-    const profile = entry.engine.profile;
-    const blockSize = profile.kind === 'batched' ? profile.blockSize : 16;
-    const hasher = new BlockHasher(blockSize);
-    let promptTokens = 0;
-    if (chat) {
-      const messages = b.messages;
-      if (!Array.isArray(messages) || messages.length === 0) {
-        throw new HttpError(400, 'messages must be a non-empty array', 'BadRequestError', 400, 'messages');
-      }
-      for (const m of messages) {
-        if (typeof m !== 'object' || m === null)
-          throw new HttpError(400, 'each message must be an object', 'BadRequestError', 400, 'messages');
-        const msg = m as Record<string, unknown>;
-        hasher.separator(roleCode(msg.role));
-        for (const text of contentTexts(msg.content)) {
-          promptTokens += countTextTokens(text);
-          hasher.text(text);
-        }
-      }
-      promptTokens += chatTemplateTokens(profile, messages.length, true);
-    } else {
-      let prompt = b.prompt;
-      if (
-        Array.isArray(prompt) &&
-        prompt.length === 1 &&
-        (typeof prompt[0] === 'string' || Array.isArray(prompt[0]))
-      )
-        prompt = prompt[0];
-      if (typeof prompt === 'string') {
-        promptTokens = countTextTokens(prompt);
-        hasher.text(prompt);
-      } else if (Array.isArray(prompt) && prompt.every((t) => Number.isInteger(t))) {
-        promptTokens = prompt.length;
-        for (const t of prompt as number[]) hasher.pieceId(t);
-      } else {
-        throw new HttpError(
-          400,
-          'prompt must be a string or an array of token ids (one prompt per request)',
-          'BadRequestError',
-          400,
-          'prompt',
-        );
-      }
-    }
-    // an empty prompt still has a BOS token
-    promptTokens = Math.max(1, promptTokens);
-
-    const rawMax = b.max_completion_tokens ?? b.max_tokens;
-    const maxTokens = rawMax === undefined || rawMax === null ? DEFAULT_MAX_TOKENS : rawMax;
-    if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
-      throw new HttpError(400, 'max_tokens must be an integer >= 1', 'BadRequestError', 400, 'max_tokens');
-    }
-    const minTokens = b.min_tokens ?? 0;
-    if (
-      typeof minTokens !== 'number' ||
-      !Number.isInteger(minTokens) ||
-      minTokens < 0 ||
-      minTokens > maxTokens
-    ) {
-      throw new HttpError(
-        400,
-        'min_tokens must be an integer in [0, max_tokens]',
-        'BadRequestError',
-        400,
-        'min_tokens',
-      );
-    }
-    if (b.n !== undefined && b.n !== null && b.n !== 1)
-      throw new HttpError(400, 'only n=1 is supported', 'BadRequestError', 400, 'n');
-    if (promptTokens + maxTokens > profile.maxModelLen) {
-      throw new HttpError(
-        400,
-        `This model's maximum context length is ${profile.maxModelLen} tokens. However, you requested ${promptTokens + maxTokens} tokens (${promptTokens} in the prompt, ${maxTokens} in the completion).`,
-        'BadRequestError',
-        400,
-      );
-    }
-    if (profile.kind === 'batched' && promptTokens + maxTokens > profile.kvCapacityTokens) {
-      throw new HttpError(
-        400,
-        `prompt + max_tokens (${promptTokens + maxTokens}) exceeds the KV-cache capacity (${profile.kvCapacityTokens} tokens)`,
-        'BadRequestError',
-        400,
-      );
-    }
-    const streamOptions = b.stream_options as Record<string, unknown> | undefined | null;
-    const kwargs = b.chat_template_kwargs as Record<string, unknown> | undefined | null;
-    let reasoningTokens = profile.reasoningTokens;
-    if (kwargs?.enable_thinking === false) reasoningTokens = 0;
-    else if (kwargs?.enable_thinking === true && reasoningTokens === 0) reasoningTokens = 32;
-    if (b.sim_reasoning_tokens !== undefined) {
-      const k = b.sim_reasoning_tokens;
-      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) {
-        throw new HttpError(
-          400,
-          'sim_reasoning_tokens must be an integer >= 0',
-          'BadRequestError',
-          400,
-          'sim_reasoning_tokens',
-        );
-      }
-      reasoningTokens = k;
-    }
+  private scriptRequest(p: CompletionRequest, chat: boolean, wordOffset: number): ScriptRequest {
     return {
-      model,
-      profile,
-      engine: entry.engine,
-      hist: entry.hist,
-      promptTokens,
-      blockHashes: profile.kind === 'batched' && profile.prefixCaching ? hasher.blockHashes : [],
-      maxTokens,
-      minTokens,
-      ignoreEos: b.ignore_eos === true,
-      stream: b.stream === true,
-      includeUsage: streamOptions?.include_usage === true,
-      reasoningTokens: chat ? reasoningTokens : 0,
+      chat,
+      maxTokens: p.maxTokens,
+      minTokens: p.minTokens,
+      ignoreEos: p.ignoreEos,
+      reasoningTokens: p.reasoningTokens,
+      topLogprobs: p.topLogprobs,
+      echoPrompt: p.echoPrompt,
+      wordOffset,
     };
-  }
-
-  /** The profile of a request's `model` (or the default profile); 404 like vLLM for an unknown one. */
-  private profileOf(b: Record<string, unknown>): SimProfile {
-    const model = b.model ?? this.opts.defaultProfile ?? this.engines.keys().next().value;
-    const entry = typeof model === 'string' ? this.engines.get(model) : undefined;
-    if (!entry) {
-      throw new HttpError(
-        404,
-        `The model \`${String(model)}\` does not exist.`,
-        'NotFoundError',
-        'model_not_found',
-        'model',
-      );
-    }
-    return entry.engine.profile;
   }
 
   /**
-   * vLLM's `POST /tokenize`: `{model?, prompt, add_special_tokens?, return_token_strs?}` or
-   * `{model?, messages, add_generation_prompt?}` → `{count, max_model_len, tokens, token_strs?}`. Counts follow the
-   * completion endpoints exactly (the same rule, the profile's chat-template tokens as id 0). No BOS is added.
+   * The answer key's reply when the prompt holds a known eval item (README "Answer key"): right, wrong or
+   * unparseable by the item's seeded uniform under the profile, whatever the request index. Null otherwise.
    */
-  private tokenize(raw: unknown): Record<string, unknown> {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-      throw new HttpError(400, 'request body must be a JSON object', 'BadRequestError', 400);
-    const b = raw as Record<string, unknown>;
-    const profile = this.profileOf(b);
-    const ids: number[] = [];
-    const strs: string[] = [];
-    if (Array.isArray(b.messages)) {
-      const template = chatTemplateTokens(profile, b.messages.length, b.add_generation_prompt !== false);
-      for (const m of b.messages) {
-        if (typeof m !== 'object' || m === null)
-          throw new HttpError(400, 'each message must be an object', 'BadRequestError', 400, 'messages');
-        for (const text of contentTexts((m as Record<string, unknown>).content)) {
-          const t = tokenizeText(text);
-          ids.push(...t.ids);
-          strs.push(...t.pieces);
-        }
-      }
-      for (let i = 0; i < template; i++) {
-        ids.push(0);
-        strs.push('<|template|>');
-      }
-    } else if (typeof b.prompt === 'string') {
-      const t = tokenizeText(b.prompt);
-      ids.push(...t.ids);
-      strs.push(...t.pieces);
-    } else {
-      throw new HttpError(400, 'prompt (a string) or messages is required', 'BadRequestError', 400, 'prompt');
-    }
-    return {
-      count: ids.length,
-      max_model_len: profile.maxModelLen,
-      tokens: ids,
-      ...(b.return_token_strs === true ? { token_strs: strs } : {}),
-    };
-  }
-
-  /** vLLM's `POST /detokenize`: `{model?, tokens}` → `{prompt}`; template tokens (id 0) render as nothing. */
-  private detokenize(raw: unknown): Record<string, unknown> {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-      throw new HttpError(400, 'request body must be a JSON object', 'BadRequestError', 400);
-    const b = raw as Record<string, unknown>;
-    this.profileOf(b);
-    const tokens = b.tokens;
-    if (!Array.isArray(tokens) || !tokens.every((t) => Number.isInteger(t)))
-      throw new HttpError(400, 'tokens must be an array of integers', 'BadRequestError', 400, 'tokens');
-    try {
-      return { prompt: detokenizeIds((tokens as number[]).filter((t) => t !== 0)) };
-    } catch (e) {
-      throw new HttpError(400, (e as Error).message, 'BadRequestError', 400, 'tokens');
-    }
+  private answer(p: CompletionRequest, chat: boolean, wordOffset: number): OutputScript | null {
+    if (!this.answerKey || p.questionText === null) return null;
+    const rec = this.answerKey.recognise(p.questionText, chat ? 'chat' : 'completions');
+    if (!rec) return null;
+    const { accuracySeed, accuracy, unparseableShare } = p.profile;
+    const d = decideOutcome(accuracySeed, accuracy, unparseableShare, rec.key);
+    const text = answerText(rec, d.outcome, d.pick, this.answerKey, chat ? '' : ' ');
+    return answerScript(text, this.scriptRequest(p, chat, wordOffset), rec);
   }
 
   private modelList(): unknown {
@@ -829,84 +328,12 @@ class SimServerImpl {
   }
 }
 
-/** Chat-template tokens the profile adds around `messages` messages (0 without a template). */
-function chatTemplateTokens(profile: SimProfile, messages: number, generationPrompt: boolean): number {
-  const t = profile.chatTemplate;
-  if (!t) return 0;
-  return t.perMessageTokens * messages + (generationPrompt ? t.perRequestTokens : 0);
-}
-
-function roleCode(role: unknown): number {
-  switch (role) {
-    case 'system':
-      return 1;
-    case 'user':
-      return 2;
-    case 'assistant':
-      return 3;
-    case 'tool':
-      return 4;
-    default:
-      return 5;
-  }
-}
-
-/** Text pieces of a chat message content: a string, or an array of {type:'text', text} parts. */
-function contentTexts(content: unknown): string[] {
-  if (typeof content === 'string') return [content];
-  if (content === null || content === undefined) return [];
-  if (Array.isArray(content)) {
-    const out: string[] = [];
-    for (const part of content) {
-      if (
-        typeof part === 'object' &&
-        part !== null &&
-        typeof (part as { text?: unknown }).text === 'string'
-      ) {
-        out.push((part as { text: string }).text);
-      }
-    }
-    return out;
-  }
-  throw new HttpError(
-    400,
-    'message content must be a string or an array of parts',
-    'BadRequestError',
-    400,
-    'messages',
-  );
-}
-
-function sendJson(
-  res: http.ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-function sendError(res: http.ServerResponse, e: HttpError, headers: Record<string, string> = {}): void {
-  sendJson(
-    res,
-    e.status,
-    { error: { message: e.message, type: e.type, param: e.param, code: e.code } },
-    headers,
-  );
-}
-
 /**
  * Starts the simulator on a local port. Resolves once it listens.
  * @example const sim = await startSim({ port: 0, seed: 7 }); ... await sim.close();
  */
 export async function startSim(opts: SimOptions = {}): Promise<SimServer> {
-  const impl = new SimServerImpl(opts);
+  const impl = new SimServerImpl(opts, opts.answerKey === false ? null : await loadAnswerKey());
   const host = opts.host ?? '127.0.0.1';
   const port = await impl.listen(opts.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;

@@ -98,14 +98,6 @@ export function outputText(json: Record<string, unknown>): string {
   return `${typeof d.reasoning_content === 'string' ? d.reasoning_content : ''}${typeof d.content === 'string' ? d.content : ''}`;
 }
 
-/** Nearest-rank percentile (p in 0..100) of a list of numbers. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank]!;
-}
-
 /** Gaps between consecutive token times. */
 export function gaps(timesMs: readonly number[]): number[] {
   const out: number[] = [];

@@ -15,10 +15,7 @@ export const PROTOCOL_VERSION = 1 as const;
  * installations (or test files) can share one Redis server without seeing each other.
  */
 export const DEFAULT_REDIS_PREFIX = 'ib';
-/** BullMQ queue that carries load-point jobs for one agent pool. */
-export const loadQueueName = (pool: string): string => `load.${pool}`;
-/** BullMQ queue on which agents send events (sample batches, progress, lifecycle) to the API. */
-export const INGEST_QUEUE = 'ingest';
+// Queue and job names: see the job catalog (job-catalog.ts).
 /** Pub/sub channel on which the API announces cancellations; message is `{"runId": "..."}`. */
 export const cancelChannel = (prefix: string): string => `${prefix}:cancel`;
 /** Key set (with a TTL of a day) while a run is cancelled; agents check it before starting a job. */
@@ -128,8 +125,3 @@ export const LoadPointJobSchema = z.object({
   startSync: StartSyncSchema.optional(),
 });
 export type LoadPointJob = z.infer<typeof LoadPointJobSchema>;
-
-export const JOBS = {
-  'loadpoint.execute': { schema: LoadPointJobSchema, attempts: 1 },
-} as const;
-export type JobName = keyof typeof JOBS;

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ExactIntSum } from './exact-sum.js';
 import { FigureAccumulator, type FigureState } from './figure.js';
 import { errorClassOf, sampleKind } from './request-metrics.js';
+import { judgeSlo, type SloVerdict } from './slo-judge.js';
 import { addCompletionToBucket, SecondBucket, secondOf } from './time-series.js';
 
 /**
@@ -68,16 +69,6 @@ export interface SummaryOptions {
   warnings?: string[];
   /** include the per-second series (default false); needs an accumulator built with timeSeries */
   includeTimeSeries?: boolean;
-}
-
-/** One SLO bound judged at the SLO's percentile. */
-export interface SloCheck {
-  figure: 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs';
-  boundMs: number;
-  percentile: number;
-  /** observed value at the percentile, ms; undefined when no request had this figure */
-  observedMs: number | undefined;
-  pass: boolean;
 }
 
 const SloBoundsSchema = z.object({
@@ -411,25 +402,10 @@ export class LoadPointAccumulator {
   /**
    * Judge the load point against an SLO at its percentile (default 99): each bound that is set
    * must hold for that percentile of the figure (ITL: pooled gaps). Unlike goodput this works for
-   * any SLO, since it only reads histograms.
+   * any SLO, since it only reads histograms. Same as {@link judgeSlo}(this, slo).
    */
-  evaluateSlo(slo: SloSpec | undefined = this.slo): { pass: boolean; checks: SloCheck[] } {
-    const checks: SloCheck[] = [];
-    if (!slo) return { pass: true, checks };
-    const p = slo.percentile ?? 99;
-    for (const figure of ['ttftMs', 'tpotMs', 'itlMs', 'e2eMs'] as const) {
-      const boundMs = slo[figure];
-      if (boundMs === undefined) continue;
-      const observedMs = this.percentile(figure, p);
-      checks.push({
-        figure,
-        boundMs,
-        percentile: p,
-        observedMs,
-        pass: observedMs !== undefined && observedMs <= boundMs,
-      });
-    }
-    return { pass: checks.every((c) => c.pass), checks };
+  evaluateSlo(slo: SloSpec | undefined = this.slo): SloVerdict {
+    return judgeSlo(this, slo);
   }
 
   /** The per-second series, one point per second from the first to the last second holding data. */

@@ -6,6 +6,8 @@ export * from './exact-sum.js';
 export * from './time-series.js';
 export * from './peers.js';
 export * from './stats.js';
+export * from './histogram-stats.js';
 export * from './rng.js';
 export * from './client-health.js';
 export * from './point-verdict.js';
+export * from './slo-judge.js';

@@ -8,6 +8,7 @@ import {
   mcnemar,
   normalQuantile,
   pairedAccuracyDiff,
+  percentileOfSorted,
 } from './stats.js';
 
 const expSample = (n: number, seed: number, mean = 1): number[] => {
@@ -24,6 +25,25 @@ describe('exactPercentile (nearest rank)', () => {
     [[10, 1, 7, 3, 9, 2, 8, 4, 6, 5], 90, 9],
   ])('%j p%d = %d', (vals, p, want) => {
     expect(exactPercentile(vals, p)).toBe(want);
+  });
+});
+
+describe('percentileOfSorted', () => {
+  it('equals exactPercentile on the sorted list, for any n and p', () => {
+    const r = createRng(11);
+    for (const n of [1, 2, 3, 7, 10, 100, 1000, 1001]) {
+      const vals = Array.from({ length: n }, () => Math.floor(r.next() * 50));
+      const sorted = [...vals].sort((a, b) => a - b);
+      for (const p of [0.1, 1, 25, 50, 90, 95, 99, 99.9, 100]) {
+        expect(percentileOfSorted(sorted, p)).toBe(exactPercentile(vals, p));
+        expect(percentileOfSorted(Float64Array.from(sorted), p)).toBe(exactPercentile(vals, p));
+      }
+    }
+  });
+
+  it('is NaN for an empty list', () => {
+    expect(percentileOfSorted([], 50)).toBeNaN();
+    expect(percentileOfSorted(new Float64Array(0), 99)).toBeNaN();
   });
 });
 

@@ -11,6 +11,16 @@ export function exactPercentile(values: readonly number[], p: number): number {
   return selectKth(buf, rankIndex(buf.length, p));
 }
 
+/**
+ * Nearest-rank percentile (0 < p ≤ 100) of values already sorted ascending: the same value as
+ * {@link exactPercentile}, read by index, for callers that take several percentiles of one sorted list.
+ * NaN when the list is empty (a figure with no samples). The order is not checked.
+ */
+export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[rankIndex(sorted.length, p)]!;
+}
+
 /** 0-based index of the nearest-rank p-th percentile among n sorted values. */
 function rankIndex(n: number, p: number): number {
   const k = Math.ceil((Math.min(Math.max(p, 0), 100) / 100) * n - 1e-9);

@@ -123,9 +123,15 @@ describe('createMetricsScraper against a real HTTP endpoint', () => {
     const srv = await serve((_hit, res) => res.end());
     const url = srv.url;
     await new Promise<void>((resolve) => servers.pop()!.close(() => resolve()));
-    const scraper = createMetricsScraper({ url, intervalMs: 10 });
+    let attempts = 0;
+    const countingFetch: typeof fetch = (input, init) => {
+      attempts++;
+      return fetch(input, init);
+    };
+    const scraper = createMetricsScraper({ url, intervalMs: 10, fetch: countingFetch });
     scraper.start();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // the baseline scrape and at least one periodic one have been tried (and refused)
+    await vi.waitFor(() => expect(attempts).toBeGreaterThanOrEqual(2), { timeout: 2_000, interval: 5 });
     const r = await scraper.stop();
     expect(r.available).toBe(false);
     expect(r.scrapes).toBe(0);

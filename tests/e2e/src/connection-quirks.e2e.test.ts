@@ -8,12 +8,8 @@ import { ApiClient } from '@inferbench/api-client';
 import type { Run } from '@inferbench/contracts';
 import { startStack, type Stack } from '@inferbench/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// the quirk server is loadgen's test server (a real node:http server); this package does not depend on loadgen
-import {
-  startQuirkServer,
-  type QuirkServer,
-  type QuirkServerOptions,
-} from '../../../packages/loadgen/src/client/testing/index.js';
+// the quirk server is loadgen's test server (a real node:http server)
+import { startQuirkServer, type QuirkServer, type QuirkServerOptions } from '@inferbench/loadgen/testing';
 
 describe('platform runs against servers that close kept-alive connections', () => {
   let stack: Stack;

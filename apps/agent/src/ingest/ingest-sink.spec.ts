@@ -1,5 +1,5 @@
 import type { AgentEvent } from '@inferbench/contracts';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../common/logger.js';
 import { IngestSink, type IngestJobOptions, type IngestQueue } from './ingest-sink.js';
 
@@ -51,10 +51,10 @@ describe('IngestSink', () => {
     const sink = new IngestSink(q, { logger, initialBackoffMs: 5, maxBackoffMs: 20 });
     let acked = 0;
     const sends = [0, 1, 2, 3].map((i) => sink.send(ev(i), `b${i}`).then(() => acked++));
-    await new Promise((r) => setTimeout(r, 80));
+    // several failed attempts (with backoff) while the queue is down
+    await vi.waitFor(() => expect(q.attempts).toBeGreaterThan(2), { timeout: 2_000, interval: 5 });
     expect(acked).toBe(0);
     expect(sink.pendingCount).toBe(4);
-    expect(q.attempts).toBeGreaterThan(2);
     q.down = false;
     await Promise.all(sends);
     expect(acked).toBe(4);

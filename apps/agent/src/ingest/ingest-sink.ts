@@ -1,4 +1,4 @@
-import type { AgentEvent } from '@inferbench/contracts';
+import { ingestJobName, JOBS, type AgentEvent } from '@inferbench/contracts';
 import type { Logger } from '../common/logger.js';
 
 /** BullMQ job options the sink sets on every ingest job (a subset of bullmq's JobsOptions). */
@@ -20,7 +20,7 @@ export interface IngestSinkOptions {
   /** first retry delay after a failed add, ms (doubles up to maxBackoffMs) */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
-  /** BullMQ attempts of the API's ingest consumer for each event job */
+  /** BullMQ attempts of the API's ingest consumer for each event job (default: the job catalog's) */
   jobAttempts?: number;
 }
 
@@ -115,12 +115,13 @@ export class IngestSink {
       while (!this.closed && this.queue.length > 0) {
         const head = this.queue[0]!;
         try {
-          await this.target.add(head.event.type, head.event, {
+          const name = ingestJobName(head.event);
+          await this.target.add(name, head.event, {
             ...(head.jobId === undefined ? {} : { jobId: head.jobId }),
             removeOnComplete: true,
             removeOnFail: { count: 10_000 },
-            attempts: this.opts.jobAttempts ?? 10,
-            backoff: { type: 'exponential', delay: 500 },
+            attempts: this.opts.jobAttempts ?? JOBS[name].attempts,
+            backoff: { ...JOBS[name].backoff },
           });
           if (this.failures > 0)
             this.opts.logger.info('ingest adds succeed again', { afterFailures: this.failures });

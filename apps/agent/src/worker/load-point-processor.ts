@@ -1,5 +1,5 @@
 import {
-  LoadPointJobSchema,
+  JOBS,
   PROTOCOL_VERSION,
   sampleBatchJobId,
   type AgentEvent,
@@ -81,7 +81,7 @@ export interface LoadPointJobResult {
   samples: number;
 }
 
-/** Thrown for a payload that fails LoadPointJobSchema; the worker turns it into an UnrecoverableError. */
+/** Thrown for a payload that fails the catalog's `loadpoint.execute` schema; the worker turns it into an UnrecoverableError. */
 export class MalformedJobError extends Error {
   constructor(message: string) {
     super(message);
@@ -110,7 +110,7 @@ export class LoadPointProcessor {
   }
 
   async process(data: unknown): Promise<LoadPointJobResult> {
-    const parsed = LoadPointJobSchema.safeParse(data);
+    const parsed = JOBS['loadpoint.execute'].schema.safeParse(data);
     if (!parsed.success) {
       const issues = parsed.error.issues
         .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)

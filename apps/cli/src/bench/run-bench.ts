@@ -20,7 +20,6 @@ import {
   resolveTargetTokenizer,
   runLoadPoint,
   slaSearchResult,
-  sloViolations,
   SystemClock,
   type AdaptiveHistoryEntry,
   type ResolvedTokenizer,
@@ -29,7 +28,9 @@ import {
 import {
   allFailedReason,
   annotateSummary,
+  describeSloViolations,
   dominantErrorClass,
+  judgeSlo,
   LoadPointAccumulator,
   markErrorRate,
 } from '@inferbench/metrics';
@@ -97,13 +98,15 @@ function maxConnectionsFor(level: LoadLevel): number {
 }
 
 /** Whether a finished point meets the SLO the way the SLA search judges it (for the per-point verdict). */
-function judgeSlo(
+function pointSloVerdict(
   plan: LoadPlanSpec,
   slo: SloSpec,
   entry: AdaptiveHistoryEntry,
 ): { violations: string[]; pass: boolean } {
   const violations =
-    entry.summary.requests.succeeded === 0 ? ['no successful request'] : sloViolations(entry.summary, slo);
+    entry.summary.requests.succeeded === 0
+      ? ['no successful request']
+      : describeSloViolations(judgeSlo(entry.distribution, slo));
   const tolerances =
     plan.kind === 'sla' || plan.kind === 'sweep'
       ? { saturationTolerance: plan.saturationTolerance, maxErrorRate: plan.maxErrorRate }
@@ -129,8 +132,14 @@ interface PointContext {
   index: number;
 }
 
-/** Runs one load point of the plan with the real engine and summarizes it exactly as the API would. */
-async function runPoint(level: LoadLevel, ctx: PointContext): Promise<BenchPoint> {
+/**
+ * Runs one load point of the plan with the real engine and summarizes it exactly as the API would; returns the
+ * point and its accumulator (the exact distribution the SLO judge reads).
+ */
+async function runPoint(
+  level: LoadLevel,
+  ctx: PointContext,
+): Promise<{ point: BenchPoint; distribution: LoadPointAccumulator }> {
   const { config } = ctx.opts;
   const plan = config.plan;
   const label = pointLabel(level);
@@ -221,11 +230,11 @@ async function runPoint(level: LoadLevel, ctx: PointContext): Promise<BenchPoint
     engine,
   };
   if (config.slo) {
-    const { violations, pass } = judgeSlo(plan, config.slo, { level, summary });
+    const { violations, pass } = pointSloVerdict(plan, config.slo, { level, summary, distribution: acc });
     point.sloViolations = violations;
     point.sloPass = pass;
   }
-  return point;
+  return { point, distribution: acc };
 }
 
 /** Whether some request of the point was measured and none succeeded. */
@@ -288,7 +297,7 @@ export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2
       const title = staticCount === undefined ? `adaptive point ${k}` : `point ${k}/${staticCount}`;
       // words the server-backed tokenizer met in the last point's output are learned now, between points
       await resolved?.server?.learnPending().catch(() => undefined);
-      const point = await runPoint(level, {
+      const { point, distribution } = await runPoint(level, {
         opts,
         clock,
         tokenizer,
@@ -298,7 +307,7 @@ export async function runBenchPlan(opts: RunBenchOptions): Promise<BenchResultV2
         index: points.length,
       });
       points.push(point);
-      history.push({ level, summary: point.summary });
+      history.push({ level, summary: point.summary, distribution });
       opts.progress.write(pointLine(title, point));
       // an adaptive plan judges a point where every request failed itself (a failing level); anything else stops
       if (point.status === 'cancelled' || (point.status === 'failed' && !(adaptive && noneSucceeded(point))))

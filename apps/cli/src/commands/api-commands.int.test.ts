@@ -10,6 +10,7 @@ import {
   type LoadPoint,
   type RequestSample,
   type Run,
+  type RunSpec,
   type RunStatus,
 } from '@inferbench/contracts';
 import { summarizeSamples } from '@inferbench/metrics';
@@ -80,6 +81,38 @@ function loadPoint(runId: string, ordinal: number, status: RunStatus, withSummar
   };
 }
 
+/** The frozen spec every fake run carries (a contract-valid `RunSpec`). */
+const SPEC: RunSpec = {
+  v: 1,
+  experiment: { id: 'exp1', name: 'Nightly latency', description: '', tags: ['nightly'] },
+  workload: {
+    kind: 'synthetic',
+    inputTokens: { kind: 'fixed', value: 10 },
+    outputTokens: { kind: 'fixed', value: 4 },
+  },
+  loadPlan: { kind: 'concurrency', levels: [1, 8], requests: 20 },
+  slo: null,
+  variants: [
+    {
+      id: 'v1',
+      label: 'fp16',
+      optimization: { features: {} },
+      params: {},
+      target: {
+        id: 't1',
+        name: 'sim',
+        baseUrl: 'http://127.0.0.1:9/v1',
+        apiKind: 'chat',
+        model: 'sim-fp16',
+        headers: {},
+        pool: 'default',
+        metricsUrl: null,
+        hasApiKey: false,
+      },
+    },
+  ],
+};
+
 function run(id: string, status: RunStatus, error: string | null = null): Run {
   const done = isTerminalRunStatus(status);
   return {
@@ -89,7 +122,7 @@ function run(id: string, status: RunStatus, error: string | null = null): Run {
     status,
     trigger: 'ci',
     metadata: { gitSha: 'abc123' },
-    spec: {},
+    spec: SPEC,
     error,
     createdAt: NOW,
     startedAt: NOW,

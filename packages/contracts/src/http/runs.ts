@@ -16,6 +16,7 @@ import { ImportedPointInfoSchema, ImportSourceSchema } from '../imports.js';
 import { BottleneckHintSchema } from '../telemetry.js';
 import { wellFormedText } from '../text.js';
 import { TokenizerInfoSchema } from '../tokenizer.js';
+import { RunSpecSchema } from '../stored.js';
 
 export const StartRunRequestSchema = z
   .object({
@@ -90,7 +91,7 @@ export const RunSchema = z.object({
   trigger: RunTriggerSchema,
   metadata: z.record(z.string(), z.string()),
   /** frozen copy of the experiment (workload, load plan, SLOs, variants, targets without secrets) at start */
-  spec: z.record(z.string(), z.unknown()),
+  spec: RunSpecSchema,
   error: z.string().nullable(),
   createdAt: IsoDateSchema,
   startedAt: IsoDateSchema.nullable(),

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RequestParams } from '@inferbench/contracts';
 import { SystemClock } from '../clock/system-clock.js';
 import type { ClientTimeouts, LlmOutcome, LlmRequest } from '../ports.js';
@@ -259,10 +259,15 @@ describe('OpenAiCompatibleClient against a real quirky server', () => {
 
   it('abort mid-stream → cancelled promptly, server sees the client leave', async () => {
     const ac = new AbortController();
+    const recordIndex = server.requests.length;
     const p = client.send(
       makeReq(server, { signal: ac.signal, headers: { 'x-quirk-itl-ms': '50', 'x-quirk-tokens': '100' } }),
     );
-    await new Promise((r) => setTimeout(r, 120));
+    // abort mid-stream: once the server has written a couple of tokens
+    await vi.waitFor(
+      () => expect(server.requests[recordIndex]?.outputWriteUs.length ?? 0).toBeGreaterThanOrEqual(2),
+      { timeout: 5_000, interval: 5 },
+    );
     const abortedAtUs = clock.nowUs();
     ac.abort(new Error('user cancel'));
     const o = await p;
@@ -271,7 +276,7 @@ describe('OpenAiCompatibleClient against a real quirky server', () => {
     expect(o.endUs - abortedAtUs).toBeLessThan(20_000);
     expect(o.chunkTimesUs.length).toBeGreaterThan(0);
     expect(o.chunkTimesUs.length).toBeLessThan(100);
-    await vi_waitFor(() => lastRecordClosed(server));
+    await vi.waitFor(() => expect(lastRecordClosed(server)).toBe(true), { timeout: 2_000, interval: 10 });
   });
 
   it('already-aborted signal → cancelled without sending', async () => {
@@ -284,14 +289,6 @@ describe('OpenAiCompatibleClient against a real quirky server', () => {
   });
 });
 
-/** poll until `fn` is true (max 2 s) */
-async function vi_waitFor(fn: () => boolean): Promise<void> {
-  const end = Date.now() + 2_000;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error('condition not met in 2 s');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 function lastRecordClosed(server: QuirkServer): boolean {
   const r = server.requests[server.requests.length - 1];
   return r !== undefined && !r.completed;

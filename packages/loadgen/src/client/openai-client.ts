@@ -5,6 +5,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { ConnectionMode, ErrorClass } from '@inferbench/contracts';
 import type { ClientTimeouts, Clock, LlmClient, LlmOutcome, LlmRequest } from '../ports.js';
 import { buildHttpRequest, type BuiltRequest } from './request-body.js';
+import { ChunkReader, newChunkSummary, summarizeChoices, type ChunkSummary } from './chunk-scan.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 
 /** Defaults, milliseconds. Generous: a benchmark must see slow servers as slow, not as errors. */
@@ -39,6 +40,12 @@ export interface OpenAiCompatibleClientOptions {
    * closes kept-alive connections is never switched to one connection per request.
    */
   staleConnectionRetry?: boolean;
+  /**
+   * @internal default true. false parses every SSE chunk with `JSON.parse` (the reference path, for benchmarks
+   * and differential tests); true reads chunks with {@link ChunkReader} and falls back to `JSON.parse` for any
+   * chunk it does not fully recognise.
+   */
+  fastChunkParse?: boolean;
 }
 
 /**
@@ -133,6 +140,8 @@ export class OpenAiCompatibleClient implements LlmClient {
   private readonly defaultConnection: ConnectionMode;
   /** @internal */
   readonly staleRetry: boolean;
+  /** @internal see {@link OpenAiCompatibleClientOptions.fastChunkParse} */
+  readonly fastChunks: boolean;
   private readonly keepAliveTimeoutMs: number;
   /** origins switched to one connection per request, with why */
   private readonly closeOrigins = new Map<string, string>();
@@ -161,6 +170,7 @@ export class OpenAiCompatibleClient implements LlmClient {
     this.poolSize = opts.maxConnections;
     this.defaultConnection = opts.connection ?? 'keep-alive';
     this.staleRetry = opts.staleConnectionRetry ?? true;
+    this.fastChunks = opts.fastChunkParse ?? true;
     this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? 4_000;
     if (this.staleRetry) subscribeSendHeaders();
     this.agent = new Agent({
@@ -351,6 +361,8 @@ class StreamHandler implements Dispatcher.DispatchHandler {
   private responseEnded = false;
   private mode: Mode = 'pending';
   private parser: SseParser | null = null;
+  /** fast chunk reader (SSE mode with `fastChunks`) */
+  private reader: ChunkReader | null = null;
   private bodyParts: Buffer[] = [];
   private bodyBytes = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -493,6 +505,7 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     else {
       this.mode = 'sse';
       this.parser = new SseParser(this.onEvent);
+      if (this.client.fastChunks) this.reader = new ChunkReader();
     }
     return true;
   }
@@ -615,6 +628,11 @@ class StreamHandler implements Dispatcher.DispatchHandler {
       this.armTimer();
       return;
     }
+    // fast path: a chunk the reader fully recognises (anything else, errors included, takes JSON.parse below)
+    if (this.reader !== null && this.reader.read(data)) {
+      this.applySummary(this.reader.summary, this.readUs);
+      return;
+    }
     let obj: unknown;
     try {
       obj = JSON.parse(data);
@@ -632,54 +650,25 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     this.applyPayload(obj as ChunkPayload, this.readUs);
   }
 
-  /** Collect output and usage from one chunk (streamed `delta`) or one whole response (`message`). */
-  private applyPayload(obj: ChunkPayload, tUs: number): void {
-    let hasOutput = false;
-    let hasContent = false;
-    for (const c of obj.choices) {
-      if (c === null || typeof c !== 'object') continue;
-      if (c.finish_reason !== null && c.finish_reason !== undefined) this.finishSeen = true;
-      const d = c.delta ?? c.message;
-      if (d !== null && typeof d === 'object') {
-        if (typeof d.content === 'string' && d.content.length > 0) {
-          this.text += d.content;
-          hasContent = true;
-        }
-        // vLLM ≥0.10 sends `reasoning`; older vLLM, SGLang and DeepSeek send `reasoning_content`.
-        // Servers in transition send both with the same text: take one, never both.
-        const r =
-          typeof d.reasoning_content === 'string' && d.reasoning_content.length > 0
-            ? d.reasoning_content
-            : typeof d.reasoning === 'string'
-              ? d.reasoning
-              : '';
-        if (r.length > 0) {
-          this.reasoningText += r;
-          hasOutput = true;
-        }
-        if (Array.isArray(d.tool_calls)) {
-          for (const tc of d.tool_calls) {
-            const fn = tc?.function;
-            if (!fn) continue;
-            if (typeof fn.arguments === 'string' && fn.arguments.length > 0) {
-              this.toolCallText += fn.arguments;
-              hasOutput = true;
-            }
-            if (typeof fn.name === 'string' && fn.name.length > 0) hasOutput = true;
-          }
-        }
-      }
-      if (typeof c.text === 'string' && c.text.length > 0) {
-        this.text += c.text;
-        hasContent = true;
-      }
-    }
-    if (hasOutput || hasContent) {
+  /** Output of one chunk, from the fast reader or from a parsed payload (see chunk-scan.ts). */
+  private applySummary(sum: ChunkSummary, tUs: number): void {
+    if (sum.finish) this.finishSeen = true;
+    const hasContent = sum.content.length > 0;
+    if (hasContent) this.text += sum.content;
+    if (sum.reasoning.length > 0) this.reasoningText += sum.reasoning;
+    if (sum.toolArgs.length > 0) this.toolCallText += sum.toolArgs;
+    if (hasContent || sum.reasoning.length > 0 || sum.toolArgs.length > 0 || sum.toolName) {
       this.chunkTimesUs.push(tUs);
       // the idle deadline replaces the (usually later) first-token deadline
       if (this.chunkTimesUs.length === 1) this.armTimer();
       if (hasContent && this.firstContentUs === undefined) this.firstContentUs = tUs;
     }
+  }
+
+  /** Collect output and usage from one chunk (streamed `delta`) or one whole response (`message`). */
+  private applyPayload(obj: ChunkPayload, tUs: number): void {
+    summarizeChoices(obj.choices, parsedSummary);
+    this.applySummary(parsedSummary, tUs);
     const u = obj.usage;
     if (u !== null && typeof u === 'object') {
       this.usage = {
@@ -832,26 +821,17 @@ function fmtMs(us: number): string {
   return `${(us / 1000).toFixed(us < 10_000 ? 1 : 0)} ms`;
 }
 
+/** scratch for {@link StreamHandler.applyPayload} (used synchronously, one chunk at a time) */
+const parsedSummary = newChunkSummary();
+
 /** The parts of an OpenAI chunk / response this client reads. */
 interface ChunkPayload {
-  choices: (ChoicePayload | null)[];
+  choices: unknown[];
   usage?: {
     prompt_tokens?: unknown;
     completion_tokens?: unknown;
     completion_tokens_details?: { reasoning_tokens?: unknown } | null;
   } | null;
-}
-interface DeltaPayload {
-  content?: unknown;
-  reasoning_content?: unknown;
-  reasoning?: unknown;
-  tool_calls?: ({ function?: { name?: unknown; arguments?: unknown } } | null)[];
-}
-interface ChoicePayload {
-  delta?: DeltaPayload | null;
-  message?: DeltaPayload | null;
-  text?: unknown;
-  finish_reason?: unknown;
 }
 
 /** value of a header in undici's raw `[name, value, name, value…]` list, '' when absent */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type LoadLevel, LoadPlanSpecSchema, type LoadPointSummary, type Stats } from '@inferbench/contracts';
-import { type AdaptiveHistoryEntry, nextAdaptiveLevel, slaSearchResult, sloViolations } from './adaptive.js';
+import { LoadPointAccumulator, type PercentileSource } from '@inferbench/metrics';
+import { type AdaptiveHistoryEntry, nextAdaptiveLevel, slaSearchResult } from './adaptive.js';
 
 function stats(p99: number): Stats {
   return {
@@ -17,7 +18,22 @@ function stats(p99: number): Stats {
   };
 }
 
-function summary(opts: { throughput: number; errorRate?: number; ttftP99?: number }): LoadPointSummary {
+interface PointResult {
+  summary: LoadPointSummary;
+  distribution: PercentileSource;
+}
+
+/** A point's summary, and a TTFT distribution whose percentile p is `ttftP99 · p / 99` (no other figure). */
+function summary(opts: { throughput: number; errorRate?: number; ttftP99?: number }): PointResult {
+  const ttftP99 = opts.ttftP99;
+  const distribution: PercentileSource = {
+    percentile: (figure, p) =>
+      figure === 'ttftMs' && ttftP99 !== undefined ? (ttftP99 * p) / 99 : undefined,
+  };
+  return { summary: pointSummary(opts), distribution };
+}
+
+function pointSummary(opts: { throughput: number; errorRate?: number; ttftP99?: number }): LoadPointSummary {
   return {
     requests: { total: 100, succeeded: 100, failed: 0, cancelled: 0, warmup: 0 },
     durationSec: 30,
@@ -34,19 +50,19 @@ function summary(opts: { throughput: number; errorRate?: number; ttftP99?: numbe
 }
 
 /** Drives a plan against a model server: `respond(level)` gives the summary of running that level. */
-function drive(planInput: unknown, respond: (l: LoadLevel) => LoadPointSummary): AdaptiveHistoryEntry[] {
+function drive(planInput: unknown, respond: (l: LoadLevel) => PointResult): AdaptiveHistoryEntry[] {
   const plan = LoadPlanSpecSchema.parse(planInput);
   const history: AdaptiveHistoryEntry[] = [];
   for (let i = 0; i < 100; i++) {
     const level = nextAdaptiveLevel(plan, history);
     if (!level) return history;
-    history.push({ level, summary: respond(level) });
+    history.push({ level, ...respond(level) });
   }
   throw new Error('plan did not finish');
 }
 
 /** A server with capacity 40 req/s; a single stream does 5 req/s. */
-const server = (l: LoadLevel): LoadPointSummary => {
+const server = (l: LoadLevel): PointResult => {
   if (l.kind === 'concurrency') return summary({ throughput: Math.min(40, 5 * l.concurrency) });
   if (l.kind === 'rate') return summary({ throughput: Math.min(l.rate, 40) * 0.99 });
   throw new Error('unexpected');
@@ -136,14 +152,15 @@ describe('nextAdaptiveLevel', () => {
       tolerance: 0.05,
       durationSec: 30,
     });
-    // p95 = 0.9·p99; p99 = 20·rate → passes while 18·rate ≤ 300, i.e. rate ≤ 16.67
+    // p99 = 20·rate, p95 = (95/99)·p99 → passes while 20·rate·95/99 ≤ 300, i.e. rate ≤ 15.63
     const h = drive(plan, (l) => {
       const r = l.kind === 'rate' ? l.rate : 0;
       return summary({ throughput: r, ttftP99: 20 * r });
     });
     const res = slaSearchResult(plan as Extract<typeof plan, { kind: 'sla' }>, h);
-    expect(res.bestValue).toBeLessThanOrEqual(300 / 18);
-    expect(res.bestValue).toBeGreaterThan((300 / 18) * 0.95);
+    const limit = (300 * 99) / (20 * 95);
+    expect(res.bestValue).toBeLessThanOrEqual(limit);
+    expect(res.bestValue).toBeGreaterThan(limit * 0.95);
     expect(h.length).toBeLessThanOrEqual(12);
   });
 
@@ -160,15 +177,44 @@ describe('nextAdaptiveLevel', () => {
     ]);
   });
 
-  it('sloViolations names the broken bounds and treats missing figures as broken', () => {
-    expect(sloViolations(summary({ throughput: 1, ttftP99: 600 }), { ttftMs: 500, percentile: 99 })).toEqual([
-      'ttftMs p99 600.0 > 500',
-    ]);
-    expect(sloViolations(summary({ throughput: 1 }), { e2eMs: 500, percentile: 99 })).toEqual([
-      'e2eMs: no data',
-    ]);
-    expect(sloViolations(summary({ throughput: 1, ttftP99: 100 }), { ttftMs: 500, percentile: 99 })).toEqual(
-      [],
+  it('SLA search judges a p97 SLO exactly at p97, not at the reported p99', () => {
+    // TTFT 1, 2, …, 100 ms: p97 = 97 ms meets the 98 ms bound although the reported p99 (99 ms) does not
+    const acc = new LoadPointAccumulator().addAll(
+      Array.from({ length: 100 }, (_, i) => ({
+        idx: i,
+        warmup: false,
+        sentUs: 0,
+        firstChunkUs: (i + 1) * 1000,
+        endUs: (i + 2) * 1000,
+        chunkGapsUs: [],
+        inputTokens: 10,
+        outputTokens: 1,
+        reasoningTokens: 0,
+        tokenSource: 'server' as const,
+        httpStatus: 200,
+      })),
     );
+    const measured = acc.summary();
+    expect(measured.latency.ttftMs!.p99).toBeGreaterThan(98);
+    const plan = LoadPlanSpecSchema.parse({
+      kind: 'sla',
+      mode: 'concurrency',
+      slo: { ttftMs: 98, percentile: 97 },
+      min: 1,
+      max: 4,
+      requests: 100,
+    }) as Extract<ReturnType<typeof LoadPlanSpecSchema.parse>, { kind: 'sla' }>;
+    const entry = (c: number, distribution: PercentileSource): AdaptiveHistoryEntry => ({
+      level: { kind: 'concurrency', concurrency: c },
+      summary: { ...measured, requestThroughput: 10 },
+      distribution,
+    });
+    expect(slaSearchResult(plan, [entry(1, acc)]).bestValue).toBe(1);
+    // a point whose p97 is above the bound fails it
+    const slow: PercentileSource = { percentile: (f, p) => acc.percentile(f, p)! + 5 };
+    expect(slaSearchResult(plan, [entry(1, acc), entry(2, slow)])).toMatchObject({
+      bestValue: 1,
+      lowestFailing: 2,
+    });
   });
 });

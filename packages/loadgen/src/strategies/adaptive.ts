@@ -1,10 +1,17 @@
-import type { LoadLevel, LoadPlanSpec, LoadPointSummary, SloSpec, Stats } from '@inferbench/contracts';
+import type { LoadLevel, LoadPlanSpec, LoadPointSummary } from '@inferbench/contracts';
+import { judgeSlo, type PercentileSource } from '@inferbench/metrics';
 import { expandLoadPlan } from './plan.js';
 
-/** One finished load point of a plan: the level it ran and the summary computed from its samples. */
+/** One finished load point of a plan: the level it ran, its summary, and its latency distribution. */
 export interface AdaptiveHistoryEntry {
   level: LoadLevel;
   summary: LoadPointSummary;
+  /**
+   * Any percentile of the point's latency figures, for the SLO judge (`judgeSlo` of `@inferbench/metrics`):
+   * the point's `LoadPointAccumulator`, live or decoded from its stored state. A summary's reported
+   * percentiles are not enough: a p97 SLO must be judged at p97.
+   */
+  distribution: PercentileSource;
 }
 
 type SweepPlan = Extract<LoadPlanSpec, { kind: 'sweep' }>;
@@ -99,45 +106,10 @@ function nextConcurrencySweepLevel(
   return { kind: 'concurrency', concurrency: Math.min(plan.maxConcurrency, c * 2) };
 }
 
-/**
- * The statistic used for an SLO percentile: the smallest reported percentile ≥ the asked one
- * (p50, p90, p95, p99, p99.9, else max), so the check never judges at a lower percentile than asked.
- */
-export function statAtPercentile(stats: Stats, percentile: number): number {
-  if (percentile <= 50) return stats.p50;
-  if (percentile <= 90) return stats.p90;
-  if (percentile <= 95) return stats.p95;
-  if (percentile <= 99) return stats.p99;
-  if (percentile <= 99.9) return stats.p999;
-  return stats.max;
-}
-
-/** Which SLO bounds a summary breaks (empty when it meets them all). A missing figure counts as broken. */
-export function sloViolations(summary: LoadPointSummary, slo: SloSpec): string[] {
-  const out: string[] = [];
-  const bounds: [keyof SloSpec & string, string][] = [
-    ['ttftMs', 'ttftMs'],
-    ['tpotMs', 'tpotMs'],
-    ['itlMs', 'itlMs'],
-    ['e2eMs', 'e2eMs'],
-  ];
-  for (const [key, figure] of bounds) {
-    const bound = slo[key];
-    if (bound === undefined) continue;
-    const stats = summary.latency[figure];
-    if (stats === undefined || stats.count === 0) {
-      out.push(`${figure}: no data`);
-      continue;
-    }
-    const v = statAtPercentile(stats, slo.percentile);
-    if (!(v <= bound)) out.push(`${figure} p${slo.percentile} ${v.toFixed(1)} > ${bound}`);
-  }
-  return out;
-}
-
+/** A point passes an SLA search when some request succeeded, the SLO holds (exactly) and it kept up. */
 function passesSla(plan: SlaPlan, entry: AdaptiveHistoryEntry): boolean {
   if (entry.summary.requests.succeeded === 0) return false;
-  if (sloViolations(entry.summary, plan.slo).length > 0) return false;
+  if (!judgeSlo(entry.distribution, plan.slo).pass) return false;
   return !isOverSaturated(entry, plan);
 }
 

@@ -14,8 +14,6 @@ export { expandLoadPlan, isAdaptivePlan, splitCount, shardLoadLevel } from './pl
 export {
   nextAdaptiveLevel,
   slaSearchResult,
-  sloViolations,
-  statAtPercentile,
   isOverSaturated,
   type AdaptiveHistoryEntry,
   type SlaSearchResult,

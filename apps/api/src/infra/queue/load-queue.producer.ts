@@ -3,8 +3,10 @@ import { Queue } from 'bullmq';
 import {
   JOBS,
   loadPointJobId,
-  loadQueueName,
-  LoadPointJobSchema,
+  parseJob,
+  QUEUES,
+  type JobInput,
+  type JobsOn,
   type LoadPointJob,
 } from '@inferbench/contracts';
 import { RedisService } from '../redis/redis.service.js';
@@ -14,8 +16,8 @@ import { LOGGER, type Logger } from '../../common/logging/logger.js';
 const KEEP_FINISHED_JOBS_SEC = 24 * 3600;
 
 /**
- * Typed producer of `loadpoint.execute` jobs on `load.<pool>` (one BullMQ queue per agent pool, created
- * lazily, all under the configured prefix). Job ids are `loadPointJobId(lp, shard)`, so enqueuing the same
+ * Typed producer of the `load` queue's jobs of the job catalog (`loadpoint.execute` on `load.<pool>`: one
+ * BullMQ queue per agent pool, created lazily, all under the configured prefix). Job ids are `loadPointJobId(lp, shard)`, so enqueuing the same
  * shard twice is a no-op while BullMQ still holds the job (finished jobs are kept a day for that reason).
  */
 @Injectable()
@@ -31,7 +33,7 @@ export class LoadQueueProducer implements OnModuleDestroy {
   queue(pool: string): Queue {
     let q = this.queues.get(pool);
     if (!q) {
-      q = new Queue(loadQueueName(pool), { connection: this.redis.bullmq, prefix: this.redis.prefix });
+      q = new Queue(QUEUES.load.name(pool), { connection: this.redis.bullmq, prefix: this.redis.prefix });
       q.on('error', (err) => this.logger.warn({ err: err.message, pool }, 'load queue error'));
       this.queues.set(pool, q);
     }
@@ -40,15 +42,25 @@ export class LoadQueueProducer implements OnModuleDestroy {
 
   /** Enqueue one shard of a load point (payload validated against the contract first). */
   async enqueue(pool: string, payload: LoadPointJob): Promise<string> {
-    const data = LoadPointJobSchema.parse(payload);
-    const jobId = loadPointJobId(data.loadPointId, data.shard.index, data.attempt ?? 0);
-    await this.queue(pool).add('loadpoint.execute', data, {
+    const jobId = loadPointJobId(payload.loadPointId, payload.shard.index, payload.attempt ?? 0);
+    await this.add(pool, 'loadpoint.execute', payload, jobId);
+    return jobId;
+  }
+
+  /** Add one catalog job of the `load` queue: validated with its schema, with the catalog's retry policy. */
+  private async add<K extends JobsOn<'load'>>(
+    pool: string,
+    name: K,
+    payload: JobInput<K>,
+    jobId: string,
+  ): Promise<void> {
+    const data = parseJob(name, payload);
+    await this.queue(pool).add(name, data, {
       jobId,
-      attempts: JOBS['loadpoint.execute'].attempts,
+      attempts: JOBS[name].attempts,
       removeOnComplete: { age: KEEP_FINISHED_JOBS_SEC },
       removeOnFail: { age: KEEP_FINISHED_JOBS_SEC },
     });
-    return jobId;
   }
 
   /**

@@ -1,11 +1,16 @@
 import { Module } from '@nestjs/common';
+import { RunsModule } from '../runs/runs.module.js';
+import { SamplesModule } from '../samples/samples.module.js';
 import { CompareController } from './compare.controller.js';
-import { CompareRepository } from './compare.repository.js';
 import { CompareService } from './compare.service.js';
 
-/** Cross-run and cross-variant comparison, distributions and the paged raw-samples table. */
+/**
+ * Cross-run and cross-variant comparison, distributions and the paged raw-samples table. Owns no table: runs and
+ * points come from the runs module, samples from the samples module.
+ */
 @Module({
+  imports: [RunsModule, SamplesModule],
   controllers: [CompareController],
-  providers: [CompareRepository, CompareService],
+  providers: [CompareService],
 })
 export class CompareModule {}

@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  AggregatesOnlySummarySchema,
   DISTRIBUTION_FIGURES,
-  ImportSourceSchema,
   type AggregatesOnlySummary,
   type CompareCell,
   type CompareColumn,
@@ -12,17 +10,26 @@ import {
   type CompareRow,
   type Distribution,
   type DistributionFigure,
-  type LoadLevel,
   type LoadPointSummary,
   type RequestSample,
   type RunStatus,
   type SamplesPage,
-  type SloSpec,
+  type StoredPointSummary,
 } from '@inferbench/contracts';
-import { e2eMs, maxItlMs, outputChunkCount, tpotMs, ttftMs } from '@inferbench/metrics';
+import {
+  cdfPoints,
+  decodeFigures,
+  e2eMs,
+  isBeyondNoise,
+  maxItlMs,
+  outputChunkCount,
+  percentileCi,
+  tpotMs,
+  ttftMs,
+} from '@inferbench/metrics';
 import { AppError } from '../../common/errors/app-error.js';
-import { CompareRepository, type CompareRunRow, type SamplePageRow } from './compare.repository.js';
-import { cdfPoints, decodeFigures, isBeyondNoise, percentileCi } from './histogram-stats.js';
+import { RunRecordsService, type ComparedRunRow } from '../runs/run-records.service.js';
+import { SamplesService, type StoredSample } from '../samples/samples.service.js';
 
 /** Stated in every compare answer so a reader knows what "beyond noise" means. */
 export const COMPARE_METHOD =
@@ -66,7 +73,10 @@ function delta(
 /** Comparisons, distributions and the raw-samples table, all from stored aggregates except the table itself. */
 @Injectable()
 export class CompareService {
-  constructor(@Inject(CompareRepository) private readonly repo: CompareRepository) {}
+  constructor(
+    @Inject(RunRecordsService) private readonly runs: RunRecordsService,
+    @Inject(SamplesService) private readonly samples: SamplesService,
+  ) {}
 
   async compare(itemsRaw: readonly string[], points: number): Promise<CompareResult> {
     const items = parseItems(itemsRaw);
@@ -78,7 +88,7 @@ export class CompareService {
     }
     const mode = pinned ? 'variants' : 'runs';
     const runs = new Map(
-      (await this.repo.findRuns([...new Set(items.map((i) => i.runId))])).map((r) => [r.id, r]),
+      (await this.runs.findRunsWithSummaries([...new Set(items.map((i) => i.runId))])).map((r) => [r.id, r]),
     );
     const missing = items.find((i) => !runs.has(i.runId));
     if (missing) throw AppError.notFound('run', missing.runId);
@@ -98,8 +108,7 @@ export class CompareService {
           { path: 'runs', message: `variant '${item.variantId}' is not part of run '${run.id}'` },
         ]);
       }
-      const parsedSource = ImportSourceSchema.safeParse(run.source);
-      const source = run.source !== null && parsedSource.success ? parsedSource.data : null;
+      const source = run.source;
       columns.push({
         item: item.raw,
         runId: run.id,
@@ -110,7 +119,7 @@ export class CompareService {
         status: run.status as RunStatus,
         createdAt: run.createdAt.toISOString(),
         tags: run.tags,
-        slo: (run.spec as { slo?: SloSpec | null }).slo ?? null,
+        slo: run.spec.slo,
         label: [run.experiment.name, run.id.slice(-6), variantLabel, source?.label]
           .filter(Boolean)
           .join(' · '),
@@ -118,6 +127,7 @@ export class CompareService {
       });
       for (const p of run.loadPoints) {
         if (item.variantId !== null && p.variantId !== item.variantId) continue;
+        if (p.summary === null) continue; // unreadable: the repository selects only points with one
         const key = mode === 'runs' ? `${p.variantLabel} · ${p.levelLabel}` : p.levelLabel;
         let row = rows.get(key);
         if (!row) {
@@ -125,7 +135,7 @@ export class CompareService {
             key,
             variantLabel: mode === 'runs' ? p.variantLabel : null,
             levelLabel: p.levelLabel,
-            level: p.level as LoadLevel,
+            level: p.level,
             cells: items.map(() => null),
             deltas: items.map(() => null),
           };
@@ -134,7 +144,7 @@ export class CompareService {
         if (row.cells[col]) continue; // the first finalized point of a key wins (adaptive plans may repeat a level)
         let cell = cellCache.get(p.id);
         if (!cell) {
-          cell = toCell(p, points);
+          cell = toCell(p, p.summary, points);
           cellCache.set(p.id, cell);
         }
         row.cells[col] = cell;
@@ -163,7 +173,7 @@ export class CompareService {
   }
 
   async distribution(loadPointId: string, figure: DistributionFigure, points: number): Promise<Distribution> {
-    const p = await this.repo.findPointHistograms(loadPointId);
+    const p = await this.runs.findPointHistograms(loadPointId);
     if (!p) throw AppError.notFound('load point', loadPointId);
     const fig = decodeFigures(p.histograms, [figure]).get(figure);
     return {
@@ -175,23 +185,24 @@ export class CompareService {
     };
   }
 
+  /** Only each shard's counted attempt is listed, so a retried shard's abandoned rows never show. */
   async samplesPage(loadPointId: string, limit: number, offset: number): Promise<SamplesPage> {
-    if (!(await this.repo.findPointHistograms(loadPointId)))
-      throw AppError.notFound('load point', loadPointId);
-    const { rows, total } = await this.repo.samplesPage(loadPointId, limit, offset);
+    const shards = await this.runs.findCountedShards(loadPointId);
+    if (!shards) throw AppError.notFound('load point', loadPointId);
+    const { rows, total } = await this.samples.page(loadPointId, shards, limit, offset);
     return { items: rows.map(toSampleRow), total, limit, offset };
   }
 }
 
-function specVariantLabel(run: CompareRunRow, variantId: string): string | null {
-  const variants = (run.spec as { variants?: { id?: string; label?: string }[] }).variants ?? [];
-  return variants.find((v) => v.id === variantId)?.label ?? null;
+function specVariantLabel(run: ComparedRunRow, variantId: string): string | null {
+  return run.spec.variants.find((v) => v.id === variantId)?.label ?? null;
 }
 
-function toCell(p: CompareRunRow['loadPoints'][number], points: number): CompareCell {
-  const agg = AggregatesOnlySummarySchema.safeParse(p.summary);
-  if (agg.success) return toAggregatesCell(p, agg.data);
-  const s = p.summary as LoadPointSummary;
+type ComparedPoint = ComparedRunRow['loadPoints'][number];
+
+function toCell(p: ComparedPoint, stored: StoredPointSummary, points: number): CompareCell {
+  if ('aggregatesOnly' in stored) return toAggregatesCell(p, stored);
+  const s: LoadPointSummary = stored;
   const decoded = decodeFigures(p.histograms, DISTRIBUTION_FIGURES);
   const figures: CompareCell['figures'] = {};
   for (const f of DISTRIBUTION_FIGURES) {
@@ -220,7 +231,7 @@ function toCell(p: CompareRunRow['loadPoints'][number], points: number): Compare
 }
 
 /** An imported point whose file holds only aggregates: its figures as stated, no CDF, no interval. */
-function toAggregatesCell(p: CompareRunRow['loadPoints'][number], s: AggregatesOnlySummary): CompareCell {
+function toAggregatesCell(p: ComparedPoint, s: AggregatesOnlySummary): CompareCell {
   const figures: CompareCell['figures'] = {};
   for (const f of DISTRIBUTION_FIGURES) {
     const stats = s.latency[f];
@@ -240,23 +251,21 @@ function toAggregatesCell(p: CompareRunRow['loadPoints'][number], s: AggregatesO
   };
 }
 
-function toSampleRow(r: SamplePageRow): SamplesPage['items'][number] {
+function toSampleRow(r: StoredSample): SamplesPage['items'][number] {
   const s: RequestSample = {
     idx: r.idx,
     warmup: r.warmup,
     sentUs: r.sentUs,
-    ...(r.firstChunkUs !== null ? { firstChunkUs: r.firstChunkUs } : {}),
-    ...(r.firstContentUs !== null ? { firstContentUs: r.firstContentUs } : {}),
+    ...(r.firstChunkUs !== undefined ? { firstChunkUs: r.firstChunkUs } : {}),
+    ...(r.firstContentUs !== undefined ? { firstContentUs: r.firstContentUs } : {}),
     endUs: r.endUs,
     chunkGapsUs: r.chunkGapsUs,
     inputTokens: r.inputTokens,
     outputTokens: r.outputTokens,
     reasoningTokens: r.reasoningTokens,
-    tokenSource: r.tokenSource as RequestSample['tokenSource'],
+    tokenSource: r.tokenSource,
     httpStatus: r.httpStatus,
-    ...(r.errorClass !== null
-      ? { errorClass: r.errorClass as NonNullable<RequestSample['errorClass']> }
-      : {}),
+    ...(r.errorClass !== undefined ? { errorClass: r.errorClass } : {}),
   };
   return {
     shardIndex: r.shardIndex,
@@ -265,8 +274,8 @@ function toSampleRow(r: SamplePageRow): SamplesPage['items'][number] {
     sentUs: r.sentUs,
     endUs: r.endUs,
     httpStatus: r.httpStatus,
-    errorClass: r.errorClass,
-    errorMessage: r.errorMessage,
+    errorClass: r.errorClass ?? null,
+    errorMessage: r.errorMessage ?? null,
     inputTokens: r.inputTokens,
     outputTokens: r.outputTokens,
     chunks: outputChunkCount(s),

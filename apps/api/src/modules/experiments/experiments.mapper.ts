@@ -1,30 +1,21 @@
 import type {
   HistoryPoint,
   HistoryRun,
-  LoadLevel,
-  LoadPointSummary,
   Experiment,
   ExperimentListItem,
-  LoadPlanSpec,
-  OptimizationDescriptor,
-  RequestParams,
   RunBrief,
   RunStatus,
-  SloSpec,
   Variant,
-  WorkloadSpec,
 } from '@inferbench/contracts';
-import type { ExperimentRow, ExperimentsRepository, VariantRow } from './experiments.repository.js';
-
-type HistoryRunRow = Awaited<ReturnType<ExperimentsRepository['historyRuns']>>[number];
+import type { ExperimentRow, HistoryRunRow, VariantRow } from './experiments.repository.js';
 
 export function toVariant(v: VariantRow): Variant {
   return {
     id: v.id,
     targetId: v.targetId,
     label: v.label,
-    optimization: v.optimization as OptimizationDescriptor,
-    params: v.params as RequestParams,
+    optimization: v.optimization,
+    params: v.params,
   };
 }
 
@@ -38,16 +29,16 @@ function toRunBrief(r: ExperimentRow['runs'][number]): RunBrief {
   };
 }
 
-/** Experiment row → API response (JSON columns were validated by the contracts on the way in). */
+/** Experiment row (JSON columns parsed by the repository) → API response. */
 export function toExperiment(row: ExperimentRow): Experiment {
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     tags: row.tags,
-    workload: row.workload as WorkloadSpec,
-    loadPlan: row.loadPlan as LoadPlanSpec,
-    slo: (row.slo as SloSpec | null) ?? null,
+    workload: row.workload,
+    loadPlan: row.loadPlan,
+    slo: row.slo,
     variants: row.variants.map(toVariant),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -65,7 +56,7 @@ export function toExperimentListItem(row: ExperimentRow): ExperimentListItem {
 /** A run with its finalized points → history entry (key figures straight from the stored summaries). */
 export function toHistoryRun(r: HistoryRunRow, baselineRunId: string | null): HistoryRun {
   const points: HistoryPoint[] = r.loadPoints.flatMap((p) => {
-    const s = p.summary as LoadPointSummary | null;
+    const s = p.summary;
     // aggregates-only imported points hold only their file's figures (contracts imports.ts): not charted here
     if (!s || 'aggregatesOnly' in s) return [];
     const lat = (f: string, k: 'p50' | 'p99'): number | null => s.latency[f]?.[k] ?? null;
@@ -74,7 +65,7 @@ export function toHistoryRun(r: HistoryRunRow, baselineRunId: string | null): Hi
         loadPointId: p.id,
         variantLabel: p.variantLabel,
         levelLabel: p.levelLabel,
-        level: p.level as LoadLevel,
+        level: p.level,
         key: `${p.variantLabel} · ${p.levelLabel}`,
         ttftP50Ms: lat('ttftMs', 'p50'),
         ttftP99Ms: lat('ttftMs', 'p99'),

@@ -1,5 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Prisma } from '@inferbench/db';
+import {
+  LoadPlanSpecSchema,
+  OptimizationDescriptorSchema,
+  parseStoredOr,
+  RequestParamsSchema,
+  SloSpecSchema,
+  StoredLoadLevelSchema,
+  StoredPointSummarySchema,
+  WorkloadSpecSchema,
+  type LoadLevel,
+  type LoadPlanSpec,
+  type OptimizationDescriptor,
+  type RequestParams,
+  type SloSpec,
+  type StoredPointSummary,
+  type WorkloadSpec,
+} from '@inferbench/contracts';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
 
 /** How many run briefs an experiment carries (newest first). */
@@ -29,8 +46,57 @@ const experimentSelect = {
   },
 } satisfies Prisma.ExperimentSelect;
 
-export type ExperimentRow = Prisma.ExperimentGetPayload<{ select: typeof experimentSelect }>;
-export type VariantRow = ExperimentRow['variants'][number];
+type RawExperiment = Prisma.ExperimentGetPayload<{ select: typeof experimentSelect }>;
+type RawVariant = RawExperiment['variants'][number];
+
+/** A Variant row with its JSON columns parsed. */
+export interface VariantRow extends Omit<RawVariant, 'optimization' | 'params'> {
+  optimization: OptimizationDescriptor;
+  params: RequestParams;
+}
+/** An Experiment row with its JSON columns parsed (once, here) with the contracts' schemas. */
+export interface ExperimentRow extends Omit<RawExperiment, 'workload' | 'loadPlan' | 'slo' | 'variants'> {
+  workload: WorkloadSpec;
+  loadPlan: LoadPlanSpec;
+  slo: SloSpec | null;
+  variants: VariantRow[];
+}
+
+/** Variant row → typed row: optimization and params as validated on write (older rows parse with the defaults). */
+function toVariantRow(v: RawVariant): VariantRow {
+  return {
+    ...v,
+    optimization: OptimizationDescriptorSchema.parse(v.optimization),
+    params: RequestParamsSchema.parse(v.params),
+  };
+}
+
+function toExperimentRow(e: RawExperiment): ExperimentRow {
+  return {
+    ...e,
+    workload: WorkloadSpecSchema.parse(e.workload),
+    loadPlan: LoadPlanSpecSchema.parse(e.loadPlan),
+    slo: parseStoredOr(SloSpecSchema, e.slo, null),
+    variants: e.variants.map(toVariantRow),
+  };
+}
+
+/** A run of the history view with its finalized points (JSON columns parsed). */
+export interface HistoryRunRow {
+  id: string;
+  status: string;
+  createdAt: Date;
+  finishedAt: Date | null;
+  tags: string[];
+  loadPoints: {
+    id: string;
+    variantLabel: string;
+    levelLabel: string;
+    level: LoadLevel;
+    status: string;
+    summary: StoredPointSummary | null;
+  }[];
+}
 
 export interface VariantWrite {
   targetId: string;
@@ -87,7 +153,7 @@ export class ExperimentsRepository {
       }),
       db.experiment.count({ where }),
     ]);
-    return { rows, total };
+    return { rows: rows.map(toExperimentRow), total };
   }
 
   /** Ids of experiments whose newest run has `status` (the list's status filter). */
@@ -100,8 +166,53 @@ export class ExperimentsRepository {
   }
 
   /** The experiment, archived or not (an archived experiment can still be opened, cloned and unarchived). */
-  find(id: string, db: Db = this.prisma.client): Promise<ExperimentRow | null> {
-    return db.experiment.findFirst({ where: { id }, select: experimentSelect });
+  async find(id: string, db: Db = this.prisma.client): Promise<ExperimentRow | null> {
+    const row = await db.experiment.findFirst({ where: { id }, select: experimentSelect });
+    return row ? toExperimentRow(row) : null;
+  }
+
+  /** Experiment ids with exactly this name, at most two (names are not unique: the caller decides what several mean). */
+  async findIdsByName(name: string, db: Db = this.prisma.client): Promise<string[]> {
+    const rows = await db.experiment.findMany({ where: { name }, select: { id: true }, take: 2 });
+    return rows.map((r) => r.id);
+  }
+
+  /** The experiment's baseline run; undefined when the experiment does not exist. */
+  async findBaselineRunId(id: string, db: Db = this.prisma.client): Promise<string | null | undefined> {
+    const row = await db.experiment.findUnique({ where: { id }, select: { baselineRunId: true } });
+    return row ? row.baselineRunId : undefined;
+  }
+
+  async findVariantByLabel(
+    experimentId: string,
+    label: string,
+    db: Db = this.prisma.client,
+  ): Promise<{ id: string; targetId: string } | null> {
+    return db.variant.findUnique({
+      where: { experimentId_label: { experimentId, label } },
+      select: { id: true, targetId: true },
+    });
+  }
+
+  /** A new variant placed after the experiment's last one; returns its id. */
+  async appendVariant(
+    experimentId: string,
+    data: { label: string; targetId: string; optimization: Prisma.InputJsonValue },
+    db: Db = this.prisma.client,
+  ): Promise<string> {
+    const last = await db.variant.aggregate({ where: { experimentId }, _max: { position: true } });
+    const row = await db.variant.create({
+      data: {
+        experimentId,
+        label: data.label,
+        targetId: data.targetId,
+        position: (last._max.position ?? -1) + 1,
+        optimization: data.optimization,
+        params: {},
+      },
+      select: { id: true },
+    });
+    return row.id;
   }
 
   async setArchivedAt(id: string, archivedAt: Date | null, db: Db = this.prisma.client): Promise<void> {
@@ -122,8 +233,12 @@ export class ExperimentsRepository {
    * Runs of the experiment with their finalized load points' summaries, newest `limit` runs
    * (read-only; the history view only needs the stored summaries, never samples).
    */
-  historyRuns(experimentId: string, limit: number, db: Db = this.prisma.client) {
-    return db.run.findMany({
+  async historyRuns(
+    experimentId: string,
+    limit: number,
+    db: Db = this.prisma.client,
+  ): Promise<HistoryRunRow[]> {
+    const rows = await db.run.findMany({
       where: { experimentId },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: limit,
@@ -147,6 +262,14 @@ export class ExperimentsRepository {
         },
       },
     });
+    return rows.map(({ loadPoints, ...r }) => ({
+      ...r,
+      loadPoints: loadPoints.map((p) => ({
+        ...p,
+        level: StoredLoadLevelSchema.parse(p.level),
+        summary: parseStoredOr(StoredPointSummarySchema, p.summary, null),
+      })),
+    }));
   }
 
   async create(
@@ -207,20 +330,17 @@ export class ExperimentsRepository {
     return db.run.count({ where: { experimentId, status: { in: ['queued', 'running'] } } });
   }
 
-  /**
-   * Delete the experiment; variants, runs and load points cascade. Raw samples and the ingest ledger
-   * have no foreign key (bulk-insert speed), so they are deleted here in the same transaction.
-   */
-  async delete(id: string, db: Db = this.prisma.client): Promise<void> {
+  /** Ids of the load points of the experiment's runs (their samples are deleted with it, see the service). */
+  async findPointIds(id: string, db: Db = this.prisma.client): Promise<string[]> {
     const points = await db.loadPoint.findMany({
       where: { run: { experimentId: id } },
       select: { id: true },
     });
-    const ids = points.map((p) => p.id);
-    if (ids.length) {
-      await db.requestSample.deleteMany({ where: { loadPointId: { in: ids } } });
-      await db.ingestBatch.deleteMany({ where: { loadPointId: { in: ids } } });
-    }
+    return points.map((p) => p.id);
+  }
+
+  /** Delete the experiment; variants, runs and load points cascade (foreign keys). */
+  async delete(id: string, db: Db = this.prisma.client): Promise<void> {
     await db.experiment.delete({ where: { id } });
   }
 }

@@ -13,6 +13,8 @@ import type {
 import { asJson } from '../../common/json.js';
 import { AppError, withPrismaErrors } from '../../common/errors/app-error.js';
 import { PrismaService, type Db, type Tx } from '../../infra/prisma/prisma.service.js';
+import type { Prisma } from '@inferbench/db';
+import { SamplesService } from '../samples/samples.service.js';
 import { TargetsService } from '../targets/targets.service.js';
 import { toExperiment, toExperimentListItem, toHistoryRun } from './experiments.mapper.js';
 import { ExperimentsRepository, type ExperimentRow, type VariantWrite } from './experiments.repository.js';
@@ -34,6 +36,7 @@ export class ExperimentsService {
     @Inject(ExperimentsRepository) private readonly repo: ExperimentsRepository,
     @Inject(PrismaService) private readonly prisma: PrismaService,
     @Inject(TargetsService) private readonly targets: TargetsService,
+    @Inject(SamplesService) private readonly samples: SamplesService,
   ) {}
 
   async listExperiments(query: ExperimentListQuery): Promise<ExperimentList> {
@@ -167,8 +170,40 @@ export class ExperimentsService {
       const active = await this.repo.countActiveRuns(id, tx);
       if (active > 0)
         throw AppError.conflict(`experiment '${id}' has ${active} active run(s); cancel them first`);
+      // raw samples and the ingest ledger have no foreign key (bulk-insert speed): their owner deletes them here,
+      // in the same transaction; variants, runs and load points cascade
+      await this.samples.deleteForPoints(await this.repo.findPointIds(id, tx), tx);
       await this.repo.delete(id, tx);
     });
+  }
+
+  /** Experiment ids with exactly this name (at most two: callers only need to know whether it is ambiguous). */
+  findIdsByName(name: string, db?: Db): Promise<string[]> {
+    return this.repo.findIdsByName(name, db);
+  }
+
+  /** The experiment's baseline run (null when none); 404 when the experiment does not exist. */
+  async getBaselineRunId(id: string): Promise<string | null> {
+    const baseline = await this.repo.findBaselineRunId(id);
+    if (baseline === undefined) throw AppError.notFound('experiment', id);
+    return baseline;
+  }
+
+  findVariantByLabel(
+    experimentId: string,
+    label: string,
+    db?: Db,
+  ): Promise<{ id: string; targetId: string } | null> {
+    return this.repo.findVariantByLabel(experimentId, label, db);
+  }
+
+  /** Add a variant after the experiment's last one (an import's variant); returns its id. */
+  appendVariant(
+    experimentId: string,
+    data: { label: string; targetId: string; optimization: Prisma.InputJsonValue },
+    tx: Tx,
+  ): Promise<string> {
+    return this.repo.appendVariant(experimentId, data, tx);
   }
 
   private async replaceVariants(current: ExperimentRow, variants: VariantInput[], tx: Tx): Promise<void> {

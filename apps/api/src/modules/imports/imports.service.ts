@@ -1,22 +1,17 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  AggregatesOnlySummarySchema,
   describeLoadLevel,
-  LoadPointSummarySchema,
   type AggregatesOnlySummary,
   type CreateImportRequest,
   type ImportSource,
   type LoadLevel,
-  type LoadPlanSpec,
   type LoadPointSummary,
   type OptimizationDescriptor,
-  type RequestParams,
-  type RequestSample,
   type Run,
   type RunExportQuery,
-  type SloSpec,
-  type WorkloadSpec,
+  type RunSpec,
+  type StoredPointSummary,
 } from '@inferbench/contracts';
 import {
   importedLoadLevel,
@@ -34,11 +29,11 @@ import { AppError } from '../../common/errors/app-error.js';
 import { asJson } from '../../common/json.js';
 import { PrismaService, type Tx } from '../../infra/prisma/prisma.service.js';
 import { ExperimentsService } from '../experiments/experiments.service.js';
-import { SamplesRepository } from '../ingest/samples.repository.js';
-import type { RunSpec } from '../runs/run-spec.js';
+import { countedShards, RunRecordsService } from '../runs/run-records.service.js';
 import { RunsService } from '../runs/runs.service.js';
+import { SamplesService } from '../samples/samples.service.js';
 import { TargetsService } from '../targets/targets.service.js';
-import { ImportsRepository, type ExportPointRow } from './imports.repository.js';
+import { ImportsRepository } from './imports.repository.js';
 
 /** A downloadable answer: bytes (or text), its media type and file name. */
 export interface Download {
@@ -75,18 +70,17 @@ function baseUrlOf(r: ImportResult): string {
   return `imported://${r.tool}`;
 }
 
-function summaryOf(json: unknown): { full: LoadPointSummary } | { aggregates: AggregatesOnlySummary } | null {
-  const agg = AggregatesOnlySummarySchema.safeParse(json);
-  if (agg.success) return { aggregates: agg.data };
-  const full = LoadPointSummarySchema.safeParse(json);
-  return full.success ? { full: full.data } : null;
+function summaryOf(
+  s: StoredPointSummary | null,
+): { full: LoadPointSummary } | { aggregates: AggregatesOnlySummary } | null {
+  if (s === null) return null;
+  return 'aggregatesOnly' in s ? { aggregates: s } : { full: s };
 }
 
 /** vLLM result metadata that says what load a point ran, so importing the export lines the point up again. */
-function vllmLoadKeys(level: unknown): Record<string, unknown> {
-  const l = level as LoadLevel;
-  if (l?.kind === 'concurrency') return { request_rate: 'inf', max_concurrency: l.concurrency };
-  if (l?.kind === 'rate') {
+function vllmLoadKeys(l: LoadLevel): Record<string, unknown> {
+  if (l.kind === 'concurrency') return { request_rate: 'inf', max_concurrency: l.concurrency };
+  if (l.kind === 'rate') {
     return {
       request_rate: l.rate,
       ...(l.arrival === 'poisson' ? { burstiness: 1 } : {}),
@@ -106,11 +100,12 @@ function vllmLoadKeys(level: unknown): Record<string, unknown> {
 export class ImportsService {
   constructor(
     @Inject(ImportsRepository) private readonly repo: ImportsRepository,
-    @Inject(SamplesRepository) private readonly samples: SamplesRepository,
+    @Inject(SamplesService) private readonly samples: SamplesService,
     @Inject(PrismaService) private readonly prisma: PrismaService,
     @Inject(ExperimentsService) private readonly experiments: ExperimentsService,
     @Inject(TargetsService) private readonly targets: TargetsService,
     @Inject(RunsService) private readonly runs: RunsService,
+    @Inject(RunRecordsService) private readonly runRecords: RunRecordsService,
   ) {}
 
   /** Read the file (400 naming the tool and field when it cannot be imported), then store it in one transaction. */
@@ -144,10 +139,10 @@ export class ImportsService {
       async (tx) => {
         const experimentId = await this.resolveExperimentId(body, tx);
         const exp = await this.experiments.getRow(experimentId, tx);
-        let variant = await this.repo.findVariant(experimentId, variantLabel, tx);
+        let variant = await this.experiments.findVariantByLabel(experimentId, variantLabel, tx);
         if (!variant) {
           const model = modelOf(result);
-          const targetId = await this.repo.upsertPlaceholderTarget(
+          const targetId = await this.targets.upsertPlaceholderTarget(
             {
               name: `imported: ${result.tool}${model ? ` ${model}` : ''}`.slice(0, 200),
               baseUrl: baseUrlOf(result),
@@ -164,7 +159,7 @@ export class ImportsService {
             features: {},
             notes: `created by importing ${result.tool} result file ${body.fileName}`.slice(0, 5000),
           };
-          const id = await this.repo.createVariant(
+          const id = await this.experiments.appendVariant(
             experimentId,
             { label: variantLabel, targetId, optimization: asJson(optimization) },
             tx,
@@ -177,28 +172,27 @@ export class ImportsService {
         const spec: RunSpec = {
           v: 1,
           experiment: { id: exp.id, name: exp.name, description: exp.description, tags: exp.tags },
-          workload: exp.workload as WorkloadSpec,
-          loadPlan: exp.loadPlan as LoadPlanSpec,
-          slo: (exp.slo as SloSpec | null) ?? null,
+          workload: exp.workload,
+          loadPlan: exp.loadPlan,
+          slo: exp.slo,
           variants: [
             {
               id: variant.id,
               label: variantLabel,
-              optimization: (row?.optimization as OptimizationDescriptor | undefined) ?? { features: {} },
-              params: (row?.params as RequestParams | undefined) ?? {},
+              optimization: row?.optimization ?? { features: {} },
+              params: row?.params ?? {},
               target: frozen,
             },
           ],
         };
-        const created = await this.repo.createImportedRun(
-          experimentId,
+        const created = await this.runRecords.recordImportedRun(
           {
+            experimentId,
             variantId: variant.id,
             variantLabel,
             source: asJson(source),
             spec: asJson(spec),
             metadata: { importedFrom: body.fileName.slice(0, 255) },
-            file: { fileName: body.fileName, mediaType, sha256, content },
             points: stored.map(({ point, stored: s }, ordinal) => {
               const level = importedLoadLevel(point);
               return {
@@ -217,9 +211,14 @@ export class ImportsService {
           },
           tx,
         );
+        await this.repo.createImportFile(
+          created.runId,
+          { fileName: body.fileName, mediaType, sha256, content },
+          tx,
+        );
         for (const [i, { point, stored: s }] of stored.entries()) {
           if (s.detail === 'samples')
-            await this.samples.insertSamples(created.pointIds[i]!, 0, 0, point.rebuilt!.samples, tx);
+            await this.samples.insertImported(created.pointIds[i]!, point.rebuilt!.samples, tx);
         }
         return created.runId;
       },
@@ -232,7 +231,7 @@ export class ImportsService {
   async getImportFile(runId: string): Promise<Download & { sha256: string }> {
     const file = await this.repo.findImportFile(runId);
     if (!file) {
-      if (!(await this.repo.runExists(runId))) throw AppError.notFound('run', runId);
+      if (!(await this.runRecords.findRunTags(runId))) throw AppError.notFound('run', runId);
       throw AppError.conflict(`run '${runId}' was not imported: it has no original file`);
     }
     return { body: file.content, contentType: file.mediaType, fileName: file.fileName, sha256: file.sha256 };
@@ -244,7 +243,7 @@ export class ImportsService {
    * their file holds). 409 when nothing can be exported.
    */
   async exportRun(runId: string, query: RunExportQuery): Promise<Download> {
-    const run = await this.repo.findRunForExport(runId);
+    const run = await this.runRecords.findRun(runId);
     if (!run) throw AppError.notFound('run', runId);
     let points = run.loadPoints;
     if (query.point !== undefined) {
@@ -279,11 +278,10 @@ export class ImportsService {
           : `run '${runId}' has no finished load point to export`,
       );
     }
-    const spec = run.spec as Partial<RunSpec>;
     const objects: Record<string, unknown>[] = [];
     for (const { p, summary } of full) {
-      const variant = spec.variants?.find((v) => v.label === p.variantLabel);
-      const samples = await this.pointSamples(p);
+      const variant = run.spec.variants.find((v) => v.label === p.variantLabel);
+      const samples = await this.samples.countedSamples(p.id, countedShards(p));
       objects.push(
         toVllmResult(summary, samples.length ? samples : undefined, {
           percentiles: VLLM_EXPORT_PERCENTILES,
@@ -322,10 +320,10 @@ export class ImportsService {
     let script: string;
     try {
       script = loadPlanToK6Script({
-        plan: exp.loadPlan as LoadPlanSpec,
+        plan: exp.loadPlan,
         target: { baseUrl: target.baseUrl, model: target.model, apiKind: target.apiKind },
-        variants: same.map((v) => ({ label: v.label, params: v.params as RequestParams })),
-        ...(exp.slo ? { slo: exp.slo as SloSpec } : {}),
+        variants: same.map((v) => ({ label: v.label, params: v.params })),
+        ...(exp.slo ? { slo: exp.slo } : {}),
       });
     } catch (err) {
       throw AppError.conflict(`the experiment cannot be written as a k6 script: ${(err as Error).message}`);
@@ -367,23 +365,11 @@ export class ImportsService {
   private async resolveExperimentId(body: CreateImportRequest, tx: Tx): Promise<string> {
     if (body.experimentId) return body.experimentId;
     const name = body.experiment!;
-    const ids = await this.repo.findExperimentIdsByName(name, tx);
+    const ids = await this.experiments.findIdsByName(name, tx);
     if (ids.length === 0) throw AppError.notFound('experiment', name);
     if (ids.length > 1)
       throw AppError.conflict(`several experiments are named '${name}': pass experimentId instead`);
     return ids[0]!;
-  }
-
-  /** Every stored sample of a point's counted shard attempts (measured and imported alike). */
-  private async pointSamples(p: ExportPointRow): Promise<RequestSample[]> {
-    const attempts = (p.shardAttempts ?? {}) as Record<string, unknown>;
-    const out: RequestSample[] = [];
-    for (let i = 0; i < p.shards; i++) {
-      const a = attempts[String(i)];
-      const rows = await this.samples.loadShard(p.id, i, typeof a === 'number' ? a : 0);
-      for (const { shardIndex: _s, attempt: _a, ...s } of rows) out.push(s);
-    }
-    return out;
   }
 }
 

@@ -1,15 +1,13 @@
 import { Module } from '@nestjs/common';
 import { RunsModule } from '../runs/runs.module.js';
+import { SamplesModule } from '../samples/samples.module.js';
 import { IngestService } from './ingest.service.js';
 import { IngestWorker } from './ingest.worker.js';
-import { SamplesController } from './samples.controller.js';
-import { SamplesRepository } from './samples.repository.js';
-import { SamplesService } from './samples.service.js';
 
+/** The `ingest` queue consumer: sample batches to the samples module, run reports to the runs module (one-way). */
 @Module({
-  imports: [RunsModule],
-  controllers: [SamplesController],
-  providers: [SamplesRepository, IngestService, IngestWorker, SamplesService],
-  exports: [IngestService, SamplesRepository],
+  imports: [RunsModule, SamplesModule],
+  providers: [IngestService, IngestWorker],
+  exports: [IngestService],
 })
 export class IngestModule {}

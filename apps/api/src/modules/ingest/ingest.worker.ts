@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Worker, type Job } from 'bullmq';
-import { INGEST_QUEUE } from '@inferbench/contracts';
+import { QUEUES } from '@inferbench/contracts';
 import { CONFIG, type AppConfig } from '../../config.js';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
@@ -11,7 +11,7 @@ import { IngestService } from './ingest.service.js';
  * BullMQ consumer of the `ingest` queue. Never trusts Redis: every job is parsed as an AgentEvent (IngestEventSchema:
  * the contract's schema with a cheaper chunk-gap check);
  * an invalid one is logged and dropped (the job completes, so it is not retried). Handler errors (e.g. the
- * database is down) fail the job, and BullMQ retries it as the agent's job options allow.
+ * database is down) fail the job, and BullMQ retries it as the job catalog's ingest retry policy allows.
  */
 @Injectable()
 export class IngestWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -25,7 +25,7 @@ export class IngestWorker implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.worker = new Worker(INGEST_QUEUE, (job) => this.process(job), {
+    this.worker = new Worker(QUEUES.ingest.name(), (job) => this.process(job), {
       connection: this.redis.bullmq,
       prefix: this.redis.prefix,
       concurrency: this.config.ingest.concurrency,

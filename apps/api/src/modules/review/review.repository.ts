@@ -24,8 +24,8 @@ export interface CommentRow {
 export type CommentSubject = { runId: string } | { experimentId: string };
 
 /**
- * The only code that touches the Comment table; also the narrow reads and the tag write of Run that
- * team review needs (run tags are review data; the runs module never writes them).
+ * The only code that touches the Comment table. Run tags and baselines are read and written through the runs and
+ * experiments services (their tables' owners).
  */
 @Injectable()
 export class ReviewRepository {
@@ -45,27 +45,5 @@ export class ReviewRepository {
     db: Db = this.prisma.client,
   ): Promise<CommentRow> {
     return db.comment.create({ data: { ...subject, ...data }, select: commentSelect });
-  }
-
-  /** The run's experiment, tags and that experiment's baseline; null when the run does not exist. */
-  async findRunReview(
-    runId: string,
-    db: Db = this.prisma.client,
-  ): Promise<{ experimentId: string; tags: string[]; baselineRunId: string | null } | null> {
-    const r = await db.run.findUnique({
-      where: { id: runId },
-      select: { experimentId: true, tags: true, experiment: { select: { baselineRunId: true } } },
-    });
-    return r
-      ? { experimentId: r.experimentId, tags: r.tags, baselineRunId: r.experiment.baselineRunId }
-      : null;
-  }
-
-  async experimentExists(id: string, db: Db = this.prisma.client): Promise<boolean> {
-    return (await db.experiment.count({ where: { id } })) > 0;
-  }
-
-  async setRunTags(runId: string, tags: string[], db: Db = this.prisma.client): Promise<void> {
-    await db.run.update({ where: { id: runId }, data: { tags } });
   }
 }

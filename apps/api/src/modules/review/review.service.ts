@@ -7,13 +7,19 @@ import type {
   UpdateRunRequest,
 } from '@inferbench/contracts';
 import { AppError } from '../../common/errors/app-error.js';
+import { ExperimentsService } from '../experiments/experiments.service.js';
+import { RunRecordsService } from '../runs/run-records.service.js';
 import { toComment } from './review.mapper.js';
 import { ReviewRepository, type CommentSubject } from './review.repository.js';
 
 /** Team review use cases: comments on runs and experiments, run tags. */
 @Injectable()
 export class ReviewService {
-  constructor(@Inject(ReviewRepository) private readonly repo: ReviewRepository) {}
+  constructor(
+    @Inject(ReviewRepository) private readonly repo: ReviewRepository,
+    @Inject(RunRecordsService) private readonly runs: RunRecordsService,
+    @Inject(ExperimentsService) private readonly experiments: ExperimentsService,
+  ) {}
 
   async listComments(subject: CommentSubject): Promise<CommentList> {
     await this.assertSubject(subject);
@@ -27,22 +33,23 @@ export class ReviewService {
   }
 
   async getRunReview(runId: string): Promise<RunReview> {
-    const r = await this.repo.findRunReview(runId);
+    const r = await this.runs.findRunTags(runId);
     if (!r) throw AppError.notFound('run', runId);
-    return { runId, experimentId: r.experimentId, tags: r.tags, isBaseline: r.baselineRunId === runId };
+    const baselineRunId = await this.experiments.getBaselineRunId(r.experimentId);
+    return { runId, experimentId: r.experimentId, tags: r.tags, isBaseline: baselineRunId === runId };
   }
 
   async updateRun(runId: string, body: UpdateRunRequest): Promise<RunReview> {
-    if (!(await this.repo.findRunReview(runId))) throw AppError.notFound('run', runId);
-    await this.repo.setRunTags(runId, body.tags);
+    if (!(await this.runs.findRunTags(runId))) throw AppError.notFound('run', runId);
+    await this.runs.setRunTags(runId, body.tags);
     return this.getRunReview(runId);
   }
 
   private async assertSubject(subject: CommentSubject): Promise<void> {
     if ('runId' in subject) {
-      if (!(await this.repo.findRunReview(subject.runId))) throw AppError.notFound('run', subject.runId);
-    } else if (!(await this.repo.experimentExists(subject.experimentId))) {
-      throw AppError.notFound('experiment', subject.experimentId);
+      if (!(await this.runs.findRunTags(subject.runId))) throw AppError.notFound('run', subject.runId);
+    } else {
+      await this.experiments.getRow(subject.experimentId); // 404 when missing
     }
   }
 }

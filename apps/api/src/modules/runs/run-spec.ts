@@ -1,14 +1,12 @@
 import { randomInt } from 'node:crypto';
 import {
   describeLoadLevel,
+  type FrozenVariant,
   type LoadLevel,
   type LoadPlanSpec,
   type LoadPointJob,
-  type OptimizationDescriptor,
-  type RequestParams,
-  type SloSpec,
+  type RunSpec,
   type StartSync,
-  type WorkloadSpec,
   PROTOCOL_VERSION,
 } from '@inferbench/contracts';
 import {
@@ -16,30 +14,11 @@ import {
   isAdaptivePlan,
   nextAdaptiveLevel,
   type AdaptiveHistoryEntry,
-} from '@inferbench/loadgen';
-import { toTargetConn, type FrozenTarget } from '../targets/targets.mapper.js';
+} from '@inferbench/loadgen/plan';
+import { toTargetConn } from '../targets/targets.mapper.js';
 
-/** One variant as frozen into a run (its target without secrets). */
-export interface FrozenVariant {
-  id: string;
-  label: string;
-  optimization: OptimizationDescriptor;
-  params: RequestParams;
-  target: FrozenTarget;
-}
-
-/**
- * Run.spec: the experiment as it was when the run started. Later edits to the experiment or its targets
- * do not change what a run measured (the target's API key is read at enqueue time and never stored here).
- */
-export interface RunSpec {
-  v: 1;
-  experiment: { id: string; name: string; description: string; tags: string[] };
-  workload: WorkloadSpec;
-  loadPlan: LoadPlanSpec;
-  slo: SloSpec | null;
-  variants: FrozenVariant[];
-}
+/** `RunSpec` and `FrozenVariant` (the frozen `Run.spec`) are defined once in packages/contracts (stored.ts). */
+export type { FrozenVariant, RunSpec } from '@inferbench/contracts';
 
 /** Default per-point cap when the plan gives no limits (LimitsSchema's default). */
 export const DEFAULT_MAX_DURATION_SEC = 600;

@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { CONFIG, type AppConfig } from '../../config.js';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { AgentsService } from '../agents/agents.service.js';
-import { RunLifecycleService } from './run-lifecycle.service.js';
+import { HandleAgentLoss } from './use-cases/handle-agent-loss.js';
+import { SweepRuns } from './use-cases/sweep-runs.js';
 
 /** A queued run without `enqueuedAt` is considered stuck after this long (the enqueue normally takes ms). */
 export const STUCK_QUEUED_AFTER_MS = 3_000;
@@ -18,7 +19,8 @@ export class RunSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private running: Promise<void> | undefined;
 
   constructor(
-    @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
+    @Inject(SweepRuns) private readonly repairs: SweepRuns,
+    @Inject(HandleAgentLoss) private readonly agentLoss: HandleAgentLoss,
     @Inject(AgentsService) private readonly agents: AgentsService,
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -41,12 +43,12 @@ export class RunSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     await this.agents.refresh();
     const lost = await this.agents.lostJobs();
     if (lost.length) {
-      await this.lifecycle.handleLostAgents(lost);
+      await this.agentLoss.handle(lost);
       for (const l of lost) await this.agents.forgetLostJob(l.agentId);
     }
-    await this.lifecycle.reenqueueStuckRuns(STUCK_QUEUED_AFTER_MS);
-    await this.lifecycle.failStalledPoints();
-    await this.lifecycle.failRunsWithoutAgents(
+    await this.repairs.reenqueueStuckRuns(STUCK_QUEUED_AFTER_MS);
+    await this.repairs.failStalledPoints();
+    await this.repairs.failRunsWithoutAgents(
       this.agents.livePools(),
       await this.agents.lastHeartbeatByPool(),
     );

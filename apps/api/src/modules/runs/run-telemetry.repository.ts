@@ -1,16 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Prisma } from '@inferbench/db';
-import type { BottleneckHint, LoadPointTelemetry } from '@inferbench/contracts';
+import {
+  parseStoredOr,
+  StoredLoadLevelSchema,
+  StoredPointSummarySchema,
+  type BottleneckHint,
+  type LoadLevel,
+  type LoadPointTelemetry,
+  type StoredPointSummary,
+} from '@inferbench/contracts';
 import { asJson } from '../../common/json.js';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
+import { parseStoredTelemetry } from './run-telemetry.js';
 
 /** A load point as the hint computation reads it. */
 export interface HintPointRow {
   variantLabel: string;
   status: string;
-  level: unknown;
-  summary: unknown;
-  telemetry: unknown;
+  level: LoadLevel;
+  summary: StoredPointSummary | null;
+  telemetry: LoadPointTelemetry | null;
 }
 
 /** The only code that reads or writes `LoadPoint.telemetry` and `Run.hints`. */
@@ -30,11 +39,17 @@ export class RunTelemetryRepository {
   }
 
   async findHintPoints(runId: string, db: Db = this.prisma.client): Promise<HintPointRow[]> {
-    return db.loadPoint.findMany({
+    const rows = await db.loadPoint.findMany({
       where: { runId },
       select: { variantLabel: true, status: true, level: true, summary: true, telemetry: true },
       orderBy: { ordinal: 'asc' },
     });
+    return rows.map((p) => ({
+      ...p,
+      level: StoredLoadLevelSchema.parse(p.level),
+      summary: parseStoredOr(StoredPointSummarySchema, p.summary, null),
+      telemetry: parseStoredTelemetry(p.telemetry),
+    }));
   }
 
   async setRunHints(runId: string, hints: BottleneckHint[], db: Db = this.prisma.client): Promise<void> {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { LoadLevel, LoadPointSummary, LoadPointTelemetry } from '@inferbench/contracts';
+import type { LoadPointSummary, LoadPointTelemetry } from '@inferbench/contracts';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { computeRunHints, mergeShardTelemetry, parseStoredTelemetry } from './run-telemetry.js';
 import { RunTelemetryRepository } from './run-telemetry.repository.js';
@@ -45,9 +45,10 @@ export class RunTelemetryService {
         rows.map((p) => ({
           variantLabel: p.variantLabel,
           status: p.status,
-          level: p.level as LoadLevel,
-          summary: (p.summary as LoadPointSummary | null) ?? null,
-          telemetry: parseStoredTelemetry(p.telemetry),
+          level: p.level,
+          // an aggregates-only imported summary has none of the figures hints read
+          summary: p.summary === null || 'aggregatesOnly' in p.summary ? null : p.summary,
+          telemetry: p.telemetry,
         })),
       );
       await this.repo.setRunHints(runId, hints);

@@ -1,30 +1,18 @@
 import {
-  ImportedPointInfoSchema,
-  ImportSourceSchema,
   isTerminalPointStatus,
-  type LoadLevel,
   type LoadPoint,
-  type LoadPointSummary,
   type Run,
   type RunListItem,
   type RunStatus,
   type RunTrigger,
+  type StoredPointSummary,
 } from '@inferbench/contracts';
-import type { RunSpec } from './run-spec.js';
-import { parseStoredHints, parseStoredTelemetry } from './run-telemetry.js';
-import type { PointRow, RunListRow, RunWithPointsRow } from './runs.repository.js';
+import type { PointRow, RunListRow, RunRow, RunWithPointsRow } from './runs.repository.js';
 import { toShardHealth } from './shard-health.js';
 
 const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 
-function toMetadata(json: unknown): Record<string, string> {
-  if (typeof json !== 'object' || json === null) return {};
-  return Object.fromEntries(
-    Object.entries(json).filter((e): e is [string, string] => typeof e[1] === 'string'),
-  );
-}
-
-export function toLoadPoint(p: PointRow, spec: RunSpec): LoadPoint {
+export function toLoadPoint(p: PointRow, spec: RunRow['spec']): LoadPoint {
   // the variant row may have been deleted since (variantId SetNull); the frozen spec still knows its id
   const variantId = p.variantId ?? spec.variants.find((v) => v.label === p.variantLabel)?.id ?? 'deleted';
   return {
@@ -32,7 +20,7 @@ export function toLoadPoint(p: PointRow, spec: RunSpec): LoadPoint {
     variantId,
     variantLabel: p.variantLabel,
     ordinal: p.ordinal,
-    level: p.level as LoadLevel,
+    level: p.level,
     levelLabel: p.levelLabel,
     status: p.status as RunStatus,
     shards: p.shards,
@@ -41,47 +29,36 @@ export function toLoadPoint(p: PointRow, spec: RunSpec): LoadPoint {
     finishedAt: iso(p.finishedAt),
     error: p.error,
     // an aggregates-only imported point's summary holds only its file's figures: it is served under `imported`
-    summary: isAggregatesOnly(p.summary) ? null : ((p.summary as LoadPointSummary | null) ?? null),
+    summary: p.summary === null || isAggregatesOnly(p.summary) ? null : p.summary,
     ...toShardHealth(p.shardState, p.shardAttempts),
-    telemetry: parseStoredTelemetry(p.telemetry),
-    imported: parseImported(p.imported),
+    telemetry: p.telemetry,
+    imported: p.imported,
   };
 }
 
 /** The `aggregatesOnly` mark of an imported point's stored summary (contracts imports.ts). */
-export function isAggregatesOnly(summary: unknown): boolean {
-  return typeof summary === 'object' && summary !== null && 'aggregatesOnly' in summary;
-}
-
-function parseImported(json: unknown): LoadPoint['imported'] {
-  if (json === null || json === undefined) return null;
-  const r = ImportedPointInfoSchema.safeParse(json);
-  return r.success ? r.data : null;
-}
-
-function parseSource(json: unknown): Run['source'] {
-  if (json === null || json === undefined) return null;
-  const r = ImportSourceSchema.safeParse(json);
-  return r.success ? r.data : null;
+export function isAggregatesOnly(
+  summary: StoredPointSummary,
+): summary is Extract<StoredPointSummary, { aggregatesOnly: true }> {
+  return 'aggregatesOnly' in summary;
 }
 
 export function toRun(r: RunWithPointsRow): Run {
-  const spec = r.spec as unknown as RunSpec;
   return {
     id: r.id,
     experimentId: r.experimentId,
     experimentName: r.experiment.name,
     status: r.status as RunStatus,
     trigger: r.trigger as RunTrigger,
-    metadata: toMetadata(r.metadata),
-    spec: spec as unknown as Record<string, unknown>,
+    metadata: r.metadata,
+    spec: r.spec,
     error: r.error,
     createdAt: r.createdAt.toISOString(),
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
-    loadPoints: r.loadPoints.map((p) => toLoadPoint(p, spec)),
-    hints: parseStoredHints(r.hints),
-    source: parseSource(r.source),
+    loadPoints: r.loadPoints.map((p) => toLoadPoint(p, r.spec)),
+    hints: r.hints,
+    source: r.source,
   };
 }
 
@@ -92,14 +69,14 @@ export function toRunListItem(r: RunListRow): RunListItem {
     experimentName: r.experiment.name,
     status: r.status as RunStatus,
     trigger: r.trigger as RunTrigger,
-    metadata: toMetadata(r.metadata),
+    metadata: r.metadata,
     error: r.error,
     createdAt: r.createdAt.toISOString(),
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
     loadPointCount: r.pointStatuses.length,
     loadPointsDone: r.pointStatuses.filter((s) => isTerminalPointStatus(s)).length,
-    hints: parseStoredHints(r.hints),
-    source: parseSource(r.source),
+    hints: r.hints,
+    source: r.source,
   };
 }

@@ -1,8 +1,33 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Prisma } from '@inferbench/db';
-import { NON_TERMINAL_RUN_STATUSES, type LoadPointSummary, type RunStatus } from '@inferbench/contracts';
+import {
+  NON_TERMINAL_RUN_STATUSES,
+  parseStoredOr,
+  RunMetadataSchema,
+  RunSpecSchema,
+  ShardAttemptsSchema,
+  ShardStatesSchema,
+  StoredImportedPointSchema,
+  StoredLoadLevelSchema,
+  StoredPointSummarySchema,
+  StoredRunHintsSchema,
+  StoredRunSourceSchema,
+  type BottleneckHint,
+  type ImportedPointInfo,
+  type ImportSource,
+  type LoadLevel,
+  type LoadPointSummary,
+  type LoadPointTelemetry,
+  type RunMetadata,
+  type RunSpec,
+  type RunStatus,
+  type ShardState,
+  type StoredPointSummary,
+} from '@inferbench/contracts';
 import { asJson } from '../../common/json.js';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
+import type { SqlTx } from '../../infra/sql/sql-tx.js';
+import { parseStoredTelemetry } from './run-telemetry.js';
 
 const pointSelect = {
   id: true,
@@ -42,10 +67,78 @@ const runSelect = {
   experiment: { select: { name: true } },
 } satisfies Prisma.RunSelect;
 
-export type PointRow = Prisma.LoadPointGetPayload<{ select: typeof pointSelect }>;
-export type RunRow = Prisma.RunGetPayload<{ select: typeof runSelect }>;
+type RawPoint = Prisma.LoadPointGetPayload<{ select: typeof pointSelect }>;
+type RawRun = Prisma.RunGetPayload<{ select: typeof runSelect }>;
+
+/** A LoadPoint row with its JSON columns parsed (once, here) with the contracts' stored-column schemas. */
+export interface PointRow extends Omit<
+  RawPoint,
+  'level' | 'shardState' | 'shardAttempts' | 'summary' | 'telemetry' | 'imported'
+> {
+  level: LoadLevel;
+  /** shard index → its end report */
+  shardState: Map<number, ShardState>;
+  /** shard index → the attempt that counts (absent = 0) */
+  shardAttempts: Map<number, number>;
+  summary: StoredPointSummary | null;
+  telemetry: LoadPointTelemetry | null;
+  imported: ImportedPointInfo | null;
+}
+/** A Run row with its JSON columns parsed. */
+export interface RunRow extends Omit<RawRun, 'metadata' | 'spec' | 'hints' | 'source'> {
+  metadata: RunMetadata;
+  spec: RunSpec;
+  hints: BottleneckHint[];
+  source: ImportSource | null;
+}
 export type RunWithPointsRow = RunRow & { loadPoints: PointRow[] };
 export type RunListRow = Omit<RunRow, 'spec'> & { pointStatuses: string[] };
+
+/** LoadPoint row → typed row. Never throws on rows older versions wrote (see packages/contracts stored.ts). */
+export function toPointRow(p: RawPoint): PointRow {
+  return {
+    ...p,
+    level: StoredLoadLevelSchema.parse(p.level),
+    shardState: ShardStatesSchema.parse(p.shardState),
+    shardAttempts: ShardAttemptsSchema.parse(p.shardAttempts),
+    summary: parseStoredOr(StoredPointSummarySchema, p.summary, null),
+    telemetry: parseStoredTelemetry(p.telemetry),
+    imported: parseStoredOr(StoredImportedPointSchema, p.imported, null),
+  };
+}
+
+function toRunRowBase<R extends Omit<RawRun, 'spec'>>(
+  r: R,
+): Omit<R, 'metadata' | 'hints' | 'source'> & Pick<RunRow, 'metadata' | 'hints' | 'source'> {
+  return {
+    ...r,
+    metadata: RunMetadataSchema.parse(r.metadata),
+    hints: StoredRunHintsSchema.parse(r.hints),
+    source: parseStoredOr(StoredRunSourceSchema, r.source, null),
+  };
+}
+
+/** Run row → typed row (the frozen spec parsed with `RunSpecSchema`, which accepts every spec version 1 row). */
+export function toRunRow(r: RawRun): RunRow {
+  return { ...toRunRowBase(r), spec: RunSpecSchema.parse(r.spec) };
+}
+
+/** A run read for comparisons: only its points with a summary, each with its stored histograms. */
+export type ComparedRunRow = RunRow & {
+  tags: string[];
+  loadPoints: (PointRow & { histograms: string | null })[];
+};
+
+/** One load point of an imported run, ready to store (status `completed`). */
+export interface NewImportedPoint {
+  ordinal: number;
+  level: Prisma.InputJsonValue;
+  levelLabel: string;
+  summary: Prisma.InputJsonValue;
+  histograms: string | null;
+  imported: Prisma.InputJsonValue;
+  samplesStored: number;
+}
 
 export interface NewPoint {
   variantId: string;
@@ -86,10 +179,13 @@ export class RunsRepository {
   }
 
   async findRun(id: string, db: Db = this.prisma.client): Promise<RunWithPointsRow | null> {
-    return db.run.findUnique({
+    const r = await db.run.findUnique({
       where: { id },
       select: { ...runSelect, loadPoints: { select: pointSelect, orderBy: { ordinal: 'asc' } } },
     });
+    if (!r) return null;
+    const { loadPoints, ...run } = r;
+    return { ...toRunRow(run), loadPoints: loadPoints.map(toPointRow) };
   }
 
   async listRuns(
@@ -112,7 +208,10 @@ export class RunsRepository {
       db.run.count({ where }),
     ]);
     return {
-      rows: rows.map(({ loadPoints, ...r }) => ({ ...r, pointStatuses: loadPoints.map((p) => p.status) })),
+      rows: rows.map(({ loadPoints, ...r }) => ({
+        ...toRunRowBase(r),
+        pointStatuses: loadPoints.map((p) => p.status),
+      })),
       total,
     };
   }
@@ -120,12 +219,26 @@ export class RunsRepository {
   async findRunSpec(
     id: string,
     db: Db = this.prisma.client,
-  ): Promise<{ status: string; error: string | null; spec: unknown } | null> {
-    return db.run.findUnique({ where: { id }, select: { status: true, error: true, spec: true } });
+  ): Promise<{ status: string; error: string | null; spec: RunSpec } | null> {
+    const r = await db.run.findUnique({ where: { id }, select: { status: true, error: true, spec: true } });
+    return r ? { ...r, spec: RunSpecSchema.parse(r.spec) } : null;
   }
 
   async findPoint(id: string, db: Db = this.prisma.client): Promise<PointRow | null> {
-    return db.loadPoint.findUnique({ where: { id }, select: pointSelect });
+    const p = await db.loadPoint.findUnique({ where: { id }, select: pointSelect });
+    return p ? toPointRow(p) : null;
+  }
+
+  /** The encoded accumulators (`LoadPoint.histograms`) of some points, by id; null where a point has none. */
+  async findHistograms(
+    ids: readonly string[],
+    db: Db = this.prisma.client,
+  ): Promise<Map<string, string | null>> {
+    const rows = await db.loadPoint.findMany({
+      where: { id: { in: [...ids] } },
+      select: { id: true, histograms: true },
+    });
+    return new Map(rows.map((r) => [r.id, r.histograms]));
   }
 
   async createPoint(runId: string, point: NewPoint, db: Db = this.prisma.client): Promise<string> {
@@ -190,8 +303,25 @@ export class RunsRepository {
     return n === 1;
   }
 
-  async incrementSamplesStored(id: string, n: number, db: Db = this.prisma.client): Promise<void> {
-    await db.loadPoint.update({ where: { id }, data: { samplesStored: { increment: n } } });
+  /**
+   * Count a stored sample batch on its point, inside the batch's transaction (`sql`, opened by the samples module).
+   * The point must exist and belong to the event's run (null otherwise: the batch is dropped). `mayFinalize`: the
+   * point has no summary yet and some shard has reported its end, so this batch may be the last one the point waited
+   * for; while no shard has finished, finalization is not even attempted (one query less per batch). Last statement
+   * before COMMIT: the point's row lock is held only briefly by each concurrent batch.
+   */
+  async countStoredSamples(
+    sql: SqlTx,
+    loadPointId: string,
+    runId: string,
+    n: number,
+  ): Promise<{ mayFinalize: boolean } | null> {
+    const rows = await sql<{ mayFinalize: boolean }>(
+      `UPDATE "LoadPoint" SET "samplesStored" = "samplesStored" + $3 WHERE id = $1 AND "runId" = $2
+       RETURNING ("summary" IS NULL AND "shardState" <> '{}'::jsonb) AS "mayFinalize"`,
+      [loadPointId, runId, n],
+    );
+    return rows.length === 1 ? rows[0]! : null;
   }
 
   /**
@@ -294,5 +424,96 @@ export class RunsRepository {
       take: 1000,
     });
     return rows.map((r) => r.id);
+  }
+
+  /** The run's experiment and review tags; null when the run does not exist. */
+  async findRunTags(
+    id: string,
+    db: Db = this.prisma.client,
+  ): Promise<{ experimentId: string; tags: string[] } | null> {
+    return db.run.findUnique({ where: { id }, select: { experimentId: true, tags: true } });
+  }
+
+  async setTags(id: string, tags: string[], db: Db = this.prisma.client): Promise<void> {
+    await db.run.update({ where: { id }, data: { tags } });
+  }
+
+  /** Runs with their tags and only their points that have a summary (with the stored histograms), for comparisons. */
+  async findRunsWithSummaries(
+    ids: readonly string[],
+    db: Db = this.prisma.client,
+  ): Promise<ComparedRunRow[]> {
+    const rows = await db.run.findMany({
+      where: { id: { in: [...ids] } },
+      select: {
+        ...runSelect,
+        tags: true,
+        loadPoints: {
+          where: { summary: { not: Prisma.DbNull } },
+          orderBy: { ordinal: 'asc' },
+          select: { ...pointSelect, histograms: true },
+        },
+      },
+    });
+    return rows.map(({ loadPoints, ...r }) => ({
+      ...toRunRow(r),
+      tags: r.tags,
+      loadPoints: loadPoints.map(({ histograms, ...p }) => ({ ...toPointRow(p), histograms })),
+    }));
+  }
+
+  /** A point's encoded merged accumulator (null before finalization), or null when the point does not exist. */
+  async findPointHistograms(
+    id: string,
+    db: Db = this.prisma.client,
+  ): Promise<{ id: string; histograms: string | null } | null> {
+    return db.loadPoint.findUnique({ where: { id }, select: { id: true, histograms: true } });
+  }
+
+  /** An imported run: `completed`, trigger `import`, with its completed points. Returns the ids, points in order. */
+  async createImportedRun(
+    data: {
+      experimentId: string;
+      variantId: string;
+      variantLabel: string;
+      source: Prisma.InputJsonValue;
+      spec: Prisma.InputJsonValue;
+      metadata: Record<string, string>;
+      points: NewImportedPoint[];
+    },
+    db: Db = this.prisma.client,
+  ): Promise<{ runId: string; pointIds: string[] }> {
+    const now = new Date();
+    const run = await db.run.create({
+      data: {
+        experimentId: data.experimentId,
+        status: 'completed',
+        trigger: 'import',
+        metadata: data.metadata,
+        source: data.source,
+        spec: data.spec,
+        startedAt: now,
+        finishedAt: now,
+        enqueuedAt: now,
+        loadPoints: {
+          create: data.points.map((p) => ({
+            variantId: data.variantId,
+            variantLabel: data.variantLabel,
+            ordinal: p.ordinal,
+            level: p.level,
+            levelLabel: p.levelLabel,
+            status: 'completed',
+            summary: p.summary,
+            histograms: p.histograms,
+            imported: p.imported,
+            samplesStored: p.samplesStored,
+            startedAt: now,
+            finishedAt: now,
+          })),
+        },
+      },
+      select: { id: true, loadPoints: { select: { id: true }, orderBy: { ordinal: 'asc' } } },
+    });
+    return { runId: run.id, pointIds: run.loadPoints.map((p) => p.id) };
   }
 }

@@ -1,20 +1,12 @@
 import {
   ConnectionModeSchema,
-  TokenizerSettingSchema,
   type ApiKind,
   type ConnectionMode,
+  type FrozenTarget,
   type Target,
   type TargetConn,
-  type TokenizerSetting,
 } from '@inferbench/contracts';
 import type { TargetRow } from './targets.repository.js';
-
-export function toHeaders(json: unknown): Record<string, string> {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return {};
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(json)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
 
 /**
  * Request headers with any `Connection` header taken out: the connection mode is the target's `connection` column,
@@ -40,13 +32,6 @@ function toConnection(value: string): ConnectionMode {
   return value === 'close' ? 'close' : 'keep-alive';
 }
 
-/** The stored tokenizer setting (JSON column); null when unset or not a setting. */
-export function toTokenizerSetting(json: unknown): TokenizerSetting | null {
-  if (json === null || json === undefined) return null;
-  const parsed = TokenizerSettingSchema.safeParse(json);
-  return parsed.success ? parsed.data : null;
-}
-
 /** Target row → API response. The encrypted key never leaves; `hasApiKey` says whether one is stored. */
 export function toTarget(row: TargetRow): Target {
   return {
@@ -55,33 +40,19 @@ export function toTarget(row: TargetRow): Target {
     baseUrl: row.baseUrl,
     apiKind: row.apiKind as ApiKind,
     model: row.model,
-    headers: toHeaders(row.headers),
+    headers: row.headers,
     hasApiKey: row.apiKeyEnc !== null,
     pool: row.pool,
     metricsUrl: row.metricsUrl,
     connection: toConnection(row.connection),
-    tokenizer: toTokenizerSetting(row.tokenizer),
+    tokenizer: row.tokenizer,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 
-/** The secret-free description of a target frozen into a run's spec. */
-export interface FrozenTarget {
-  id: string;
-  name: string;
-  baseUrl: string;
-  apiKind: ApiKind;
-  model: string;
-  headers: Record<string, string>;
-  pool: string;
-  metricsUrl: string | null;
-  hasApiKey: boolean;
-  /** absent: keep-alive (also in specs frozen before the option existed) */
-  connection?: ConnectionMode;
-  /** absent: the agent's default (also in specs frozen before the setting existed) */
-  tokenizer?: TokenizerSetting;
-}
+/** `FrozenTarget` (a target as frozen into `Run.spec`) is defined once in packages/contracts (stored.ts). */
+export type { FrozenTarget } from '@inferbench/contracts';
 
 export function toFrozenTarget(row: TargetRow): FrozenTarget {
   const t = toTarget(row);

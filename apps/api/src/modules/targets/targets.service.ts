@@ -108,6 +108,14 @@ export class TargetsService {
   }
 
   /**
+   * The placeholder target of imported results named `name` (a chat target that cannot be run unless the file gave
+   * its URL), created when missing and reused by later imports; returns its id.
+   */
+  upsertPlaceholderTarget(data: { name: string; baseUrl: string; model: string }, tx: Db): Promise<string> {
+    return this.repo.upsertByName(data, tx);
+  }
+
+  /**
    * The decrypted API key of a target at enqueue time: `undefined` when none is stored, `null` when the
    * target no longer exists. Throws when the stored key cannot be decrypted (wrong SECRET_KEY).
    */

@@ -296,8 +296,9 @@ function distDraft(d: Record<string, unknown> | undefined, fallback: DistDraft):
 export function experimentToDraft(exp: Experiment): { draft: ExperimentDraft; unsupported: string[] } {
   const base = newExperimentDraft(exp.variants[0]?.targetId ?? '');
   const unsupported: string[] = [];
-  const w = exp.workload as unknown as Record<string, unknown>;
-  const p = exp.loadPlan as unknown as Record<string, unknown>;
+  // read field by field across the union's members (the form has one field per name, whatever the kind)
+  const w: Record<string, unknown> = { ...exp.workload };
+  const p: Record<string, unknown> = { ...exp.loadPlan };
   const draft: ExperimentDraft = {
     ...base,
     name: exp.name,

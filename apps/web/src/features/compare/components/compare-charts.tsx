@@ -6,31 +6,26 @@ import {
   Line,
   LineChart,
   ReferenceLine,
-  ResponsiveContainer,
   Scatter,
   ScatterChart,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
+import {
+  CHART_GRID,
+  CHART_LEGEND,
+  CHART_MARGIN,
+  ChartFrame,
+  ChartTooltipCard,
+  seriesColor,
+  sloLine,
+  xAxisLabel,
+  yAxisLabel,
+} from '../../../components/chart-frame';
 import { formatMs, formatRate, formatTick } from '../../../lib/format';
 import { FIGURE_LABELS } from '../../runs/components/distribution-chart';
 import { paretoFront } from '../selection';
-
-export const PALETTE = [
-  '#2f5bd3',
-  '#d9480f',
-  '#2b8a3e',
-  '#862e9c',
-  '#c2255c',
-  '#1098ad',
-  '#e67700',
-  '#495057',
-  '#5c940d',
-  '#a61e4d',
-  '#364fc7',
-  '#087f5b',
-];
 
 /** Overlaid CDFs of one figure in one row, one line per column (CDF points come from stored histograms). */
 export function OverlaidCdfChart({
@@ -55,50 +50,42 @@ export function OverlaidCdfChart({
     );
   }
   return (
-    <div className="chart" data-testid="cdf-chart" data-figure={figure}>
-      <p className="chart-title">
-        {FIGURE_LABELS[figure]} CDF · {rowKey}
-      </p>
-      <ResponsiveContainer width="100%" height={280}>
-        <LineChart margin={{ top: 8, right: 24, bottom: 28, left: 16 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis
-            dataKey="valueMs"
-            type="number"
-            domain={['dataMin', 'dataMax']}
-            allowDuplicatedCategory={false}
-            tickFormatter={formatTick}
-            label={{ value: `${FIGURE_LABELS[figure]} (ms)`, position: 'insideBottom', offset: -16 }}
+    <ChartFrame
+      data-testid="cdf-chart"
+      data-figure={figure}
+      title={`${FIGURE_LABELS[figure]} CDF · ${rowKey}`}
+      height={280}
+    >
+      <LineChart margin={CHART_MARGIN}>
+        <CartesianGrid {...CHART_GRID} />
+        <XAxis
+          dataKey="valueMs"
+          type="number"
+          domain={['dataMin', 'dataMax']}
+          allowDuplicatedCategory={false}
+          tickFormatter={formatTick}
+          label={xAxisLabel(`${FIGURE_LABELS[figure]} (ms)`)}
+        />
+        <YAxis domain={[0, 100]} label={yAxisLabel('requests ≤ x (%)')} />
+        <Tooltip
+          formatter={(v) => `${Number(v).toFixed(1)} %`}
+          labelFormatter={(v) => `${formatMs(Number(v))} ms`}
+        />
+        <Legend {...CHART_LEGEND} />
+        {series.map((s, i) => (
+          <Line
+            key={s.name}
+            data={s.data}
+            dataKey="pct"
+            name={s.name}
+            type="stepAfter"
+            stroke={seriesColor(i)}
+            dot={false}
+            isAnimationActive={false}
           />
-          <YAxis
-            domain={[0, 100]}
-            label={{
-              value: 'requests ≤ x (%)',
-              angle: -90,
-              position: 'insideLeft',
-              style: { textAnchor: 'middle' },
-            }}
-          />
-          <Tooltip
-            formatter={(v) => `${Number(v).toFixed(1)} %`}
-            labelFormatter={(v) => `${formatMs(Number(v))} ms`}
-          />
-          <Legend verticalAlign="top" height={28} />
-          {series.map((s, i) => (
-            <Line
-              key={s.name}
-              data={s.data}
-              dataKey="pct"
-              name={s.name}
-              type="stepAfter"
-              stroke={PALETTE[i % PALETTE.length]}
-              dot={false}
-              isAnimationActive={false}
-            />
-          ))}
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
+        ))}
+      </LineChart>
+    </ChartFrame>
   );
 }
 
@@ -138,75 +125,55 @@ export function ParetoChart({
   const slo = result.columns[0]?.slo?.[figure];
   if (!all.length) return <p className="muted">No finalized load points to plot yet.</p>;
   return (
-    <div className="chart" data-testid="pareto-chart">
-      <p className="chart-title">
-        Output throughput vs {FIGURE_LABELS[figure]} {stat} — Pareto front dashed
-      </p>
-      <ResponsiveContainer width="100%" height={300}>
-        <ScatterChart margin={{ top: 10, right: 24, bottom: 28, left: 16 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis
-            type="number"
-            dataKey="x"
-            tickFormatter={formatTick}
-            label={{ value: 'output token throughput (tok/s)', position: 'insideBottom', offset: -16 }}
-          />
-          <YAxis
-            type="number"
-            dataKey="y"
-            tickFormatter={formatTick}
-            label={{
-              value: `${FIGURE_LABELS[figure]} ${stat} (ms)`,
-              angle: -90,
-              position: 'insideLeft',
-              style: { textAnchor: 'middle' },
-            }}
-          />
-          <Tooltip
-            content={({ active, payload }) => {
-              const d = payload?.[0]?.payload as ParetoPoint | undefined;
-              if (!active || !d) return null;
-              return (
-                <div className="panel small" style={{ padding: '0.4rem 0.6rem' }}>
-                  <strong>{d.series}</strong> at {d.level}
-                  <div>{formatRate(d.x)} tok/s</div>
-                  <div>
-                    {FIGURE_LABELS[figure]} {stat}: {formatMs(d.y)} ms
-                  </div>
+    <ChartFrame
+      data-testid="pareto-chart"
+      title={`Output throughput vs ${FIGURE_LABELS[figure]} ${stat} — Pareto front dashed`}
+      height={300}
+    >
+      <ScatterChart margin={CHART_MARGIN}>
+        <CartesianGrid {...CHART_GRID} />
+        <XAxis
+          type="number"
+          dataKey="x"
+          tickFormatter={formatTick}
+          label={xAxisLabel('output token throughput (tok/s)')}
+        />
+        <YAxis
+          type="number"
+          dataKey="y"
+          tickFormatter={formatTick}
+          label={yAxisLabel(`${FIGURE_LABELS[figure]} ${stat} (ms)`)}
+        />
+        <Tooltip
+          content={({ active, payload }) => {
+            const d = payload?.[0]?.payload as ParetoPoint | undefined;
+            if (!active || !d) return null;
+            return (
+              <ChartTooltipCard>
+                <strong>{d.series}</strong> at {d.level}
+                <div>{formatRate(d.x)} tok/s</div>
+                <div>
+                  {FIGURE_LABELS[figure]} {stat}: {formatMs(d.y)} ms
                 </div>
-              );
-            }}
-          />
-          <Legend verticalAlign="top" height={28} />
-          {slo !== undefined ? (
-            <ReferenceLine
-              y={slo}
-              stroke="#c92a2a"
-              strokeDasharray="6 4"
-              ifOverflow="extendDomain"
-              label={{ value: `SLO ${slo} ms`, position: 'insideTopRight', fill: '#c92a2a', fontSize: 12 }}
-            />
-          ) : null}
-          {series.map((s, i) => (
-            <Scatter
-              key={s.name}
-              name={s.name}
-              data={s.data}
-              fill={PALETTE[i % PALETTE.length]}
-              isAnimationActive={false}
-            />
-          ))}
-          <Scatter
-            name="Pareto front"
-            data={front}
-            fill="none"
-            line={{ stroke: '#212529', strokeDasharray: '4 3' }}
-            shape={() => <g />}
-            isAnimationActive={false}
-            legendType="plainline"
-          />
-        </ScatterChart>
-      </ResponsiveContainer>
-    </div>
+              </ChartTooltipCard>
+            );
+          }}
+        />
+        <Legend {...CHART_LEGEND} />
+        {slo !== undefined ? <ReferenceLine {...sloLine(slo, `SLO ${slo} ms`)} /> : null}
+        {series.map((s, i) => (
+          <Scatter key={s.name} name={s.name} data={s.data} fill={seriesColor(i)} isAnimationActive={false} />
+        ))}
+        <Scatter
+          name="Pareto front"
+          data={front}
+          fill="none"
+          line={{ stroke: '#212529', strokeDasharray: '4 3' }}
+          shape={() => <g />}
+          isAnimationActive={false}
+          legendType="plainline"
+        />
+      </ScatterChart>
+    </ChartFrame>
   );
 }

@@ -2,16 +2,7 @@
 import type { HistoryPoint } from '@inferbench/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ReferenceLine,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import {
   CHART_GRID,
   CHART_LEGEND,

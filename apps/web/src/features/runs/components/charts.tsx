@@ -93,7 +93,12 @@ export function LatencyThroughputChart({
       controls={
         <>
           <ChartSelect label="Latency figure" value={latId} options={LATENCY_CHOICES} onChange={setLatId} />
-          <ChartSelect label="Throughput figure" value={tpId} options={THROUGHPUT_CHOICES} onChange={setTpId} />
+          <ChartSelect
+            label="Throughput figure"
+            value={tpId}
+            options={THROUGHPUT_CHOICES}
+            onChange={setTpId}
+          />
         </>
       }
       placeholder={byVariant.size === 0 ? 'The chart appears once load points complete.' : undefined}

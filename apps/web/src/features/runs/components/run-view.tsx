@@ -337,6 +337,5 @@ function PointSummaryCard({ point }: { point: LoadPoint }) {
 
 /** The SLO frozen into the run's spec, if any (the chart draws its bounds). */
 function runSlo(run: Run): { ttftMs?: number; tpotMs?: number; itlMs?: number; e2eMs?: number } | undefined {
-  const slo = (run.spec as { slo?: unknown }).slo;
-  return slo && typeof slo === 'object' ? (slo as { ttftMs?: number }) : undefined;
+  return run.spec.slo ?? undefined;
 }

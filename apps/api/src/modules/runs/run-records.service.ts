@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Prisma } from '@inferbench/db';
+import type { Db } from '../../infra/prisma/prisma.service.js';
+import type { SqlTx } from '../../infra/sql/sql-tx.js';
+import {
+  RunsRepository,
+  type ComparedRunRow,
+  type NewImportedPoint,
+  type PointRow,
+  type RunWithPointsRow,
+} from './runs.repository.js';
+
+export type { ComparedRunRow, RunWithPointsRow } from './runs.repository.js';
+
+/**
+ * How other modules read and write Run and LoadPoint rows (the runs module owns both tables): typed rows with their
+ * JSON columns already parsed. Writes that belong to another module's transaction take its `tx`.
+ */
+@Injectable()
+export class RunRecordsService {
+  constructor(@Inject(RunsRepository) private readonly repo: RunsRepository) {}
+
+  /** The run a load point belongs to; null when the point does not exist. */
+  async findPointRunId(loadPointId: string): Promise<string | null> {
+    return (await this.repo.findPoint(loadPointId))?.runId ?? null;
+  }
+
+  /** A point's shards with the attempt that counts for each (whose samples are the point's). Null: no such point. */
+  async findCountedShards(loadPointId: string): Promise<{ index: number; attempt: number }[] | null> {
+    const p = await this.repo.findPoint(loadPointId);
+    return p ? countedShards(p) : null;
+  }
+
+  /** Count a stored sample batch on its point inside the batch's transaction (see RunsRepository). */
+  countStoredSamples(
+    sql: SqlTx,
+    loadPointId: string,
+    runId: string,
+    n: number,
+  ): Promise<{ mayFinalize: boolean } | null> {
+    return this.repo.countStoredSamples(sql, loadPointId, runId, n);
+  }
+
+  /** The run's experiment and review tags; null when the run does not exist. */
+  findRunTags(runId: string): Promise<{ experimentId: string; tags: string[] } | null> {
+    return this.repo.findRunTags(runId);
+  }
+
+  setRunTags(runId: string, tags: string[]): Promise<void> {
+    return this.repo.setTags(runId, tags);
+  }
+
+  /** The run with every point; null when it does not exist. */
+  findRun(runId: string): Promise<RunWithPointsRow | null> {
+    return this.repo.findRun(runId);
+  }
+
+  /** Runs with only their points that have a summary, each with its stored histograms. */
+  findRunsWithSummaries(ids: readonly string[]): Promise<ComparedRunRow[]> {
+    return this.repo.findRunsWithSummaries(ids);
+  }
+
+  findPointHistograms(loadPointId: string): Promise<{ id: string; histograms: string | null } | null> {
+    return this.repo.findPointHistograms(loadPointId);
+  }
+
+  /** Store an imported run (completed, trigger `import`) with its points, in the import's transaction. */
+  recordImportedRun(
+    data: {
+      experimentId: string;
+      variantId: string;
+      variantLabel: string;
+      source: Prisma.InputJsonValue;
+      spec: Prisma.InputJsonValue;
+      metadata: Record<string, string>;
+      points: NewImportedPoint[];
+    },
+    tx: Db,
+  ): Promise<{ runId: string; pointIds: string[] }> {
+    return this.repo.createImportedRun(data, tx);
+  }
+}
+
+/** Each shard of a point with its counted attempt (absent = 0). */
+export function countedShards(
+  p: Pick<PointRow, 'shards' | 'shardAttempts'>,
+): { index: number; attempt: number }[] {
+  return Array.from({ length: p.shards }, (_, index) => ({
+    index,
+    attempt: p.shardAttempts.get(index) ?? 0,
+  }));
+}
