@@ -223,7 +223,13 @@ export function parseCompletionRequest(
 function parseLogprobs(b: Record<string, unknown>, chat: boolean, profile: SimProfile): number | null {
   const int = (v: unknown, param: string): number => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_LOGPROBS)
-      throw new HttpError(400, `${param} must be an integer in [0, ${MAX_LOGPROBS}]`, 'BadRequestError', 400, param);
+      throw new HttpError(
+        400,
+        `${param} must be an integer in [0, ${MAX_LOGPROBS}]`,
+        'BadRequestError',
+        400,
+        param,
+      );
     return v;
   };
   let k: number | null = null;
@@ -234,7 +240,13 @@ function parseLogprobs(b: Record<string, unknown>, chat: boolean, profile: SimPr
     const top = b.top_logprobs;
     if (top !== undefined && top !== null) {
       if (on !== true)
-        throw new HttpError(400, 'when using `top_logprobs`, `logprobs` must be set to true', 'BadRequestError', 400, 'top_logprobs');
+        throw new HttpError(
+          400,
+          'when using `top_logprobs`, `logprobs` must be set to true',
+          'BadRequestError',
+          400,
+          'top_logprobs',
+        );
       k = int(top, 'top_logprobs');
     } else if (on === true) k = 0;
   } else if (b.logprobs !== undefined && b.logprobs !== null) {

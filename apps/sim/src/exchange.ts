@@ -316,7 +316,11 @@ function chatLogprobs(sc: OutputScript, from: number, to: number): unknown[] {
 }
 
 /** A completions top-logprobs object: the top alternatives and the token itself (vLLM lists the sampled token too). */
-function topObject(token: string, lp: TokenLogprob | null, logprob: number | null): Record<string, number> | null {
+function topObject(
+  token: string,
+  lp: TokenLogprob | null,
+  logprob: number | null,
+): Record<string, number> | null {
   if (!lp) return logprob === null ? null : { [token]: logprob };
   const o: Record<string, number> = {};
   for (const [t, v] of lp.top) if (!(t in o)) o[t] = v;

@@ -2,7 +2,7 @@
  * CLI entry: `pnpm --filter @inferbench/sim start`.
  * Env: SIM_PORT (8100), SIM_HOST (127.0.0.1), SIM_SEED (1), SIM_MODELS (comma list of served
  * model names; default all built-in profiles), SIM_DEFAULT_MODEL (used when a request has no
- * `model`). Prints one line with the URL.
+ * `model`), SIM_ANSWER_KEY (1; 0 = never recognise eval items, synthetic text only). Prints one line with the URL.
  */
 import { startSim } from './server.js';
 
@@ -23,6 +23,7 @@ const sim = await startSim({
   seed: intEnv('SIM_SEED', 1),
   ...(models && models.length > 0 ? { models } : {}),
   ...(process.env.SIM_DEFAULT_MODEL ? { defaultProfile: process.env.SIM_DEFAULT_MODEL } : {}),
+  answerKey: intEnv('SIM_ANSWER_KEY', 1) !== 0,
 });
 process.stdout.write(`inferbench-sim listening on ${sim.url}\n`);
 

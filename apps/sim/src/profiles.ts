@@ -423,7 +423,8 @@ function validateProfile(name: string, p: SimProfile): void {
   const unit = (v: number): boolean => Number.isFinite(v) && v >= 0 && v <= 1;
   if (!unit(p.accuracy) || !unit(p.unparseableShare))
     throw new Error(`profile "${name}": accuracy and unparseableShare must be in [0, 1]`);
-  if (!Number.isInteger(p.accuracySeed)) throw new Error(`profile "${name}": accuracySeed must be an integer`);
+  if (!Number.isInteger(p.accuracySeed))
+    throw new Error(`profile "${name}": accuracySeed must be an integer`);
 }
 
 /** Expected tokens per step under speculative decoding with k draft tokens and acceptance a. */

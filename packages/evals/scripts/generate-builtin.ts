@@ -252,45 +252,97 @@ function capitalItems(rng: Rng): EvalItem[] {
   }));
 }
 
-/** "the <colour> <noun>" in French and German (definite article, nominative; colour after the noun in French). */
-const NOUNS: Array<{ en: string; fr: string; frFem: boolean; de: string }> = [
-  { en: 'cat', fr: 'le chat', frFem: false, de: 'die {a} Katze' },
-  { en: 'dog', fr: 'le chien', frFem: false, de: 'der {a} Hund' },
-  { en: 'book', fr: 'le livre', frFem: false, de: 'das {a} Buch' },
-  { en: 'house', fr: 'la maison', frFem: true, de: 'das {a} Haus' },
-  { en: 'car', fr: 'la voiture', frFem: true, de: 'das {a} Auto' },
-  { en: 'apple', fr: 'la pomme', frFem: true, de: 'der {a} Apfel' },
-  { en: 'table', fr: 'la table', frFem: true, de: 'der {a} Tisch' },
-  { en: 'horse', fr: 'le cheval', frFem: false, de: 'das {a} Pferd' },
-  { en: 'bird', fr: "l'oiseau", frFem: false, de: 'der {a} Vogel' },
-  { en: 'flower', fr: 'la fleur', frFem: true, de: 'die {a} Blume' },
+/**
+ * Translation sentences, "The <adjective> <noun> is <place>." (5–9 words on every side), from small vetted tables:
+ * every noun's gender in French and German is listed, French colours follow the noun and agree with it ("la tasse
+ * blanche"), "small" / "old" precede it ("la petite tasse", "le vieux chapeau"; no masculine noun starts with a
+ * vowel, so never "vieil"); German uses the weak ending -e after the nominative definite article for every gender
+ * ("der alte Hut", "die rote Tasse", "das blaue Glas") and the dative after the place prepositions ("auf dem Tisch",
+ * "in der Küche", "im Garten").
+ */
+interface TrNoun {
+  en: string;
+  fr: string;
+  frFem: boolean;
+  /** German with its nominative definite article, e.g. "die Tasse" */
+  de: string;
+  /** the adjectives (keys of TR_ADJECTIVES) that make a natural phrase with this noun */
+  adjectives: readonly string[];
+}
+const ALL_ADJ = ['black', 'white', 'red', 'green', 'blue', 'small', 'old'] as const;
+const TR_NOUNS: readonly TrNoun[] = [
+  { en: 'cup', fr: 'tasse', frFem: true, de: 'die Tasse', adjectives: ALL_ADJ },
+  { en: 'book', fr: 'livre', frFem: false, de: 'das Buch', adjectives: ALL_ADJ },
+  { en: 'lamp', fr: 'lampe', frFem: true, de: 'die Lampe', adjectives: ALL_ADJ },
+  { en: 'bottle', fr: 'bouteille', frFem: true, de: 'die Flasche', adjectives: ALL_ADJ },
+  { en: 'hat', fr: 'chapeau', frFem: false, de: 'der Hut', adjectives: ALL_ADJ },
+  { en: 'shirt', fr: 'chemise', frFem: true, de: 'das Hemd', adjectives: ALL_ADJ },
+  { en: 'glass', fr: 'verre', frFem: false, de: 'das Glas', adjectives: ALL_ADJ },
+  { en: 'apple', fr: 'pomme', frFem: true, de: 'der Apfel', adjectives: ['red', 'green', 'small'] },
+  { en: 'cat', fr: 'chat', frFem: false, de: 'die Katze', adjectives: ['black', 'white', 'small', 'old'] },
+  { en: 'dog', fr: 'chien', frFem: false, de: 'der Hund', adjectives: ['black', 'white', 'small', 'old'] },
 ];
-const COLOURS: Array<{ en: string; frM: string; frF: string; de: string }> = [
-  { en: 'black', frM: 'noir', frF: 'noire', de: 'schwarze' },
-  { en: 'white', frM: 'blanc', frF: 'blanche', de: 'weiße' },
-  { en: 'red', frM: 'rouge', frF: 'rouge', de: 'rote' },
-  { en: 'green', frM: 'vert', frF: 'verte', de: 'grüne' },
-  { en: 'blue', frM: 'bleu', frF: 'bleue', de: 'blaue' },
+/** French masculine / feminine, whether it precedes the noun; German stem (the -e ending is added). */
+const TR_ADJECTIVES: Readonly<Record<string, { frM: string; frF: string; frBefore: boolean; de: string }>> = {
+  black: { frM: 'noir', frF: 'noire', frBefore: false, de: 'schwarz' },
+  white: { frM: 'blanc', frF: 'blanche', frBefore: false, de: 'weiß' },
+  red: { frM: 'rouge', frF: 'rouge', frBefore: false, de: 'rot' },
+  green: { frM: 'vert', frF: 'verte', frBefore: false, de: 'grün' },
+  blue: { frM: 'bleu', frF: 'bleue', frBefore: false, de: 'blau' },
+  small: { frM: 'petit', frF: 'petite', frBefore: true, de: 'klein' },
+  old: { frM: 'vieux', frF: 'vieille', frBefore: true, de: 'alt' },
+};
+const TR_PLACES: ReadonlyArray<{ en: string; fr: string; de: string }> = [
+  { en: 'on the table', fr: 'sur la table', de: 'auf dem Tisch' },
+  { en: 'in the kitchen', fr: 'dans la cuisine', de: 'in der Küche' },
+  { en: 'in the garden', fr: 'dans le jardin', de: 'im Garten' },
+  { en: 'under the bed', fr: 'sous le lit', de: 'unter dem Bett' },
+  { en: 'next to the door', fr: 'à côté de la porte', de: 'neben der Tür' },
+  { en: 'on the chair', fr: 'sur la chaise', de: 'auf dem Stuhl' },
+  { en: 'in the car', fr: 'dans la voiture', de: 'im Auto' },
 ];
 
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** One sentence in English and in the target language. */
+function translationSentence(
+  noun: TrNoun,
+  adjective: string,
+  place: { en: string; fr: string; de: string },
+  lang: 'fr' | 'de',
+): { en: string; target: string } {
+  const a = TR_ADJECTIVES[adjective]!;
+  const en = `The ${adjective} ${noun.en} is ${place.en}.`;
+  if (lang === 'fr') {
+    const adj = noun.frFem ? a.frF : a.frM;
+    const np = a.frBefore ? `${adj} ${noun.fr}` : `${noun.fr} ${adj}`;
+    return { en, target: `${noun.frFem ? 'La' : 'Le'} ${np} est ${place.fr}.` };
+  }
+  const [article, de] = noun.de.split(' ') as [string, string];
+  return { en, target: `${capitalise(article)} ${a.de}e ${de} ist ${place.de}.` };
+}
+
+/** 50 distinct sentences: the nouns in turn (5 each), adjective and place drawn by the seeded generator. */
 function translationItems(rng: Rng, lang: 'fr' | 'de'): EvalItem[] {
   const all: EvalItem[] = [];
-  for (const n of NOUNS) {
-    for (const c of COLOURS) {
-      const target = lang === 'fr' ? `${n.fr} ${n.frFem ? c.frF : c.frM}` : n.de.replace('{a}', c.de);
-      all.push({
-        id: '',
-        input: `the ${c.en} ${n.en}`,
-        answer: target,
-        references: [target],
-        meta: { sourceLang: 'en', targetLang: lang },
-      });
-    }
+  const seen = new Set<string>();
+  const nouns = seededShuffle(TR_NOUNS, rng);
+  for (let i = 0; all.length < 50; i++) {
+    const noun = nouns[i % nouns.length]!;
+    const adjective = noun.adjectives[rng.int(noun.adjectives.length)]!;
+    const place = TR_PLACES[rng.int(TR_PLACES.length)]!;
+    const { en, target } = translationSentence(noun, adjective, place, lang);
+    if (seen.has(en)) continue;
+    seen.add(en);
+    all.push({
+      id: `en-${lang}-${String(all.length + 1).padStart(3, '0')}`,
+      input: en,
+      answer: target,
+      references: [target],
+      meta: { sourceLang: 'en', targetLang: lang },
+    });
   }
-  return seededShuffle(all, rng).map((it, i) => ({
-    ...it,
-    id: `en-${lang}-${String(i + 1).padStart(3, '0')}`,
-  }));
+  return all;
 }
 
 export interface BuiltinFile {

@@ -19,12 +19,30 @@ import {
 
 describe('exact match and token F1 (SQuAD)', () => {
   it('normalises case, punctuation, articles and whitespace', () => {
-    expect(normalizeAnswer('  The  Eiffel-Tower! ')).toBe('eiffeltower');
+    // punctuation becomes a space, so the hyphen separates two words (the SQuAD script would give "eiffeltower")
+    expect(normalizeAnswer('  The  Eiffel-Tower! ')).toBe('eiffel tower');
     expect(normalizeAnswer('An apple, a pear and THE plum.')).toBe('apple pear and plum');
-    expect(normalizeAnswer("Don't")).toBe('dont');
+    // a contraction splits; both sides of a comparison are normalised alike
+    expect(normalizeAnswer("Don't")).toBe('don t');
+    expect(exactMatch("don't", ["Don't"])).toBe(1);
     expect(exactMatch('the Paris.', ['Paris'])).toBe(1);
     expect(exactMatch('Paris, France', ['Paris'])).toBe(0);
     expect(exactMatch('Kiev', ['Kyiv', 'Kiev'])).toBe(1);
+  });
+  it('removing punctuation never glues two words', () => {
+    expect(normalizeAnswer('{"capital":"Budapest"}')).toBe('capital budapest');
+    expect(normalizeAnswer('Budapest,Hungary')).toBe('budapest hungary');
+    expect(normalizeAnswer('New-York/City')).toBe('new york city');
+    expect(normalizeAnswer('(the)cat;a.dog')).toBe('cat dog');
+    expect(normalizeAnswer('...')).toBe('');
+    // every ASCII punctuation character, between two words
+    for (const c of '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~')
+      expect(normalizeAnswer(`ab${c}cd`), c).toBe('ab cd');
+    // non-ASCII letters and punctuation are kept (as in SQuAD)
+    expect(normalizeAnswer('Bogotá')).toBe('bogotá');
+    expect(exactMatch('Mexico-City', ['Mexico City'])).toBe(1);
+    // F1 sees two tokens, not one glued token: [eiffel, tower] vs [eiffel, tower, paris]: P = 1, R = 2/3, F1 = 0.8
+    expect(tokenF1('Eiffel-Tower', ['Eiffel Tower, Paris'])).toBeCloseTo(0.8, 12);
   });
   it('token F1 by hand', () => {
     // pred tokens [new, york, city], ref [new, york]: common 2, P = 2/3, R = 1, F1 = 0.8

@@ -8,6 +8,8 @@ import {
   BUILTIN_DATA_DIR,
   BUILTIN_SUITES,
   Bm25Index,
+  corpusBleu,
+  exactMatch,
   FewShotSelector,
   loadBuiltinSuite,
   loadDataset,
@@ -64,6 +66,64 @@ describe('built-in suites', () => {
     const letters = byName.get('larger')!.map((i) => i.answer);
     expect(new Set(letters).size).toBe(4); // answers are spread over the options
     for (const it of byName.get('arith')!) expect(Number.isInteger(Number(it.answer))).toBe(true);
+  });
+
+  it('translation items are 5–9-word sentences whose articles agree, and max_tokens holds every reference', async () => {
+    const byName = new Map(builtinDatasets().map((f) => [f.name, f.items]));
+    const suite = await loadBuiltinSuite('mini');
+    for (const lang of ['fr', 'de'] as const) {
+      const test = byName.get(`en-${lang}`)!;
+      const train = byName.get(`en-${lang}-train`)!;
+      expect([test.length, train.length]).toEqual([40, 10]);
+      const all = [...train, ...test];
+      expect(new Set(all.map((i) => i.input.toLowerCase())).size).toBe(all.length);
+      for (const it of all) {
+        const words = (s: string): number => s.split(/\s+/).filter(Boolean).length;
+        expect(words(it.input), it.input).toBeGreaterThanOrEqual(5);
+        expect(words(it.input), it.input).toBeLessThanOrEqual(9);
+        expect(words(it.answer!), it.answer).toBeGreaterThanOrEqual(5);
+        expect(words(it.answer!), it.answer).toBeLessThanOrEqual(9);
+        expect(it.references).toEqual([it.answer]);
+        expect(it.answer).toMatch(/^[A-Z].*[^.]\.$/);
+        if (lang === 'fr') {
+          // the article's gender is the adjective form's (rouge is both): La ⇔ feminine form
+          const gender: Record<string, 'm' | 'f'> = {
+            ...{ noir: 'm', blanc: 'm', vert: 'm', bleu: 'm', petit: 'm', vieux: 'm' },
+            ...{ noire: 'f', blanche: 'f', verte: 'f', bleue: 'f', petite: 'f', vieille: 'f' },
+          };
+          const [article, w1, w2] = it.answer!.split(' ') as [string, string, string];
+          const adj = w1 in gender ? w1 : w2;
+          expect(['Le', 'La']).toContain(article);
+          if (adj !== 'rouge') expect(gender[adj], it.answer).toBe(article === 'La' ? 'f' : 'm');
+          expect(it.answer).toMatch(/ est (sur|dans|sous|à côté de) (la|le) \p{L}+\.$/u);
+        } else {
+          // nominative definite article + weak adjective ending -e; dative after the preposition
+          expect(it.answer).toMatch(
+            /^(Der|Die|Das) \p{L}+e \p{Lu}\p{L}+ ist (im|in der|auf dem|unter dem|neben der) \p{Lu}\p{L}+\.$/u,
+          );
+        }
+      }
+      // a byte-level BPE never needs more tokens than the UTF-8 bytes of the text: max_tokens holds every answer
+      const spec = suite.tasks.find((t) => t.id === `translate-en-${lang}`)!;
+      const longest = Math.max(...all.map((i) => Buffer.byteLength(i.answer!, 'utf8')));
+      expect(longest).toBeGreaterThan(32); // the old limit would cut the longest answers on such a tokenizer
+      expect(spec.generation.maxTokens).toBeGreaterThanOrEqual(longest);
+    }
+  });
+
+  it('translation BLEU is clearly non-zero when 3 of 4 answers are right and the rest are other references', () => {
+    for (const lang of ['fr', 'de']) {
+      const items = builtinDatasets().find((f) => f.name === `en-${lang}`)!.items;
+      // like the simulator's answer key: a wrong answer is another item's reference
+      const hyps = items.map((it, i) => (i % 4 === 3 ? items[(i + 1) % items.length]!.answer! : it.answer!));
+      const refs = items.map((it) => it.references!);
+      const em = hyps.filter((h, i) => exactMatch(h, refs[i]!) === 1).length / items.length;
+      expect(em).toBe(0.75);
+      const bleu = corpusBleu(hyps, refs);
+      expect(bleu.precisions[3]).toBeGreaterThan(70); // 4-grams exist and the right answers match all of theirs
+      expect(bleu.score, lang).toBeGreaterThan(70);
+      expect(bleu.score, lang).toBeLessThan(100);
+    }
   });
 
   it('a perfect fake model scores 1 on the arithmetic task; a silent one 0 with parse failures', async () => {

@@ -426,6 +426,18 @@ describe('assertions and LLM-as-judge', () => {
       correct: false,
       scores: { assert_pass_rate: 0 },
     });
+    // compact JSON: the reference is still a word of its own after normalisation
+    expect(task.scoreSample(v, { repeat: 0, rotation: 0, content: '{"capital":"Paris"}' })).toMatchObject({
+      correct: true,
+      scores: { assert_pass_rate: 1 },
+    });
+    // ... but never part of a longer word
+    expect(
+      task.scoreSample(v, { repeat: 0, rotation: 0, content: '{"capital":"Parisville"}' }),
+    ).toMatchObject({
+      correct: false,
+      scores: { assert_pass_rate: 0.5 },
+    });
   });
   it('judge verdict parsing', () => {
     expect(parseJudgeVerdict('Reasoning...\nVERDICT: CORRECT', 'binary')).toEqual({

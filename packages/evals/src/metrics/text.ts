@@ -7,14 +7,16 @@ const ASCII_PUNCT = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
 const ARTICLES = /\b(a|an|the)\b/g;
 
 /**
- * SQuAD answer normalisation, in this order: lowercase, remove ASCII punctuation (Python's
- * `string.punctuation`; "don't" → "dont"), remove the articles a / an / the as whole words, collapse
- * whitespace.
+ * SQuAD-style answer normalisation, in this order: lowercase, replace every ASCII punctuation character (Python's
+ * `string.punctuation`) by a space, remove the articles a / an / the as whole words, collapse whitespace. A space,
+ * not nothing, so that punctuation between two words never glues them: `{"capital":"Budapest"}` → "capital
+ * budapest", "Eiffel-Tower" → "eiffel tower" (the official SQuAD script deletes it: "capitalbudapest"). The cost is
+ * that a contraction splits ("don't" → "don t"), the same on both sides of a comparison.
  */
 export function normalizeAnswer(text: string): string {
   return text
     .toLowerCase()
-    .replace(ASCII_PUNCT, '')
+    .replace(ASCII_PUNCT, ' ')
     .replace(ARTICLES, ' ')
     .split(/\s+/)
     .filter(Boolean)
