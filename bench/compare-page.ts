@@ -29,6 +29,9 @@ import { loadConfig, startApi } from '@inferbench/api';
 import { createPrismaClient } from '@inferbench/db';
 import { ensureBuilt, startWeb } from '@inferbench/web/testing';
 
+/** admin bearer token of the in-process API (seeding, the compare answer's size) */
+const BENCH_TOKEN = 'compare-bench-bootstrap-token-0123456789';
+
 const RUNS = 8;
 const SAMPLES_PER_RUN = 50_000;
 const LEVELS = [1, 4, 16, 64];
@@ -159,14 +162,39 @@ async function main(): Promise<void> {
         API_PORT: '0',
         SECRET_KEY: 'bb'.repeat(32),
         LOG_LEVEL: 'silent',
+        INFERBENCH_BOOTSTRAP_TOKEN: BENCH_TOKEN,
+        RATE_LIMIT_PER_MINUTE: '0',
       }),
     );
     cleanups.unshift(() => api.close());
+    // every page needs a signed-in user (issue 12): one admin, signed in through the dashboard below
+    const admin = { email: 'bench@example.com', password: 'bench-password-0123456789' };
+    await fetch(`${api.url}/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...admin, role: 'admin' }),
+    });
     ensureBuilt();
     const web = await startWeb({ port: await freePort(), apiUrl: api.url });
     cleanups.unshift(() => web.stop());
-    const compareBytes = (await (await fetch(`${api.url}/compare?runs=${runIds.join(',')}&points=50`)).text())
-      .length;
+    const compareBytes = (
+      await (
+        await fetch(`${api.url}/compare?runs=${runIds.join(',')}&points=50`, {
+          headers: { authorization: `Bearer ${BENCH_TOKEN}` },
+        })
+      ).text()
+    ).length;
+    const signIn = await fetch(`${web.url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: web.url },
+      body: JSON.stringify(admin),
+    });
+    if (!signIn.ok) throw new Error(`sign-in failed: ${signIn.status}`);
+    const sessionCookies = signIn.headers.getSetCookie().map((c) => {
+      const pair = c.split(';')[0]!;
+      const eq = pair.indexOf('=');
+      return { name: pair.slice(0, eq), value: pair.slice(eq + 1), url: web.url };
+    });
 
     const profile = await mkdtemp(path.join(os.tmpdir(), 'inferbench-bench-chromium-'));
     cleanups.push(() => rm(profile, { recursive: true, force: true }));
@@ -186,6 +214,7 @@ async function main(): Promise<void> {
       viewport: { width: 1366, height: 900 },
     });
     cleanups.unshift(() => context.close());
+    await context.addCookies(sessionCookies);
     const page = context.pages()[0] ?? (await context.newPage());
     const requested: string[] = [];
     page.on('request', (req) => requested.push(new URL(req.url()).pathname));

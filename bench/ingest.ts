@@ -13,13 +13,16 @@
  * Run from the repo root (needs `bash infra/services.sh up`):
  *   npx tsx --tsconfig apps/api/tsconfig.json bench/ingest.ts [windowSec=20] [producers=4]
  * env INGEST_CONCURRENCY (default 4, the API's own default) sets the API's ingest worker concurrency.
+ * env INFERBENCH_METRICS=0 turns the API's own Prometheus metrics off (default on: the ingest counters, batch and HTTP
+ * latency histograms are recorded and the metrics listener is scraped every 5 s, as Prometheus would); compare the
+ * two to measure the metrics' overhead.
  */
 import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, startApi } from '@inferbench/api';
 import { percentileOfSorted } from '@inferbench/metrics';
-import { createTestDatabase, createTestRedis } from '@inferbench/testing';
+import { createTestDatabase, createTestRedis, freePort } from '@inferbench/testing';
 import { PRODUCER_CHILD_FLAG, type ProducerStart, type ProducerStopped } from './lib/ingest-producer.js';
 
 const WINDOW_SEC = Number(process.argv[2] ?? 20);
@@ -30,6 +33,10 @@ const GAPS = 100;
 const BACKLOG_BATCHES_PER_PRODUCER = 6;
 const TARGET_SAMPLES_PER_SEC = 50_000;
 const TARGET_P95_MS = 100;
+const METRICS_SCRAPE_MS = 5000;
+/** admin bearer token of this in-process API (the routes need a credential) */
+const BENCH_TOKEN = 'ingest-bench-bootstrap-token-0123456789';
+const AUTH = { authorization: `Bearer ${BENCH_TOKEN}` };
 
 async function json<T>(res: Response): Promise<T> {
   if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
@@ -50,6 +57,9 @@ async function main(): Promise<void> {
     NO_AGENT_WAIT_SEC: '86400',
     STALL_TIMEOUT_SEC: '86400',
     INGEST_CONCURRENCY: process.env.INGEST_CONCURRENCY ?? '4',
+    INFERBENCH_METRICS: process.env.INFERBENCH_METRICS ?? '1',
+    METRICS_PORT: String(await freePort()),
+    INFERBENCH_BOOTSTRAP_TOKEN: BENCH_TOKEN,
     LOG_LEVEL: 'warn',
   });
   const api = await startApi(config);
@@ -58,7 +68,7 @@ async function main(): Promise<void> {
     const post = (path: string, body: unknown) =>
       fetch(`${api.url}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...AUTH },
         body: JSON.stringify(body),
       });
     const target = await json<{ id: string }>(
@@ -127,7 +137,7 @@ async function main(): Promise<void> {
 
     const stored = async (): Promise<number> => {
       const r = await json<{ loadPoints: { samplesStored: number }[] }>(
-        await fetch(`${api.url}/runs/${run.id}`),
+        await fetch(`${api.url}/runs/${run.id}`, { headers: AUTH }),
       );
       return r.loadPoints[0]!.samplesStored;
     };
@@ -135,10 +145,19 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const n0 = await stored();
     const latenciesMs: number[] = [];
+    let metricsScrapes = 0;
+    let lastScrape = performance.now();
     while (performance.now() - t0 < WINDOW_SEC * 1000) {
       const s = performance.now();
       await stored();
       latenciesMs.push(performance.now() - s);
+      if (api.metricsUrl && s - lastScrape >= METRICS_SCRAPE_MS) {
+        lastScrape = s;
+        const res = await fetch(api.metricsUrl);
+        if (!res.ok) throw new Error(`metrics scrape: ${res.status}`);
+        await res.text();
+        metricsScrapes++;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     const n1 = await stored();
@@ -170,6 +189,8 @@ async function main(): Promise<void> {
           chunkGapsPerSample: GAPS,
           producers: PRODUCERS,
           ingestConcurrency: config.ingest.concurrency,
+          metrics: config.metrics.enabled,
+          metricsScrapes,
           getRunPolls: latenciesMs.length,
           // CPU over warm-up + window (cores = CPU seconds / wall seconds); PostgreSQL and Redis come on top
           apiProcessCores: Number(

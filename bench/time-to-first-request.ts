@@ -34,7 +34,7 @@ const targetUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1
 
 const loadBefore = os.loadavg();
 const stack = await startStack({ agents: 1, sim: false });
-const api = new ApiClient({ baseUrl: stack.apiUrl });
+const api = new ApiClient({ baseUrl: stack.apiUrl, token: stack.token });
 const samplesMs: number[] = [];
 try {
   const target = await api.createTarget({ name: 'ttfr', baseUrl: targetUrl, model: 'm' });

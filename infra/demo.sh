@@ -48,14 +48,26 @@ start() { # start <name> <dir> <command...>
   pids+=($!)
 }
 export API_URL="http://127.0.0.1:$API_PORT" INFERBENCH_API_URL="http://127.0.0.1:$API_PORT"
+# Secrets: a SECRET_KEY kept with the demo's data (so stored target keys stay readable across runs) and a fresh
+# bootstrap token for this session only, which the seed script and the CLI use (INFERBENCH_TOKEN). People sign in
+# with the admin the seed script creates on the first run (printed once below).
+secret_file="$(data_dir)/secret_key"
+[[ -s $secret_file ]] || (umask 077 && node -e "console.log(require('crypto').randomBytes(32).toString('hex'))" >"$secret_file")
+export SECRET_KEY=${SECRET_KEY:-$(cat "$secret_file")}
+INFERBENCH_BOOTSTRAP_TOKEN=$(node -e "console.log(require('crypto').randomBytes(24).toString('hex'))")
+export INFERBENCH_BOOTSTRAP_TOKEN INFERBENCH_TOKEN=$INFERBENCH_BOOTSTRAP_TOKEN
 start sim apps/sim pnpm exec tsx src/main.ts
-start api apps/api pnpm exec tsx src/main.ts
-start agent apps/agent pnpm exec tsx src/main.ts
+# the admin is created (and its one-time sign-in printed here) by the seed script, not by the API at boot
+start api apps/api env -u INFERBENCH_ADMIN_EMAIL -u INFERBENCH_ADMIN_PASSWORD pnpm exec tsx src/main.ts
 start web apps/web pnpm exec next start -p "$WEB_PORT" -H 127.0.0.1
 
 wait_for 60 "the simulator (log: $logs/sim.log)" curl -fsS "http://127.0.0.1:$SIM_PORT/health"
 wait_for 90 "the API (log: $logs/api.log)" curl -fsS "$API_URL/ready"
-wait_for 60 "the agent to register (log: $logs/agent.log)" bash -c "curl -fsS $API_URL/agents | grep -q '\"state\":\"idle\"'"
+# the agent's credential for pool `default` (signs what it sends; fetches target keys from the API)
+AGENT_TOKEN=$(node infra/seed-demo.mjs agent-token) || die "cannot create the agent credential"
+export AGENT_TOKEN
+start agent apps/agent pnpm exec tsx src/main.ts
+wait_for 60 "the agent to register (log: $logs/agent.log)" bash -c "curl -fsS -H 'authorization: Bearer $INFERBENCH_TOKEN' $API_URL/agents | grep -q '\"state\":\"idle\"'"
 wait_for 60 "the dashboard (log: $logs/web.log)" curl -fsS -o /dev/null "http://127.0.0.1:$WEB_PORT/"
 
 log "seeding the demo experiment"

@@ -60,7 +60,7 @@ function job(over: Partial<LoadPointJob> & Pick<LoadPointJob, 'runId' | 'loadPoi
 }
 
 function eventsOf(loadPointId: string): AgentEvent[] {
-  return events.filter((e) => e.loadPointId === loadPointId);
+  return events.filter((e) => 'loadPointId' in e && e.loadPointId === loadPointId);
 }
 
 async function waitForFinished(

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_REDIS_PREFIX } from '@inferbench/contracts';
+import { DEFAULT_REDIS_PREFIX, parseAgentToken, type AgentTokenParts } from '@inferbench/contracts';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -44,30 +44,62 @@ const GpuIndicesSchema = z.preprocess(
     .optional(),
 );
 
-export const AgentEnvSchema = z.object({
-  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:56379'),
-  QUEUE_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
-  AGENT_POOL: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'pool must be lowercase letters, digits and dashes')
-    .default('default'),
-  AGENT_ID: z.string().min(1).max(200).optional(),
-  AGENT_LABELS: LabelsSchema,
-  AGENT_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
-  AGENT_TOKENIZER: z.string().min(1).default('auto'),
-  /** `auto` looks for `<dir>/<model>/tokenizer.json` here when a target has no tokenize endpoint */
-  AGENT_TOKENIZER_DIR: z.string().min(1).optional(),
-  AGENT_CONNECT_TIMEOUT_MS: positiveMs(10_000),
-  AGENT_FIRST_TOKEN_TIMEOUT_MS: positiveMs(120_000),
-  AGENT_IDLE_TIMEOUT_MS: positiveMs(60_000),
-  AGENT_TOTAL_TIMEOUT_MS: positiveMs(600_000),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  // stringbool, not coerce.boolean: the latter reads "false" as true (STYLE.md C)
-  AGENT_GPU_TELEMETRY: z.preprocess(emptyAsUnset, z.stringbool().default(true)),
-  AGENT_GPU_INDICES: GpuIndicesSchema,
-  AGENT_DCGM_URL: z.preprocess(emptyAsUnset, z.url().optional()),
-  AGENT_TELEMETRY_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
-});
+export const AgentEnvSchema = z
+  .object({
+    REDIS_URL: z.string().min(1).default('redis://127.0.0.1:56379'),
+    QUEUE_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+    /** default: the pool of AGENT_TOKEN, else `default` */
+    AGENT_POOL: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'pool must be lowercase letters, digits and dashes')
+        .optional(),
+    ),
+    /** the pool's agent credential (`ibagent.…`, from POST /agent-credentials): signs what the agent writes to Redis */
+    AGENT_TOKEN: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .refine(
+          (s) => parseAgentToken(s) !== null,
+          'AGENT_TOKEN is not an agent credential (ibagent.<id>.<pool>.<secret>)',
+        )
+        .optional(),
+    ),
+    /** the API, for the target API keys of jobs (fetched per load point, never sent through Redis) */
+    INFERBENCH_API_URL: z.preprocess(emptyAsUnset, z.url().optional()),
+    AGENT_ID: z.string().min(1).max(200).optional(),
+    AGENT_LABELS: LabelsSchema,
+    AGENT_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    AGENT_TOKENIZER: z.string().min(1).default('auto'),
+    /** `auto` looks for `<dir>/<model>/tokenizer.json` here when a target has no tokenize endpoint */
+    AGENT_TOKENIZER_DIR: z.string().min(1).optional(),
+    AGENT_CONNECT_TIMEOUT_MS: positiveMs(10_000),
+    AGENT_FIRST_TOKEN_TIMEOUT_MS: positiveMs(120_000),
+    AGENT_IDLE_TIMEOUT_MS: positiveMs(60_000),
+    AGENT_TOTAL_TIMEOUT_MS: positiveMs(600_000),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    // stringbool, not coerce.boolean: the latter reads "false" as true (STYLE.md C)
+    AGENT_GPU_TELEMETRY: z.preprocess(emptyAsUnset, z.stringbool().default(true)),
+    AGENT_GPU_INDICES: GpuIndicesSchema,
+    AGENT_DCGM_URL: z.preprocess(emptyAsUnset, z.url().optional()),
+    AGENT_TELEMETRY_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    /** our own Prometheus metrics listener (0 = none) */
+    AGENT_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
+    AGENT_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    /** `0`/`false`: collect no metrics at all */
+    INFERBENCH_METRICS: z.preprocess(emptyAsUnset, z.stringbool().default(true)),
+  })
+  .superRefine((e, ctx) => {
+    const token = e.AGENT_TOKEN ? parseAgentToken(e.AGENT_TOKEN) : null;
+    if (token && e.AGENT_POOL !== undefined && token.pool !== e.AGENT_POOL)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AGENT_POOL'],
+        message: `AGENT_POOL '${e.AGENT_POOL}' differs from the pool of AGENT_TOKEN ('${token.pool}')`,
+      });
+  });
 
 /** Typed agent configuration (nested, defaults applied). */
 export interface AgentConfig {
@@ -89,6 +121,12 @@ export interface AgentConfig {
     /** period of metrics scrapes and GPU samples, ms */
     intervalMs: number;
   };
+  /** the agent's own Prometheus metrics: collected unless `enabled` is false, served unless port is 0 */
+  metrics: { enabled: boolean; host: string; port: number };
+  /** the pool's credential; absent: nothing is signed (the API ignores this agent) */
+  credential?: AgentTokenParts & { token: string };
+  /** base URL of the API (target API keys); absent: jobs whose target has a key fail */
+  apiUrl?: string;
 }
 
 /** Parse the environment (default: `process.env`) into an {@link AgentConfig}; throws a readable error on bad values. */
@@ -103,7 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
     agent: {
       id: e.AGENT_ID ?? `${os.hostname()}-${process.pid}`,
-      pool: e.AGENT_POOL,
+      pool: e.AGENT_POOL ?? (e.AGENT_TOKEN ? parseAgentToken(e.AGENT_TOKEN)?.pool : undefined) ?? 'default',
       labels: e.AGENT_LABELS,
       jobConcurrency: e.AGENT_JOB_CONCURRENCY,
     },
@@ -122,5 +160,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(e.AGENT_DCGM_URL === undefined ? {} : { dcgmUrl: e.AGENT_DCGM_URL }),
       intervalMs: e.AGENT_TELEMETRY_INTERVAL_MS,
     },
+    metrics: { enabled: e.INFERBENCH_METRICS, host: e.AGENT_METRICS_HOST, port: e.AGENT_METRICS_PORT },
+    ...(e.AGENT_TOKEN ? { credential: { ...parseAgentToken(e.AGENT_TOKEN)!, token: e.AGENT_TOKEN } } : {}),
+    ...(e.INFERBENCH_API_URL ? { apiUrl: e.INFERBENCH_API_URL.replace(/\/+$/, '') } : {}),
   };
 }

@@ -1,2 +1,3 @@
 export { startAgent, maxConnectionsFor, type RunningAgent, type StartAgentDeps } from './main.js';
 export { loadConfig, type AgentConfig } from './config.js';
+export { EvalProcessor, type EvalProcessorDeps, type EvalJobResult } from './worker/eval-processor.js';

@@ -24,15 +24,20 @@ import {
   SystemClock,
   type Tokenizer,
 } from '@inferbench/loadgen';
+import { startMetricsListener, type MetricsListener } from '@inferbench/telemetry';
 import { createLogger, type Logger } from './common/logger.js';
 import { loadConfig, type AgentConfig } from './config.js';
+import { createAgentSigner, fetchTargetApiKey } from './auth/agent-credential.js';
 import { Heartbeat } from './heartbeat/heartbeat.js';
 import { collectHostFacts, listGpus } from './host/host-facts.js';
 import { IngestSink, type IngestQueue } from './ingest/ingest-sink.js';
+import { AgentMetrics } from './metrics/agent-metrics.js';
 import { createPointTelemetryStarter, type PointTelemetryDeps } from './telemetry/point-telemetry.js';
 import { CancelRegistry } from './worker/cancel-registry.js';
 import { LoadPointProcessor, type RunLoadPointFn } from './worker/load-point-processor.js';
 import { createLoadQueueProcessor } from './worker/load-queue-consumer.js';
+import { EvalProcessor, type EvalProcessorDeps } from './worker/eval-processor.js';
+import { createEvalQueueProcessor } from './worker/eval-queue-consumer.js';
 import { waitForCommonStart } from './worker/start-sync.js';
 
 const AGENT_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
@@ -54,11 +59,15 @@ export interface StartAgentDeps {
   drainTimeoutMs?: number;
   /** telemetry constructors (default: `@inferbench/telemetry`'s scraper and nvidia-smi/DCGM sampler) */
   telemetry?: PointTelemetryDeps;
+  /** the HTTP client of an eval job (default: undici `JsonClient`); tests count requests with it */
+  createEvalClient?: EvalProcessorDeps['createClient'];
 }
 
 /** A running agent. */
 export interface RunningAgent {
   id: string;
+  /** the agent's own Prometheus metrics (`AGENT_METRICS_PORT`); undefined when off or the port was taken */
+  metricsUrl?: string;
   /** Graceful stop: take no more jobs, abort running points, flush events, remove the agent key. */
   stop(): Promise<void>;
 }
@@ -129,16 +138,30 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
       heartbeatAt: Date.now(),
     };
   };
+  // with a credential, everything written to Redis for the API is signed (the API ignores unsigned agents)
+  const signer = config.credential ? createAgentSigner(config.credential) : undefined;
+  if (!signer) logger.warn('AGENT_TOKEN is not set: the API will ignore this agent and drop what it sends');
   const heartbeat = new Heartbeat(redis, {
     key: agentKey(prefix, agentId),
     snapshot,
+    ...(signer ? { sign: (info: AgentInfo) => signer.sign(info) } : {}),
     logger,
     ...(deps.heartbeatIntervalMs === undefined ? {} : { intervalMs: deps.heartbeatIntervalMs }),
   });
 
   const ingestQueue = new Queue(QUEUES.ingest.name(), { connection: queueConn, prefix });
   ingestQueue.on('error', (err: Error) => logger.debug('ingest queue error', { err: err.message }));
-  const sink = new IngestSink(ingestQueue as unknown as IngestQueue, { logger });
+  const rawIngest = ingestQueue as unknown as IngestQueue;
+  const signedIngest: IngestQueue = signer
+    ? { add: (name, data, opts) => rawIngest.add(name, signer.sign(data), opts) }
+    : rawIngest;
+  const sink = new IngestSink(signedIngest, { logger });
+  const metrics = new AgentMetrics({
+    enabled: config.metrics.enabled,
+    agentId,
+    pool: config.agent.pool,
+    pendingEvents: () => sink.pendingCount,
+  });
 
   const cancels = new CancelRegistry();
   subscriber.on('message', (channel: string, message: string) => {
@@ -156,7 +179,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
   let tokenizer: Promise<Tokenizer> | undefined;
   const processor = new LoadPointProcessor({
     agentId,
-    send: (event, jobId) => sink.send(event, jobId),
+    send: (event, jobId) => metrics.trackSend(event, sink.send(event, jobId)),
     cancels,
     isRunCancelled: async (runId) => (await redis.exists(cancelKey(prefix, runId))) > 0,
     runLoadPoint: deps.runLoadPoint ?? runLoadPoint,
@@ -177,6 +200,13 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
     },
     clock,
     startTelemetry: createPointTelemetryStarter(config.telemetry, deps.telemetry),
+    ...(config.apiUrl && config.credential
+      ? {
+          fetchApiKey: (job: LoadPointJob) =>
+            fetchTargetApiKey(config.apiUrl!, config.credential!.token, job.loadPointId),
+        }
+      : {}),
+    observePoint: () => metrics.observePoint(),
     waitForStart: (sync, shardIndex, signal) =>
       waitForCommonStart(redis, sync, shardIndex, signal, { prefix }),
     onJobState: (job, isRunning) => {
@@ -213,6 +243,34 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
   );
   worker.on('error', (err: Error) => logger.warn('worker error', { err: err.message }));
   worker.on('failed', (job, err) => logger.warn('job failed', { jobId: job?.id, err: err.message }));
+
+  // accuracy evals: their own queue and worker, so an eval can run alongside a load point (same target, same time)
+  const evalProcessor = new EvalProcessor({
+    agentId,
+    send: (event, jobId) => sink.send(event, jobId),
+    cancels,
+    isRunCancelled: async (runId) => (await redis.exists(cancelKey(prefix, runId))) > 0,
+    logger,
+    ...(deps.createEvalClient ? { createClient: deps.createEvalClient } : {}),
+    ...(config.apiUrl && config.credential
+      ? {
+          fetchApiKey: (workItemId: string) =>
+            fetchTargetApiKey(config.apiUrl!, config.credential!.token, workItemId),
+        }
+      : {}),
+  });
+  const evalWorkerConn = new Redis(url, { maxRetriesPerRequest: null });
+  evalWorkerConn.on('error', (err: Error) =>
+    logger.debug('redis connection error', { conn: 'eval-worker', err: err.message }),
+  );
+  const evalWorker = new Worker(
+    QUEUES.eval.name(config.agent.pool),
+    createEvalQueueProcessor({ 'eval.execute': (data) => evalProcessor.process(data) }),
+    { connection: evalWorkerConn, prefix, concurrency: 1, autorun: true, maxStalledCount: 0 },
+  );
+  evalWorker.on('error', (err: Error) => logger.warn('eval worker error', { err: err.message }));
+  evalWorker.on('failed', (job, err) => logger.warn('eval job failed', { jobId: job?.id, err: err.message }));
+  const metricsListener = await startAgentMetricsListener(metrics, config, logger);
   logger.info('agent started', {
     queue: QUEUES.load.name(config.agent.pool),
     prefix,
@@ -224,7 +282,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
     (stopping ??= (async () => {
       logger.info('agent stopping');
       // close() stops fetching jobs and waits for active ones; aborting them makes that wait short
-      const closed = worker.close();
+      const closed = Promise.all([worker.close(), evalWorker.close()]);
       cancels.abortAll();
       await closed;
       const drained = await sink.drain(deps.drainTimeoutMs ?? 30_000);
@@ -232,13 +290,45 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
       sink.close();
       await heartbeat.stop();
       await ingestQueue.close();
+      await metricsListener?.close();
       await Promise.all(
-        [redis, subscriber, queueConn, workerConn].map((c) => c.quit().catch(() => c.disconnect())),
+        [redis, subscriber, queueConn, workerConn, evalWorkerConn].map((c) =>
+          c.quit().catch(() => c.disconnect()),
+        ),
       );
       logger.info('agent stopped');
     })());
 
-  return { id: agentId, stop };
+  return { id: agentId, ...(metricsListener ? { metricsUrl: metricsListener.url } : {}), stop };
+}
+
+/**
+ * Serve the agent's metrics on `AGENT_METRICS_HOST:AGENT_METRICS_PORT` (none when the port is 0 or
+ * `INFERBENCH_METRICS=0`). A taken port (several agents on one host) costs the metrics, not the agent: logged.
+ */
+async function startAgentMetricsListener(
+  metrics: AgentMetrics,
+  config: AgentConfig,
+  logger: Logger,
+): Promise<MetricsListener | undefined> {
+  if (!metrics.enabled || config.metrics.port === 0) return undefined;
+  try {
+    const listener = await startMetricsListener({
+      host: config.metrics.host,
+      port: config.metrics.port,
+      render: () => metrics.render(),
+      onRenderError: (err) => logger.warn('metrics scrape failed', { err }),
+    });
+    logger.info('metrics listener started', { url: listener.url });
+    return listener;
+  } catch (err) {
+    logger.warn('metrics listener could not start; the agent runs without it (set AGENT_METRICS_PORT)', {
+      err: (err as Error).message,
+      host: config.metrics.host,
+      port: config.metrics.port,
+    });
+    return undefined;
+  }
 }
 
 /** Process entry: parse env, start, stop on SIGTERM/SIGINT. */

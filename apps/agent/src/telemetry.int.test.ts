@@ -85,7 +85,7 @@ async function runPoint(
   let found: AgentEvent | undefined;
   await expect
     .poll(
-      () => (found = events.find((e) => e.loadPointId === j.loadPointId && e.type === 'loadpoint.finished')),
+      () => (found = events.find((e) => e.type === 'loadpoint.finished' && e.loadPointId === j.loadPointId)),
       {
         timeout: 25_000,
         interval: 50,
@@ -93,7 +93,7 @@ async function runPoint(
     )
     .toBeDefined();
   const samples = events
-    .filter((e) => e.loadPointId === j.loadPointId)
+    .filter((e) => 'loadPointId' in e && e.loadPointId === j.loadPointId)
     .flatMap((e) => (e.type === 'sample.batch' ? e.samples : []));
   return { finished: found as Extract<AgentEvent, { type: 'loadpoint.finished' }>, samples };
 }

@@ -64,7 +64,7 @@ async function run(j: LoadPointJob): Promise<Extract<AgentEvent, { type: 'loadpo
   let found: AgentEvent | undefined;
   await expect
     .poll(
-      () => (found = events.find((e) => e.loadPointId === j.loadPointId && e.type === 'loadpoint.finished')),
+      () => (found = events.find((e) => e.type === 'loadpoint.finished' && e.loadPointId === j.loadPointId)),
       { timeout: 30_000, interval: 50 },
     )
     .toBeDefined();

@@ -28,4 +28,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ API_PORT: 'http' })).toThrow(/API_PORT/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
+
+  it('reads the metrics listener settings and the INFERBENCH_METRICS switch', () => {
+    expect(loadConfig({}).metrics).toEqual({ enabled: true, host: '127.0.0.1', port: 9464 });
+    expect(
+      loadConfig({ METRICS_PORT: '0', METRICS_HOST: '0.0.0.0', INFERBENCH_METRICS: '0' }).metrics,
+    ).toEqual({ enabled: false, host: '0.0.0.0', port: 0 });
+    expect(loadConfig({ INFERBENCH_METRICS: 'false' }).metrics.enabled).toBe(false);
+    expect(loadConfig({ INFERBENCH_METRICS: '' }).metrics.enabled).toBe(true);
+    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ INFERBENCH_METRICS: 'maybe' })).toThrow(/INFERBENCH_METRICS/);
+  });
 });

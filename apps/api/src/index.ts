@@ -8,3 +8,4 @@ export {
   type ApiEnv,
 } from './config.js';
 export { SecretBox } from './common/crypto/secret-box.js';
+export { AuthService } from './modules/auth/auth.service.js';

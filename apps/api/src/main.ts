@@ -15,6 +15,7 @@ const api = await startApi(config, { logger }).catch((err: unknown) => {
   process.exit(1);
 });
 logger.info(`API listening on ${api.url}`);
+if (api.metricsUrl) logger.info(`metrics on ${api.metricsUrl}`);
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {

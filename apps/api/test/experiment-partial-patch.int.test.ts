@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { apiTest, experimentBody, targetBody, type TestApi } from './helpers.js';
 
 async function patch(t: TestApi, id: string, body: unknown): Promise<Response> {
-  return fetch(`${t.url}/experiments/${id}`, {
+  return t.fetch(`${t.url}/experiments/${id}`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),

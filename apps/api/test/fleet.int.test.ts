@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  agentKey,
   loadPointJobId,
   loadQueueName,
   LoadPointJobSchema,
@@ -24,6 +23,7 @@ import {
   startTestApi,
   targetBody,
   waitFor,
+  writeAgentKey,
   type TestApi,
 } from './helpers.js';
 
@@ -130,7 +130,7 @@ async function announceBusy(id: string, pool: string, job: LoadPointJob, ttlSec:
     startedAt: Date.now() - 1000,
     heartbeatAt: Date.now(),
   };
-  await t.redis.set(agentKey(t.prefix, id), JSON.stringify(info), 'EX', ttlSec);
+  await writeAgentKey(t, info, ttlSec);
 }
 
 describe('sharded load points', () => {

@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ErrorEnvelopeSchema } from '@inferbench/contracts';
-import { experimentBody, startTestApi, targetBody, type TestApi } from './helpers.js';
+import { AUTH_HEADERS, experimentBody, startTestApi, targetBody, type TestApi } from './helpers.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 const BODYLESS_RUNS = Math.max(50, Math.round(RUNS / 5));
@@ -33,8 +33,15 @@ interface RouteInfo {
   path: string;
 }
 
-/** Every (method, path) of Fastify's route tree (`printRoutes` with full segments). */
+/**
+ * Every (method, path) of Fastify's route tree (`printRoutes` with full segments), but better-auth's own `/auth/*`
+ * endpoints (sign-in and sessions: not the API's routes, no OpenAPI schema).
+ */
 function routesFromRouter(t: TestApi): RouteInfo[] {
+  return allRoutes(t).filter((r) => !r.path.startsWith('/auth/'));
+}
+
+function allRoutes(t: TestApi): RouteInfo[] {
   const text: string = t.api.app.getHttpAdapter().getInstance().printRoutes({ commonPrefix: false });
   const stack: string[] = [];
   const out: RouteInfo[] = [];
@@ -59,7 +66,7 @@ function routesFromRouter(t: TestApi): RouteInfo[] {
  * the same zod schema the route validates with, `ApiContract({ body })`); null: the route takes no body.
  */
 async function bodySchemasFromApp(t: TestApi): Promise<Map<string, JsonSchema | null>> {
-  const doc = (await (await fetch(`${t.url}/docs/json`)).json()) as {
+  const doc = (await (await t.fetch(`${t.url}/docs/json`)).json()) as {
     paths: Record<
       string,
       Record<string, { requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>
@@ -84,6 +91,10 @@ interface Fixtures {
   /** archived and unarchived by the fuzz */
   toggleExperimentId: string;
   runId: string;
+  /** a viewer (accounts, issue 12) */
+  userId: string;
+  tokenId: string;
+  agentCredentialId: string;
 }
 
 interface RouteFuzz {
@@ -120,8 +131,16 @@ const ROUTES: Record<string, RouteFuzz> = {
   'POST /experiments/:id/runs': { id: (f) => f.experimentId },
   'PATCH /runs/:id': { id: (f) => f.runId },
   'POST /runs/:id/cancel': { id: (f) => f.runId, bodyless: true, realId: true },
+  'POST /runs/:id/evaluate': { id: (f) => f.runId },
   'POST /runs/:id/comments': { id: (f) => f.runId },
+  'POST /runs/:id/evals/rescore': { id: (f) => f.runId },
   'POST /imports': { id: null, hints: (f) => ({ experimentId: fc.constant(f.experimentId) }) },
+  'POST /users': { id: null },
+  'PATCH /users/:id': { id: (f) => f.userId },
+  'POST /tokens': { id: null, hints: (f) => ({ userId: fc.constant(f.userId) }) },
+  'DELETE /tokens/:id': { id: (f) => f.tokenId, bodyless: true },
+  'POST /agent-credentials': { id: null },
+  'DELETE /agent-credentials/:id': { id: (f) => f.agentCredentialId, bodyless: true },
 };
 
 /** Path ids that are not the fixture's: unknown, too long, NUL, control and non-ASCII characters. */
@@ -475,7 +494,18 @@ describe('fuzzing every write route', () => {
     const exp = await t.client.createExperiment(experimentBody([target.id], { name: 'fuzz' }));
     const toggle = await t.client.createExperiment(experimentBody([target.id], { name: 'fuzz-toggle' }));
     const run = await t.client.startRun(exp.id, { trigger: 'ci' });
-    fx = { targetId: target.id, experimentId: exp.id, toggleExperimentId: toggle.id, runId: run.id };
+    const user = await t.client.createUser({ email: 'fuzz-viewer@example.com', role: 'viewer' });
+    const token = await t.client.createToken({ name: 'fuzz', userId: user.user.id, scope: 'read' });
+    const cred = await t.client.createAgentCredential({ pool: 'fuzz' });
+    fx = {
+      targetId: target.id,
+      experimentId: exp.id,
+      toggleExperimentId: toggle.id,
+      runId: run.id,
+      userId: user.user.id,
+      tokenId: token.info.id,
+      agentCredentialId: cred.info.id,
+    };
     routes = routesFromRouter(t);
     bodySchemas = await bodySchemasFromApp(t);
   });
@@ -540,7 +570,7 @@ describe('fuzzing every write route', () => {
         const reply = await t.api.app.inject({
           method: r.method as 'POST',
           url,
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...AUTH_HEADERS },
           payload: text,
         });
         const res = { status: reply.statusCode, ok: reply.statusCode >= 200 && reply.statusCode < 300 };
@@ -603,7 +633,10 @@ describe('fuzzing every write route', () => {
       select: { id: true },
     });
     expect(empty).toEqual([]);
-    const gets = routes.filter((r) => r.method === 'GET' && !r.path.startsWith('/docs'));
+    // the agents' secret route answers only agent credentials (403 here): the route-guard test covers it
+    const gets = routes.filter(
+      (r) => r.method === 'GET' && !r.path.startsWith('/docs') && r.path !== '/agents/load-points/:id/secret',
+    );
     let requests = 0;
     // every row through the list routes (paged), and up to READBACK ids per kind through each route by id
     const READBACK = 60;
@@ -613,7 +646,7 @@ describe('fuzzing every write route', () => {
       const sample = kindIds.filter((_, i) => i % Math.ceil(kindIds.length / READBACK) === 0);
       if (!r.path.includes(':id') && r.path !== '/compare') {
         for (let offset = 0; ; offset += 500) {
-          const res = await fetch(`${t.url}${r.path}?limit=500&offset=${offset}`);
+          const res = await t.fetch(`${t.url}${r.path}?limit=500&offset=${offset}`);
           const text = await res.text();
           requests++;
           expect(res.status, `GET ${r.path} → ${text.slice(0, 500)}`).toBeLessThan(500);
@@ -627,7 +660,7 @@ describe('fuzzing every write route', () => {
       for (const id of list) {
         let url = `${t.url}${r.path.replace(':id', encodeURIComponent(id))}`;
         if (r.path === '/compare') url += `?runs=${ids.runs!.slice(0, 12).join(',')}`;
-        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+        const res = await t.fetch(url, { signal: AbortSignal.timeout(10_000) });
         const text = await res.text();
         requests++;
         expect(res.status, `GET ${url} → ${res.status} ${text.slice(0, 500)}`).toBeLessThan(500);

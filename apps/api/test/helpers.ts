@@ -3,6 +3,7 @@
  * and a unique Redis prefix, a typed client, a Prisma client for checking what was written, and a fake
  * agent that speaks the queue protocol (load jobs in, agent events out).
  */
+import { createHmac } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { test, vi } from 'vitest';
@@ -13,6 +14,7 @@ import {
   INGEST_QUEUE,
   loadQueueName,
   LoadPointJobSchema,
+  parseAgentToken,
   type AgentEvent,
   type AgentInfo,
   CreateExperimentRequestSchema,
@@ -27,6 +29,13 @@ import { startApi, type StartedApi } from '../src/app.js';
 import { loadConfig, type AppConfig } from '../src/config.js';
 
 export const TEST_SECRET_KEY = 'aa'.repeat(32);
+/**
+ * The one credential the tests use: the API under test accepts it as an admin token (INFERBENCH_BOOTSTRAP_TOKEN,
+ * honoured in development and test). `t.client` and `t.fetch` send it; a test that checks authentication itself uses
+ * plain `fetch` or `t.fetch(url, { auth: false })`.
+ */
+export const TEST_BOOTSTRAP_TOKEN = 'test-bootstrap-token-0123456789abcdef';
+export const AUTH_HEADERS = { authorization: `Bearer ${TEST_BOOTSTRAP_TOKEN}` };
 
 export interface TestApi {
   api: StartedApi;
@@ -40,6 +49,10 @@ export interface TestApi {
   prefix: string;
   /** a BullMQ queue handle under the test prefix (closed by `close`) */
   queue(name: string): Queue;
+  /** `fetch` of a path (`/runs/x`) or URL on the API, with the bootstrap token unless `auth: false` */
+  fetch(pathOrUrl: string, init?: RequestInit & { auth?: boolean }): Promise<Response>;
+  /** the agent credential of `pool` (created once through the API), as an agent reads it from AGENT_TOKEN */
+  agentToken(pool?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -57,16 +70,36 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     SECRET_KEY: TEST_SECRET_KEY,
     SWEEP_INTERVAL_MS: '200',
     LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    INFERBENCH_BOOTSTRAP_TOKEN: TEST_BOOTSTRAP_TOKEN,
+    // the fuzz tests send tens of thousands of requests a minute; rate limits have their own test
+    RATE_LIMIT_PER_MINUTE: '0',
     ...env,
   });
   const api = await startApi(config);
   const prisma = createPrismaClient({ url: db.url, poolSize: 2 });
   const redis = new Redis(testRedis.url, { maxRetriesPerRequest: null });
   const queues = new Map<string, Queue>();
+  const agentTokens = new Map<string, Promise<string>>();
+  const client = new ApiClient({ baseUrl: api.url, token: TEST_BOOTSTRAP_TOKEN });
   return {
     api,
     url: api.url,
-    client: new ApiClient({ baseUrl: api.url }),
+    client,
+    fetch(pathOrUrl, init = {}) {
+      const { auth = true, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (auth && !headers.has('authorization')) headers.set('authorization', AUTH_HEADERS.authorization);
+      return fetch(pathOrUrl.startsWith('/') ? `${api.url}${pathOrUrl}` : pathOrUrl, { ...rest, headers });
+    },
+    agentToken(pool = 'default') {
+      let p = agentTokens.get(pool);
+      if (!p) {
+        p = client.createAgentCredential({ pool, name: `test-${pool}` }).then((c) => c.token);
+        agentTokens.set(pool, p);
+      }
+      return p;
+    },
     config,
     prisma,
     redis,
@@ -221,9 +254,48 @@ export const agentEvents = {
   }),
 };
 
-/** Send agent events to the API's ingest queue (each its own job, in order). */
+/**
+ * Sign `obj` as an agent of `pool` would (contracts agent-auth.ts): `auth: { cred, pool, mac }` with the HMAC of its
+ * JSON under the pool credential's secret.
+ */
+export async function signAsAgent<T extends object>(t: TestApi, pool: string, obj: T): Promise<T> {
+  const parts = parseAgentToken(await t.agentToken(pool))!;
+  const mac = createHmac('sha256', parts.secret).update(JSON.stringify(obj)).digest('hex');
+  return { ...obj, auth: { cred: parts.credentialId, pool: parts.pool, mac } };
+}
+
+/** The pool of a load point's target (from its run's frozen spec); `default` for an unknown point. */
+async function poolOfPoint(t: TestApi, loadPointId: string): Promise<string> {
+  const p = await t.prisma.loadPoint.findUnique({
+    where: { id: loadPointId },
+    select: { variantLabel: true, run: { select: { spec: true } } },
+  });
+  const spec = p?.run.spec as { variants?: { label: string; target: { pool?: string } }[] } | undefined;
+  return spec?.variants?.find((v) => v.label === p?.variantLabel)?.target.pool ?? 'default';
+}
+
+/** Send agent events to the API's ingest queue (each its own job, in order), signed by their pool's credential. */
 export async function sendEvents(t: TestApi, events: AgentEvent[]): Promise<void> {
-  for (const e of events) await t.queue(INGEST_QUEUE).add(e.type, e, { removeOnComplete: true });
+  const pools = new Map<string, string>();
+  for (const e of events) {
+    const id = 'loadPointId' in e ? e.loadPointId : undefined;
+    let pool = 'default';
+    if (typeof id === 'string') {
+      pool = pools.get(id) ?? (await poolOfPoint(t, id));
+      pools.set(id, pool);
+    }
+    await t.queue(INGEST_QUEUE).add(e.type, await signAsAgent(t, pool, e), { removeOnComplete: true });
+  }
+}
+
+/** Write an agent heartbeat key as apps/agent does (signed with its pool's credential). */
+export async function writeAgentKey(t: TestApi, info: AgentInfo, ttlSec = AGENT_TTL_SEC): Promise<void> {
+  await t.redis.set(
+    agentKey(t.prefix, info.id),
+    JSON.stringify(await signAsAgent(t, info.pool, info)),
+    'EX',
+    ttlSec,
+  );
 }
 
 /** Keep an agent heartbeat key alive under the test prefix (as apps/agent does). */
@@ -244,7 +316,7 @@ export async function announceAgent(
     startedAt: Date.now() - 1000,
     heartbeatAt: Date.now(),
   };
-  await t.redis.set(agentKey(t.prefix, id), JSON.stringify(info), 'EX', AGENT_TTL_SEC);
+  await writeAgentKey(t, info);
   return info;
 }
 
@@ -289,4 +361,25 @@ export function startFakeAgent(
       connection.disconnect();
     },
   };
+}
+
+/** Every (method, path) of the running app's router: Fastify's route tree (`printRoutes` with full segments). */
+export function routerRoutes(t: TestApi): { method: string; path: string }[] {
+  const text: string = t.api.app.getHttpAdapter().getInstance().printRoutes({ commonPrefix: false });
+  const stack: string[] = [];
+  const out: { method: string; path: string }[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    stack.length = depth;
+    stack.push(m[2]!);
+    const path = stack.join('').replace(/\/{2,}/g, '/');
+    for (const method of (m[3] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      out.push({ method, path });
+  }
+  return out;
 }

@@ -174,7 +174,7 @@ describe('imports, exports and k6 through the API', () => {
     ];
     const before = await rowCounts(t);
     for (const c of cases) {
-      const res = await fetch(`${t.url}/imports`, {
+      const res = await t.fetch(`${t.url}/imports`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -324,7 +324,7 @@ describe('imports, exports and k6 through the API', () => {
     expect(agg.figures.ttftMs!.stats).toEqual(aggregates.loadPoints[0]!.imported!.aggregates!.latency.ttftMs);
     expect(agg.requestThroughput).toBe(aggregates.loadPoints[0]!.imported!.aggregates!.requestThroughput);
     // the experiment history and run list still answer with imported runs in them
-    const hist = await fetch(`${t.url}/experiments/${experimentId}/history`);
+    const hist = await t.fetch(`${t.url}/experiments/${experimentId}/history`);
     expect(hist.status).toBe(200);
   });
 });

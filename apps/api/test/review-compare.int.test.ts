@@ -198,10 +198,16 @@ describe('review: comments and run tags', () => {
       const exp = await t.client.createExperiment(experimentBody([target.id], { name: 'comment-exp' }));
       const { runId } = await seedRun(t, exp.id, { v0: 40 }, 3, new Date());
 
+      // the author is the caller (here the bootstrap token); a typed-in `author` is ignored (issue 12)
       const c1 = await t.client.addRunComment(runId, { author: 'Ada', body: 'TTFT looks high at c=4' });
-      const c2 = await t.client.addRunComment(runId, { author: ' Grace ', body: 'agreed' });
-      expect(c1).toMatchObject({ runId, experimentId: null, author: 'Ada', body: 'TTFT looks high at c=4' });
-      expect(c2.author).toBe('Grace');
+      const c2 = await t.client.addRunComment(runId, { body: 'agreed' });
+      expect(c1).toMatchObject({
+        runId,
+        experimentId: null,
+        author: 'bootstrap',
+        body: 'TTFT looks high at c=4',
+      });
+      expect(c2.author).toBe('bootstrap');
       expect(Date.parse(c1.createdAt)).toBeGreaterThan(Date.now() - 60_000);
       const list = await t.client.listRunComments(runId);
       expect(list.items.map((c) => c.id)).toEqual([c1.id, c2.id]);
@@ -255,7 +261,7 @@ describe('distribution, samples page and compare', () => {
       expect(p50.valueMs).toBeLessThanOrEqual(exactPercentile(ttfts, 50) * 1.001);
       expect(dist.points.at(-1)!.pct).toBe(100);
       expect((await apiError(t.client.getDistribution('nope', 'ttftMs'))).status).toBe(404);
-      const badFigure = await fetch(`${t.url}/load-points/${a.pointIds.v0}/distribution?figure=nope`);
+      const badFigure = await t.fetch(`${t.url}/load-points/${a.pointIds.v0}/distribution?figure=nope`);
       expect(badFigure.status).toBe(400);
       // a point without stored histograms answers an empty CDF, not an error
       await t.prisma.loadPoint.update({ where: { id: b.pointIds.v0! }, data: { histograms: null } });

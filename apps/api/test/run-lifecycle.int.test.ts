@@ -36,9 +36,12 @@ describe('a run driven by a fake agent', () => {
         expect(done.startedAt).not.toBeNull();
         expect(done.finishedAt).not.toBeNull();
         expect(done.metadata).toEqual({ gitSha: 'abc' });
-        // the target with the API key got it decrypted in its jobs, the other none
-        const jobA = agent.jobs.find((j) => j.target.model === 'm1' && j.target.apiKey === 'sk-flow');
+        // the key never rides in a job: the target with one says so (agents fetch it from the API), the other not
+        const jobA = agent.jobs.find((j) => j.target.model === 'm1' && j.target.apiKeyFromApi === true);
         expect(jobA).toBeDefined();
+        expect(agent.jobs.every((j) => j.target.apiKey === undefined)).toBe(true);
+        expect(agent.jobs.filter((j) => j.target.apiKeyFromApi).length).toBeGreaterThan(0);
+        expect(agent.jobs.filter((j) => !j.target.apiKeyFromApi).length).toBeGreaterThan(0);
         expect(agent.jobs).toHaveLength(4);
         const list = await t.client.request('GET', `/runs?experimentId=${exp.id}&limit=5`, RunListSchema);
         expect(list.items[0]).toMatchObject({

@@ -20,6 +20,7 @@ import {
 import { freePort } from '@inferbench/testing';
 import { RUN_STREAM_ENDED_TTL_MS, runStreamKey } from '../src/modules/runs/run-events.publisher.js';
 import {
+  AUTH_HEADERS,
   agentEvents,
   announceAgent,
   experimentBody,
@@ -27,6 +28,7 @@ import {
   sendEvents,
   startTestApi,
   targetBody,
+  TEST_BOOTSTRAP_TOKEN,
   waitFor,
   type TestApi,
 } from './helpers.js';
@@ -50,7 +52,11 @@ function openStream(url: string, lastEventId?: string) {
   const ac = new AbortController();
   const done = (async () => {
     const res = await fetch(url, {
-      headers: { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      headers: {
+        ...AUTH_HEADERS,
+        accept: 'text/event-stream',
+        ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+      },
       signal: ac.signal,
     });
     const reader = res.body!.getReader();
@@ -210,7 +216,7 @@ describe('resumable run events', () => {
     try {
       const seen: Seen[] = [];
       let currentId = '';
-      const follow = new ApiClient({ baseUrl: proxy.url }).followRun(
+      const follow = new ApiClient({ baseUrl: proxy.url, token: TEST_BOOTSTRAP_TOKEN }).followRun(
         run.id,
         (event) => seen.push({ id: currentId, event }),
         undefined,

@@ -18,6 +18,7 @@ import {
   sendEvents,
   startTestApi,
   targetBody,
+  TEST_BOOTSTRAP_TOKEN,
   waitFor,
   type TestApi,
 } from './helpers.js';
@@ -125,7 +126,7 @@ describe('starting a run', () => {
         apiKind: 'chat',
         model: 'm1',
         headers: {},
-        apiKey: 'sk-start',
+        apiKeyFromApi: true,
         metricsUrl: 'http://127.0.0.1:9/metrics',
       },
       params: { maxTokens: 8 },
@@ -181,9 +182,9 @@ describe('starting a run', () => {
       expect((err as ApiError).status).toBe(404);
       expect((err as ApiError).code).toBe('NOT_FOUND');
     }
-    const res = await fetch(t.client.samplesUrl('nope'));
+    const res = await t.fetch(t.client.samplesUrl('nope'));
     expect(res.status).toBe(404);
-    expect((await fetch(`${t.url}/runs/nope/events`)).status).toBe(404);
+    expect((await t.fetch(`${t.url}/runs/nope/events`)).status).toBe(404);
   });
 });
 
@@ -246,14 +247,14 @@ describe('ingest and finalization', () => {
     expect(done.finishedAt).not.toBeNull();
 
     // raw samples download: JSONL and CSV
-    const jsonl = await (await fetch(t.client.samplesUrl(p0!.id, 'jsonl'))).text();
+    const jsonl = await (await t.fetch(t.client.samplesUrl(p0!.id, 'jsonl'))).text();
     const lines = jsonl
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { idx: number; shardIndex: number; chunkGapsUs: number[] });
     expect(lines.map((l) => l.idx)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(lines[0]).toMatchObject({ shardIndex: 0, chunkGapsUs: makeSamples(1)[0]!.chunkGapsUs });
-    const csvRes = await fetch(t.client.samplesUrl(p0!.id, 'csv'));
+    const csvRes = await t.fetch(t.client.samplesUrl(p0!.id, 'csv'));
     expect(csvRes.headers.get('content-type')).toContain('text/csv');
     const csv = (await csvRes.text()).trim().split('\n');
     expect(csv[0]!.split(',').slice(0, 3)).toEqual(['shardIndex', 'idx', 'warmup']);
@@ -425,7 +426,7 @@ describe('live events (SSE)', () => {
     const run = await t.client.startRun(exp.id);
     const job = await takeJob('pool-sse');
 
-    const raw = await fetch(`${t.url}/runs/${run.id}/events`, { headers: { accept: 'text/event-stream' } });
+    const raw = await t.fetch(`${t.url}/runs/${run.id}/events`, { headers: { accept: 'text/event-stream' } });
     expect(raw.headers.get('content-type')).toContain('text/event-stream');
     const reader = raw.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
@@ -439,7 +440,9 @@ describe('live events (SSE)', () => {
     await reader.cancel();
 
     const events: RunStreamEvent[] = [];
-    const follow = new ApiClient({ baseUrl: t.url }).followRun(run.id, (e) => events.push(e));
+    const follow = new ApiClient({ baseUrl: t.url, token: TEST_BOOTSTRAP_TOKEN }).followRun(run.id, (e) =>
+      events.push(e),
+    );
     await waitFor('snapshot', async () => events.length >= 1);
     await sendEvents(t, [agentEvents.started(job)]);
     await waitFor('running status', async () =>
@@ -462,7 +465,9 @@ describe('live events (SSE)', () => {
 
     // a stream opened after the end gets the terminal snapshot and closes
     const late: RunStreamEvent[] = [];
-    await new ApiClient({ baseUrl: t.url }).followRun(run.id, (e) => late.push(e));
+    await new ApiClient({ baseUrl: t.url, token: TEST_BOOTSTRAP_TOKEN }).followRun(run.id, (e) =>
+      late.push(e),
+    );
     expect(late).toEqual([{ type: 'run.status', runId: run.id, status: 'completed', error: null }]);
   });
 });

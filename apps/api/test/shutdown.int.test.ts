@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTestDatabase, createTestRedis } from '@inferbench/testing';
 import { startApi } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { experimentBody, startTestApi, targetBody } from './helpers.js';
+import { AUTH_HEADERS, experimentBody, startTestApi, targetBody, TEST_BOOTSTRAP_TOKEN } from './helpers.js';
 
 describe('shutdown', () => {
   it('closes promptly while an SSE client is connected, ending its stream', async () => {
@@ -12,7 +12,7 @@ describe('shutdown', () => {
       const target = await t.client.createTarget(targetBody('shutdown'));
       const exp = await t.client.createExperiment(experimentBody([target.id], { name: 'shutdown' }));
       const run = await t.client.startRun(exp.id);
-      const res = await fetch(`${t.url}/runs/${run.id}/events`);
+      const res = await t.fetch(`${t.url}/runs/${run.id}/events`);
       const reader = res.body!.getReader();
       expect(new TextDecoder().decode((await reader.read()).value)).toContain('"run.status"');
       const started = Date.now();
@@ -44,6 +44,8 @@ describe('readiness', () => {
         API_PORT: '0',
         SECRET_KEY: 'cd'.repeat(32),
         LOG_LEVEL: 'silent',
+        NODE_ENV: 'test',
+        INFERBENCH_BOOTSTRAP_TOKEN: TEST_BOOTSTRAP_TOKEN,
       }),
     );
     try {
@@ -52,7 +54,7 @@ describe('readiness', () => {
       expect(await ready.json()).toEqual({ status: 'unavailable', checks: { postgres: false, redis: true } });
       expect((await fetch(`${api.url}/health`)).status).toBe(200);
       // an unexpected failure answers 500 INTERNAL with an errorId
-      const res = await fetch(`${api.url}/targets`);
+      const res = await fetch(`${api.url}/targets`, { headers: AUTH_HEADERS });
       expect(res.status).toBe(500);
       const body = (await res.json()) as { error: { code: string; details: { errorId: string } } };
       expect(body.error.code).toBe('INTERNAL');

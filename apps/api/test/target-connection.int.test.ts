@@ -3,7 +3,7 @@ import { apiTest, targetBody, type TestApi } from './helpers.js';
 
 /** PATCH /targets/:id with exactly this JSON body (no client-side typing in the way). */
 async function patch(t: TestApi, id: string, body: unknown): Promise<Response> {
-  return fetch(`${t.url}/targets/${id}`, {
+  return t.fetch(`${t.url}/targets/${id}`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -11,7 +11,7 @@ async function patch(t: TestApi, id: string, body: unknown): Promise<Response> {
 }
 
 async function post(t: TestApi, body: unknown): Promise<Response> {
-  return fetch(`${t.url}/targets`, {
+  return t.fetch(`${t.url}/targets`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),

@@ -25,10 +25,10 @@ async function expectApiError(p: Promise<unknown>, status: number, code: string)
 describe('health and docs', () => {
   it('answers liveness, readiness and the OpenAPI document', async () => {
     expect(await t.client.health()).toEqual({ status: 'ok' });
-    const ready = await fetch(`${t.url}/ready`);
+    const ready = await t.fetch(`${t.url}/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: true, redis: true } });
-    const doc = (await (await fetch(`${t.url}/docs/json`)).json()) as {
+    const doc = (await (await t.fetch(`${t.url}/docs/json`)).json()) as {
       openapi: string;
       paths: Record<string, Record<string, unknown>>;
     };
@@ -53,7 +53,7 @@ describe('health and docs', () => {
     expect(post.requestBody.content['application/json'].schema.required).toEqual(
       expect.arrayContaining(['name', 'workload', 'loadPlan', 'variants']),
     );
-    expect((await fetch(`${t.url}/docs`)).status).toBe(200);
+    expect((await t.fetch(`${t.url}/docs`)).status).toBe(200);
   });
 });
 
@@ -79,7 +79,7 @@ describe('targets', () => {
     expect(row.apiKeyEnc).not.toContain('sk-secret-1');
     expect(new SecretBox(Buffer.from(TEST_SECRET_KEY, 'hex')).decrypt(row.apiKeyEnc!)).toBe('sk-secret-1');
 
-    const raw = await (await fetch(`${t.url}/targets/${created.id}`)).text();
+    const raw = await (await t.fetch(`${t.url}/targets/${created.id}`)).text();
     expect(raw).not.toContain('sk-secret-1');
     expect(raw).not.toContain(row.apiKeyEnc!);
 
@@ -93,7 +93,7 @@ describe('targets', () => {
     expect(keyless.hasApiKey).toBe(false);
     expect((await t.prisma.target.findUniqueOrThrow({ where: { id: created.id } })).apiKeyEnc).toBeNull();
 
-    const del = await fetch(`${t.url}/targets/${created.id}`, { method: 'DELETE' });
+    const del = await t.fetch(`${t.url}/targets/${created.id}`, { method: 'DELETE' });
     expect(del.status).toBe(204);
     await expectApiError(t.client.getTarget(created.id), 404, 'NOT_FOUND');
   });
@@ -111,7 +111,7 @@ describe('targets', () => {
   });
 
   it('answers unknown ids with 404 and duplicate names with 409, in the error envelope', async () => {
-    const res = await fetch(`${t.url}/targets/does-not-exist`);
+    const res = await t.fetch(`${t.url}/targets/does-not-exist`);
     expect(res.status).toBe(404);
     const body = (await res.json()) as { error: { code: string; message: string; requestId?: string } };
     expect(body.error.code).toBe('NOT_FOUND');
@@ -186,7 +186,7 @@ describe('experiments', () => {
     expect(updated.variants[0]!.id).toBe(v0.id);
     expect(await t.prisma.variant.count({ where: { experimentId: exp.id } })).toBe(2);
 
-    const del = await fetch(`${t.url}/experiments/${exp.id}`, { method: 'DELETE' });
+    const del = await t.fetch(`${t.url}/experiments/${exp.id}`, { method: 'DELETE' });
     expect(del.status).toBe(204);
     await expectApiError(t.client.getExperiment(exp.id), 404, 'NOT_FOUND');
     expect(await t.prisma.variant.count({ where: { experimentId: exp.id } })).toBe(0);
@@ -214,7 +214,7 @@ describe('experiments', () => {
   });
 
   it('validates query strings and applies nothing of a rejected PATCH', async () => {
-    const bad = await fetch(`${t.url}/experiments?limit=0`);
+    const bad = await t.fetch(`${t.url}/experiments?limit=0`);
     expect(bad.status).toBe(400);
     expect(
       ((await bad.json()) as { error: { details: { issues: { path: string }[] } } }).error.details.issues[0]!

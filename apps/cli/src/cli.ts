@@ -1,29 +1,28 @@
-import { ApiClient } from '@inferbench/api-client';
-import {
-  SourceToolSchema,
-  StartRunTriggerSchema,
-  type SourceToolName,
-  type StartRunTrigger,
-} from '@inferbench/contracts';
+// Start-up time: this module only defines the commands (options, help text). Each command's implementation, and
+// every workspace package (API client, contracts/zod, loadgen, evals, ...), is loaded with `await import()` in its
+// action, so `inferbench --help` and each command load only what they use. Keep the static imports below
+// dependency-free (type-only imports are erased).
+import type { SourceToolName, StartRunTrigger } from '@inferbench/contracts';
 import { Command, CommanderError, Option } from 'commander';
-import { benchCommand, type BenchCliOptions } from './bench/bench-command.js';
-import {
-  cancelRun,
-  getRun,
-  listAgents,
-  listExperiments,
-  listTargets,
-  startRun,
-  type ApiCommandContext,
-} from './commands/api-commands.js';
-import { exportK6, exportRun, importResult } from './commands/interop-commands.js';
-import { CliError, describeError, EXIT, exitCodeOf } from './errors.js';
+import type { BenchCliOptions } from './bench/bench-command.js';
+import { CliError, EXIT } from './cli-error.js';
+import type { ApiCommandContext } from './commands/api-commands.js';
+import type { EvalCliOptions } from './eval/eval-command.js';
 import { DEFAULT_API_URL, type CliIo } from './io.js';
 
 interface GlobalOptions {
   api?: string;
   json?: boolean;
 }
+
+/** Tools `import --tool` accepts, in the order of `SourceToolSchema` (the type keeps the two in step). */
+const SOURCE_TOOLS = Object.keys({
+  vllm: true,
+  guidellm: true,
+  aiperf: true,
+  'inference-perf': true,
+  k6: true,
+} satisfies Record<SourceToolName, true>) as SourceToolName[];
 
 /** `k=v` pairs of repeated --meta flags → record. */
 function collectMeta(value: string, prev: Record<string, string>): Record<string, string> {
@@ -56,12 +55,16 @@ export function buildProgram(
     .exitOverride();
 
   /** Merge global options given before the command with ones given after it. */
-  const context = (cmd: Command): ApiCommandContext => {
+  const context = async (cmd: Command): Promise<ApiCommandContext> => {
     const local = cmd.opts<GlobalOptions>();
     const global = program.opts<GlobalOptions>();
     const apiUrl = local.api ?? global.api ?? io.env.INFERBENCH_API_URL ?? DEFAULT_API_URL;
     state.apiUrl = apiUrl;
-    return { api: new ApiClient({ baseUrl: apiUrl }), apiUrl, json: Boolean(local.json ?? global.json), io };
+    const { ApiClient } = await import('@inferbench/api-client');
+    // INFERBENCH_TOKEN: an API token, sent as a Bearer token (the API's guard checks it)
+    const token = io.env.INFERBENCH_TOKEN?.trim();
+    const api = new ApiClient({ baseUrl: apiUrl, ...(token ? { token } : {}) });
+    return { api, apiUrl, json: Boolean(local.json ?? global.json), io };
   };
   const apiCommand = (parent: Command, name: string, description: string): Command =>
     parent
@@ -73,19 +76,22 @@ export function buildProgram(
   const experiments = program.command('experiments').description('experiments stored in the API');
   apiCommand(experiments, 'list', 'list experiments: id, name, tags, variants, last run').action(
     async (_o, cmd: Command) => {
-      state.exitCode = await listExperiments(context(cmd));
+      const { listExperiments } = await import('./commands/api-commands.js');
+      state.exitCode = await listExperiments(await context(cmd));
     },
   );
 
   const targets = program.command('targets').description('inference endpoints known to the API');
   apiCommand(targets, 'list', 'list targets').action(async (_o, cmd: Command) => {
-    state.exitCode = await listTargets(context(cmd));
+    const { listTargets } = await import('./commands/api-commands.js');
+    state.exitCode = await listTargets(await context(cmd));
   });
 
   const agents = program.command('agents').description('load-generating agents');
   apiCommand(agents, 'list', 'list live agents with their pool and state').action(
     async (_o, cmd: Command) => {
-      state.exitCode = await listAgents(context(cmd));
+      const { listAgents } = await import('./commands/api-commands.js');
+      state.exitCode = await listAgents(await context(cmd));
     },
   );
 
@@ -109,9 +115,13 @@ export function buildProgram(
         o: { wait?: boolean; trigger: string; meta: Record<string, string> },
         cmd: Command,
       ) => {
+        const [{ StartRunTriggerSchema }, { startRun }] = await Promise.all([
+          import('@inferbench/contracts'),
+          import('./commands/api-commands.js'),
+        ]);
         const trigger: StartRunTrigger = StartRunTriggerSchema.parse(o.trigger);
         state.exitCode = await startRun(
-          context(cmd),
+          await context(cmd),
           experiment,
           { wait: Boolean(o.wait), trigger, metadata: o.meta },
           signal,
@@ -121,12 +131,14 @@ export function buildProgram(
   apiCommand(run, 'get', 'show a run and its per-load-point summary')
     .argument('<id>', 'run id')
     .action(async (id: string, _o, cmd: Command) => {
-      state.exitCode = await getRun(context(cmd), id);
+      const { getRun } = await import('./commands/api-commands.js');
+      state.exitCode = await getRun(await context(cmd), id);
     });
   apiCommand(run, 'cancel', 'cancel a queued or running run')
     .argument('<id>', 'run id')
     .action(async (id: string, _o, cmd: Command) => {
-      state.exitCode = await cancelRun(context(cmd), id);
+      const { cancelRun } = await import('./commands/api-commands.js');
+      state.exitCode = await cancelRun(await context(cmd), id);
     });
   apiCommand(run, 'export', 'export a run: vLLM result JSON, CSV of summaries, or raw samples as JSON lines')
     .argument('<id>', 'run id')
@@ -146,7 +158,8 @@ export function buildProgram(
         o: { format: 'vllm' | 'csv' | 'jsonl'; point?: number; out?: string },
         cmd: Command,
       ) => {
-        state.exitCode = await exportRun(context(cmd), id, {
+        const { exportRun } = await import('./commands/interop-commands.js');
+        state.exitCode = await exportRun(await context(cmd), id, {
           format: o.format,
           ...(o.point !== undefined ? { point: o.point } : {}),
           ...(o.out ? { out: o.out } : {}),
@@ -163,9 +176,9 @@ export function buildProgram(
     .requiredOption('--experiment <name>', 'experiment id or exact name')
     .option('--variant <label>', "variant label (created when missing; default: the tool's name)")
     .addOption(
-      new Option('--tool <tool>', 'read the file as this tool (default: detected from its shape)').choices([
-        ...SourceToolSchema.options,
-      ]),
+      new Option('--tool <tool>', 'read the file as this tool (default: detected from its shape)').choices(
+        SOURCE_TOOLS,
+      ),
     )
     .action(
       async (
@@ -173,7 +186,8 @@ export function buildProgram(
         o: { experiment: string; variant?: string; tool?: SourceToolName },
         cmd: Command,
       ) => {
-        state.exitCode = await importResult(context(cmd), file, {
+        const { importResult } = await import('./commands/interop-commands.js');
+        state.exitCode = await importResult(await context(cmd), file, {
           experiment: o.experiment,
           ...(o.variant ? { variant: o.variant } : {}),
           ...(o.tool ? { tool: o.tool } : {}),
@@ -186,7 +200,81 @@ export function buildProgram(
     .argument('<experiment>', 'experiment id or exact name')
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (experiment: string, o: { out?: string }, cmd: Command) => {
-      state.exitCode = await exportK6(context(cmd), experiment, o.out ? { out: o.out } : {});
+      const { exportK6 } = await import('./commands/interop-commands.js');
+      state.exitCode = await exportK6(await context(cmd), experiment, o.out ? { out: o.out } : {});
+    });
+
+  apiCommand(
+    program,
+    'ci',
+    'CI pipeline: apply an experiment file, run it (idempotent), follow it live, judge k6-style thresholds and the baseline gate, write JUnit/Markdown; exit 0 passed, 1 thresholds/regression failed, 2 run failed or cancelled, 3 usage/config error, 4 API unreachable or auth refused',
+  )
+    .requiredOption(
+      '-f, --file <file>',
+      'experiment-as-code file (YAML or JSON): experiment body + targets, thresholds, baseline',
+    )
+    .option(
+      '--idempotency-key <key>',
+      'a retried step with the same key follows the run the first one started (default: the CI job id + the file hash)',
+    )
+    .option('--junit <file>', 'write a JUnit XML report (one test case per threshold per load point)')
+    .option(
+      '--summary-md <file>',
+      'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)',
+    )
+    .addOption(
+      // collected raw and parsed in the action (parsing needs @inferbench/metrics); help still shows "(default: {})"
+      new Option(
+        '--max-regression <figure=percent>',
+        "baseline gate: fail when a figure is worse than the experiment's baseline run beyond noise and this tolerance, e.g. ttft.p95=10% (repeatable)",
+      )
+        .argParser((v: string, prev: string[]) => [...prev, v])
+        .default([] as string[], '{}'),
+    )
+    .option('--no-baseline', 'skip the baseline gate even when the file sets one')
+    .option(
+      '--set-baseline',
+      'when the run passes, make it the experiment baseline (e.g. on the main branch)',
+    )
+    .option('--meta <key=value>', 'extra run metadata (repeatable)', collectMeta, {})
+    .option('--web-url <url>', 'dashboard URL for links in the summary (env INFERBENCH_WEB_URL)')
+    .action(
+      async (
+        o: {
+          file: string;
+          idempotencyKey?: string;
+          junit?: string;
+          summaryMd?: string;
+          maxRegression: string[];
+          baseline: boolean;
+          setBaseline?: boolean;
+          meta: Record<string, string>;
+          webUrl?: string;
+        },
+        cmd: Command,
+      ) => {
+        const [{ ciCommand }, { parseMaxRegressionFlag }] = await Promise.all([
+          import('./ci/ci-command.js'),
+          import('./ci/config-file.js'),
+        ]);
+        const maxRegression = o.maxRegression.reduce<Record<string, number>>(
+          (acc, v) => parseMaxRegressionFlag(v, acc),
+          {},
+        );
+        state.exitCode = await ciCommand(await context(cmd), { ...o, maxRegression }, signal);
+      },
+    );
+
+  apiCommand(program, 'apply', 'create or update the targets and experiments of experiment files (by name)')
+    .requiredOption(
+      '-f, --file <file>',
+      'experiment-as-code file, YAML or JSON (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .action(async (o: { file: string[] }, cmd: Command) => {
+      const { applyCommand } = await import('./ci/ci-command.js');
+      state.exitCode = await applyCommand(await context(cmd), o.file);
     });
 
   program
@@ -300,7 +388,51 @@ export function buildProgram(
     .option('--json', 'print the result (or the comparison) as JSON on stdout instead of tables')
     .action(async (o: BenchCliOptions & { json?: boolean }) => {
       const json = Boolean(o.json ?? program.opts<GlobalOptions>().json);
+      const { benchCommand } = await import('./bench/bench-command.js');
       state.exitCode = await benchCommand(o, json, io, signal);
+    });
+
+  program
+    .command('eval')
+    .description(
+      'run an accuracy suite locally against an OpenAI-compatible server (no API needed), or compare two eval results',
+    )
+    .option('--base-url <url>', 'server URL, e.g. http://127.0.0.1:8000 (a trailing /v1 is fine)')
+    .option('--model <name>', 'model name sent in each request')
+    .option(
+      '--api <kind>',
+      "send generation tasks as chat (/v1/chat/completions) or completions (/v1/completions) prompts (default: each task's own format)",
+    )
+    .option('--api-key <key>', 'bearer token (env INFERBENCH_BENCH_API_KEY or OPENAI_API_KEY)')
+    .option(
+      '--header <name:value>',
+      'extra request header (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option('--suite <name|file>', 'built-in suite (mini, mini-likelihood) or a suite YAML/JSON file', 'mini')
+    .option('--tasks <ids>', 'only these tasks of the suite, comma-separated')
+    .option('--concurrency <n>', 'items evaluated at once, and requests in flight at most (default 8)')
+    .option('--limit <n>', 'at most the first n items of each task')
+    .option(
+      '--seed <s>',
+      'generation seed sent to the server for tasks that set none (default 1234; part of the version hash)',
+    )
+    .option('--timeout <sec>', 'per-request time limit in seconds (default 300)')
+    .option('--out <file>', 'write the result (summaries and every item record) as JSON')
+    .option(
+      '--compare <files...>',
+      'compare two result files (--compare a.json b.json), or a baseline file with this run (--compare a.json)',
+    )
+    .option(
+      '--drop <points>',
+      'with --compare: size "items needed" to detect a drop of this many points (default 5)',
+    )
+    .option('--json', 'print the result (or the comparison) as JSON on stdout instead of tables')
+    .action(async (o: EvalCliOptions & { json?: boolean }) => {
+      const json = Boolean(o.json ?? program.opts<GlobalOptions>().json);
+      const { evalCommand } = await import('./eval/eval-command.js');
+      state.exitCode = await evalCommand(o, json, io, signal);
     });
 
   return program;
@@ -329,6 +461,7 @@ export async function runCli(
         ? EXIT.ok
         : EXIT.error;
     }
+    const { describeError, exitCodeOf } = await import('./errors.js');
     io.stderr.write(`inferbench: ${describeError(err, state.apiUrl)}\n`);
     return exitCodeOf(err);
   }

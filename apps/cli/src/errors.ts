@@ -1,30 +1,7 @@
 import { ApiError } from '@inferbench/api-client';
+import { CliError, EXIT } from './cli-error.js';
 
-/** Exit codes of the `inferbench` command. */
-export const EXIT = {
-  ok: 0,
-  /** usage error, API error (404, 400, ...), bench with no successful request */
-  error: 1,
-  /** the run (or bench load point) failed, or a completed run has a failed load point */
-  failed: 2,
-  /** the run was cancelled */
-  cancelled: 3,
-  /** the inferbench API could not be reached (nothing answered at its URL) */
-  unreachable: 4,
-  /** interrupted by Ctrl-C */
-  interrupted: 130,
-} as const;
-
-/** An error the CLI reports as one clear line (no stack) with a chosen exit code. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = EXIT.error,
-  ) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
+export { CliError, EXIT };
 
 /** The exit code for an error that ended a command: its own for a CliError, 4 for an unreachable API, else 1. */
 export function exitCodeOf(err: unknown): number {

@@ -26,8 +26,13 @@ export const CHROMIUM_ARGS = [
 /** Screenshots kept as test artifacts (gitignored). */
 export const ARTIFACTS = path.join(WEB_DIR, 'test-artifacts');
 
+/** The admin the browser is signed in as (created through the API with the stack's bootstrap token). */
+export const BROWSER_ADMIN = { email: 'browser-admin@example.com', password: 'browser-admin-password-1' };
+
 export interface BrowserStack {
   stack: Stack;
+  /** who the browser is signed in as (null with `signIn: false`) */
+  user: typeof BROWSER_ADMIN | null;
   web: WebServer;
   context: BrowserContext;
   page: Page;
@@ -38,10 +43,43 @@ export interface BrowserStack {
   close(): Promise<void>;
 }
 
+/**
+ * Create the user (idempotent) with the stack's bootstrap token, sign in through the dashboard's proxy
+ * (`/api/auth/sign-in/email`, as the sign-in page does) and return the session cookies for the browser context.
+ */
+export async function signInCookies(
+  stack: Stack,
+  webUrl: string,
+  user: { email: string; password: string },
+  role: 'viewer' | 'editor' | 'admin' = 'admin',
+): Promise<{ name: string; value: string; url: string }[]> {
+  const created = await fetch(`${stack.apiUrl}/users`, {
+    method: 'POST',
+    headers: { ...stack.authHeaders, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user.email, password: user.password, role }),
+  });
+  if (!created.ok && created.status !== 409)
+    throw new Error(`cannot create ${user.email}: ${await created.text()}`);
+  const res = await fetch(`${webUrl}/api/auth/sign-in/email`, {
+    method: 'POST',
+    // what a browser sends from the sign-in page (the proxy checks the origin is its own)
+    headers: { 'content-type': 'application/json', origin: webUrl },
+    body: JSON.stringify({ email: user.email, password: user.password }),
+  });
+  if (!res.ok) throw new Error(`sign-in through the dashboard failed: ${res.status} ${await res.text()}`);
+  return res.headers.getSetCookie().map((c) => {
+    const [pair] = c.split(';');
+    const eq = pair!.indexOf('=');
+    return { name: pair!.slice(0, eq), value: pair!.slice(eq + 1), url: webUrl };
+  });
+}
+
 export async function startBrowserStack(
   opts: {
     stack?: StackOptions;
     viewport?: { width: number; height: number };
+    /** sign the browser in as {@link BROWSER_ADMIN} before the test (default true) */
+    signIn?: boolean;
     beforeStack?(tmp: string): Promise<StackOptions | void>;
   } = {},
 ): Promise<BrowserStack> {
@@ -69,7 +107,10 @@ export async function startBrowserStack(
       viewport: opts.viewport ?? { width: 1366, height: 900 },
     });
     const page = context.pages()[0] ?? (await context.newPage());
+    const signedIn = opts.signIn === false ? null : BROWSER_ADMIN;
+    if (signedIn) await context.addCookies(await signInCookies(stack, web.url, signedIn));
     return {
+      user: signedIn,
       stack,
       web,
       context,

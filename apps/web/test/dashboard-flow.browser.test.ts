@@ -9,7 +9,7 @@ import { ApiClient } from '@inferbench/api-client';
 import type { Stack } from '@inferbench/testing/stack';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserStack, type BrowserStack } from './browser-stack';
+import { BROWSER_ADMIN, startBrowserStack, type BrowserStack } from './browser-stack';
 import type { WebServer } from './web-server';
 
 describe('dashboard flow: schedule, watch, compare, review', () => {
@@ -30,7 +30,7 @@ describe('dashboard flow: schedule, watch, compare, review', () => {
   });
 
   it('creates through the form, runs live, shows distributions, compares two variants and keeps a comment', async () => {
-    const api = new ApiClient({ baseUrl: stack!.apiUrl });
+    const api = new ApiClient({ baseUrl: stack!.apiUrl, token: stack!.token });
     await api.createTarget({
       name: 'sim fixed',
       baseUrl: `${stack!.simUrl}/v1`,
@@ -133,23 +133,23 @@ describe('dashboard flow: schedule, watch, compare, review', () => {
       .toBe(2);
     expect(await page.getByTestId('compare-column').count()).toBe(2);
 
-    // 5. a comment on the run, signed with the display name, still there after a reload
+    // 5. a comment on the run, signed by the signed-in user (never a typed-in name), still there after a reload
     await page.goto(`${web!.url}/runs/${runId}`);
     const comments = page.getByTestId('comments');
     await comments.waitFor();
-    await comments.getByLabel(/display name/).fill('Ada');
     await comments.getByLabel('Comment').fill('TTFT p99 is fine at c=2; ship it.');
     await comments.getByRole('button', { name: 'Post comment' }).click();
     await expect.poll(() => comments.getByTestId('comment').count(), { timeout: 10_000 }).toBe(1);
     await page.reload();
     const after = page.getByTestId('comments');
     await expect.poll(() => after.getByTestId('comment').count(), { timeout: 10_000 }).toBe(1);
-    expect(await after.getByTestId('comment-author').textContent()).toBe('Ada');
+    expect(await after.getByTestId('comment-author').textContent()).toBe(BROWSER_ADMIN.email);
     expect(await after.getByTestId('comment-body').textContent()).toBe('TTFT p99 is fine at c=2; ship it.');
-    // the display name was set once and is remembered
-    expect(await after.getByTestId('display-name').textContent()).toBe('Ada');
+    expect(await after.getByTestId('display-name').textContent()).toBe(BROWSER_ADMIN.email);
     const stored = await api.listRunComments(runId);
-    expect(stored.items).toMatchObject([{ author: 'Ada', body: 'TTFT p99 is fine at c=2; ship it.' }]);
+    expect(stored.items).toMatchObject([
+      { author: BROWSER_ADMIN.email, body: 'TTFT p99 is fine at c=2; ship it.' },
+    ]);
     await after.scrollIntoViewIfNeeded();
     await shot('flow-5-comment');
 

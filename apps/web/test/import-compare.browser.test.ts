@@ -31,7 +31,7 @@ describe('importing results on the experiment page', () => {
   });
 
   it('uploads a vLLM file and compares the imported run with another tool by source', async () => {
-    const api = new ApiClient({ baseUrl: stack.apiUrl });
+    const api = new ApiClient({ baseUrl: stack.apiUrl, token: stack.token });
     const target = await api.createTarget({
       name: 'sim',
       baseUrl: `${stack.simUrl}/v1`,

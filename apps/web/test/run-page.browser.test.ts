@@ -38,7 +38,7 @@ describe('run page', () => {
   });
 
   it('starts a run from the experiment page and shows the completed summary', async () => {
-    const api = new ApiClient({ baseUrl: stack!.apiUrl });
+    const api = new ApiClient({ baseUrl: stack!.apiUrl, token: stack!.token });
     const target = await api.createTarget({
       name: 'sim fixed',
       baseUrl: `${stack!.simUrl}/v1`,
@@ -135,7 +135,7 @@ describe('run page', () => {
   });
 
   it('the target form stores the connection mode and a tokenizer.json path, and the list shows them', async () => {
-    const api = new ApiClient({ baseUrl: stack!.apiUrl });
+    const api = new ApiClient({ baseUrl: stack!.apiUrl, token: stack!.token });
     await page.goto(`${web!.url}/targets`);
     await page.getByRole('button', { name: 'Add target' }).click();
     const form = page.getByRole('form', { name: 'New target' });
@@ -182,7 +182,7 @@ describe('run page', () => {
     });
     await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
     try {
-      const api = new ApiClient({ baseUrl: stack!.apiUrl });
+      const api = new ApiClient({ baseUrl: stack!.apiUrl, token: stack!.token });
       const target = await api.createTarget({
         name: 'flaky front',
         baseUrl: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/v1`,

@@ -51,7 +51,7 @@ describe('run page telemetry', () => {
   });
 
   it('shows server and GPU panels, the reason when a part is missing, and the bottleneck hints', async () => {
-    const api = new ApiClient({ baseUrl: stack!.apiUrl });
+    const api = new ApiClient({ baseUrl: stack!.apiUrl, token: stack!.token });
     const withMetrics = await api.createTarget({
       name: 'sim chunked',
       baseUrl: `${stack!.simUrl}/v1`,

@@ -4,6 +4,21 @@
  * carrying the API's error envelope.
  */
 import {
+  AgentCredentialListSchema,
+  AgentCredentialSchema,
+  ApiTokenListSchema,
+  ApiTokenSchema,
+  AuditListSchema,
+  CreatedAgentCredentialSchema,
+  CreatedApiTokenSchema,
+  CreatedUserSchema,
+  MeSchema,
+  UserListSchema,
+  UserSchema,
+  type CreateAgentCredentialRequest,
+  type CreateApiTokenRequest,
+  type CreateUserRequest,
+  type UpdateUserRequest,
   CommentListSchema,
   CommentSchema,
   CompareResultSchema,
@@ -35,8 +50,19 @@ import {
   type UpdateTargetRequest,
   type CreateImportRequest,
   type RunExportFormat,
+  EvalComparisonSchema,
+  EvalItemPageSchema,
+  EvalRescoreResultSchema,
+  RunEvalsSchema,
+  type EvalItemsQuery,
+  type EvalRescoreRequestInput,
 } from '@inferbench/contracts';
 import { z } from 'zod';
+import {
+  EvaluateRunRequestSchema,
+  RunEvaluationSchema,
+  WebhookDeliveryListSchema,
+} from '@inferbench/contracts';
 
 /** An error answered by the API (parsed envelope), or a transport/parse failure (`code` = 'NETWORK' | 'BAD_RESPONSE'). */
 export class ApiError extends Error {
@@ -63,15 +89,27 @@ export interface ApiClientOptions {
   baseUrl: string;
   fetch?: typeof fetch;
   headers?: Record<string, string>;
+  /** an API token, sent on every request as `Authorization: Bearer <token>` (the CLI reads INFERBENCH_TOKEN) */
+  token?: string;
 }
 
 export class ApiClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
 
-  constructor(private readonly opts: ApiClientOptions) {
+  private readonly opts: ApiClientOptions;
+
+  constructor(opts: ApiClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.opts = opts.token
+      ? { ...opts, headers: { authorization: `Bearer ${opts.token}`, ...opts.headers } }
+      : opts;
+  }
+
+  /** The headers every request carries (the bearer token among them), e.g. for a raw `fetch` of a download URL. */
+  authHeaders(): Record<string, string> {
+    return { ...this.opts.headers };
   }
 
   /** Low-level request: JSON in, schema-parsed JSON out. */
@@ -177,6 +215,18 @@ export class ApiClient {
     return this.request('POST', `/runs/${enc(id)}/cancel`, RunSchema, {});
   }
 
+  // CI: thresholds and the baseline gate over a run (verdicts stored with it); webhook delivery log
+  evaluateRun(id: string, body: z.input<typeof EvaluateRunRequestSchema>) {
+    return this.request('POST', `/runs/${enc(id)}/evaluate`, RunEvaluationSchema, body);
+  }
+  listWebhookDeliveries(experimentId: string, page: { limit?: number; offset?: number } = {}) {
+    return this.request(
+      'GET',
+      `/experiments/${enc(experimentId)}/webhook-deliveries${qs(page)}`,
+      WebhookDeliveryListSchema,
+    );
+  }
+
   // Experiments: archive, clone, baseline, history
   archiveExperiment(id: string) {
     return this.request('POST', `/experiments/${enc(id)}/archive`, ExperimentSchema, {});
@@ -230,6 +280,69 @@ export class ApiClient {
   /** Items are `runId` (every variant) or `runId:variantId`; all or none must name a variant. */
   compare(items: readonly string[], points?: number) {
     return this.request('GET', `/compare${qs({ runs: items.join(','), points })}`, CompareResultSchema);
+  }
+
+  // Accuracy evals (issue 11): summaries per variant × task, item records, paired comparison, re-score
+  /** A run's eval summaries (latest score version unless `scoreVersion`). */
+  getRunEvals(runId: string, query: { scoreVersion?: number } = {}) {
+    return this.request('GET', `/runs/${enc(runId)}/evals${qs(query)}`, RunEvalsSchema);
+  }
+  /** A page of a run's item records, filtered by task, variant label and status. */
+  getEvalItems(runId: string, query: Partial<EvalItemsQuery> = {}) {
+    return this.request('GET', `/runs/${enc(runId)}/evals/items${qs(query)}`, EvalItemPageSchema);
+  }
+  /** Paired comparison of `a` (baseline) and `b` (candidate), each `{ runId, variantLabel }`. */
+  compareEvals(
+    a: { runId: string; variantLabel: string },
+    b: { runId: string; variantLabel: string },
+    opts: { task?: string; alpha?: number } = {},
+  ) {
+    return this.request(
+      'GET',
+      `/evals/compare${qs({ a: `${a.runId}:${a.variantLabel}`, b: `${b.runId}:${b.variantLabel}`, ...opts })}`,
+      EvalComparisonSchema,
+    );
+  }
+  /** Score a run's stored responses again (optionally with changed scoring); no request reaches the target. */
+  rescoreEvals(runId: string, body: EvalRescoreRequestInput = {}) {
+    return this.request('POST', `/runs/${enc(runId)}/evals/rescore`, EvalRescoreResultSchema, body);
+  }
+
+  // Accounts (issue 12): who am I, users, API tokens, agent credentials, audit log
+  me() {
+    return this.request('GET', '/me', MeSchema);
+  }
+  listUsers() {
+    return this.request('GET', '/users', UserListSchema);
+  }
+  createUser(body: CreateUserRequest) {
+    return this.request('POST', '/users', CreatedUserSchema, body);
+  }
+  updateUser(id: string, body: UpdateUserRequest) {
+    return this.request('PATCH', `/users/${enc(id)}`, UserSchema, body);
+  }
+  listTokens() {
+    return this.request('GET', '/tokens', ApiTokenListSchema);
+  }
+  /** The token itself is in this answer only. */
+  createToken(body: CreateApiTokenRequest) {
+    return this.request('POST', '/tokens', CreatedApiTokenSchema, body);
+  }
+  revokeToken(id: string) {
+    return this.request('DELETE', `/tokens/${enc(id)}`, ApiTokenSchema);
+  }
+  listAgentCredentials() {
+    return this.request('GET', '/agent-credentials', AgentCredentialListSchema);
+  }
+  /** `token` (the agent's AGENT_TOKEN) is in this answer only. */
+  createAgentCredential(body: CreateAgentCredentialRequest) {
+    return this.request('POST', '/agent-credentials', CreatedAgentCredentialSchema, body);
+  }
+  revokeAgentCredential(id: string) {
+    return this.request('DELETE', `/agent-credentials/${enc(id)}`, AgentCredentialSchema);
+  }
+  getExperimentAudit(experimentId: string, limit?: number) {
+    return this.request('GET', `/experiments/${enc(experimentId)}/audit${qs({ limit })}`, AuditListSchema);
   }
 
   // Agents

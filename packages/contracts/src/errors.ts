@@ -7,6 +7,9 @@ import { z } from 'zod';
  * - NOT_FOUND: the id in the path does not exist (404).
  * - CONFLICT: unique constraint, or a state transition that is not allowed (409).
  * - NO_LIVE_AGENT: a run's pool has no live agent (409 at start, or the run's failure reason).
+ * - UNAUTHORIZED: no valid credential (session cookie, `Authorization: Bearer` token) was sent (401).
+ * - FORBIDDEN: the credential's scope or role is too weak for the route (403); `details.required` names the scope.
+ * - RATE_LIMITED: too many requests from this client (429).
  * - INTERNAL: anything unexpected (500); `details.errorId` matches the server log line.
  */
 export const ErrorCodeSchema = z.enum([
@@ -14,6 +17,9 @@ export const ErrorCodeSchema = z.enum([
   'NOT_FOUND',
   'CONFLICT',
   'NO_LIVE_AGENT',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;

@@ -4,6 +4,12 @@ import { RequestSampleSchema } from './samples.js';
 import { TimeSeriesPointSchema } from './summary.js';
 import { GpuTelemetrySchema, ServerTelemetrySchema } from './telemetry.js';
 import { TokenizerInfoSchema } from './tokenizer.js';
+import {
+  EvalFinishedEventSchema,
+  EvalProgressEventSchema,
+  EvalRecordsEventSchema,
+  EvalStartedEventSchema,
+} from './eval-jobs.js';
 
 const base = {
   v: z.literal(1),
@@ -90,12 +96,16 @@ export const LoadPointFinishedEventSchema = z.object({
     .optional(),
 });
 
-/** Everything an agent sends to the API on the `ingest` queue. */
+/** Everything an agent sends to the API on the `ingest` queue (load-point events and eval events). */
 export const AgentEventSchema = z.discriminatedUnion('type', [
   LoadPointStartedEventSchema,
   SampleBatchEventSchema,
   ProgressEventSchema,
   LoadPointFinishedEventSchema,
+  EvalStartedEventSchema,
+  EvalRecordsEventSchema,
+  EvalProgressEventSchema,
+  EvalFinishedEventSchema,
 ]);
 export type AgentEvent = z.infer<typeof AgentEventSchema>;
 export type SampleBatchEvent = z.infer<typeof SampleBatchEventSchema>;

@@ -20,13 +20,29 @@ describe('job catalog', () => {
     expect(QUEUES.eval.name('gpu-a')).toBe('eval.gpu-a');
     expect(Object.keys(JOBS).sort()).toEqual([
       'eval.execute',
+      'eval.finished',
+      'eval.progress',
+      'eval.records',
+      'eval.started',
       'loadpoint.execute',
       'loadpoint.finished',
       'loadpoint.progress',
       'loadpoint.started',
       'sample.batch',
+      'webhook.deliver',
     ]);
     expect(JOBS['loadpoint.execute'].attempts).toBe(1);
+  });
+
+  it('retries webhook deliveries with backoff on their own queue', () => {
+    expect(QUEUES.webhooks.name()).toBe('webhooks');
+    expect(jobQueue('webhook.deliver')).toBe('webhooks');
+    expect(JOBS['webhook.deliver']).toMatchObject({
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1000 },
+    });
+    expect(parseJob('webhook.deliver', { deliveryId: 'd1' })).toEqual({ deliveryId: 'd1' });
+    expect(() => parseJob('webhook.deliver', {})).toThrow();
   });
 
   it('names one ingest job per agent event type, each parsed by that event schema', () => {
@@ -57,8 +73,32 @@ describe('job catalog', () => {
     expect(jobQueue('sample.batch')).toBe('ingest');
   });
 
-  it('accepts no payload for the reserved eval job yet', () => {
-    expect(JOBS['eval.execute'].reserved).toBe(true);
+  it('parses the eval job and rejects an empty payload', () => {
+    expect(jobQueue('eval.execute')).toBe('eval');
     expect(() => parseJob('eval.execute', {})).toThrow();
+    const job = parseJob('eval.execute', {
+      v: 1,
+      runId: 'r1',
+      workItemId: 'w1',
+      variantId: 'v1',
+      variantLabel: 'fp16',
+      target: { baseUrl: 'http://127.0.0.1:1/v1', apiKind: 'chat', model: 'm' },
+      targetKey: 't1',
+      suite: {
+        name: 's',
+        tasks: [
+          {
+            id: 't',
+            dataset: { source: 'builtin:arith' },
+            prompt: { template: '{{ input }}' },
+            scoring: { mode: 'generate', extract: { kind: 'number' } },
+          },
+        ],
+      },
+      seed: 7,
+    });
+    expect(job.concurrency).toBe(8);
+    expect(job.attempt).toBe(0);
+    expect(job.storePrompts).toBe(true);
   });
 });

@@ -7,6 +7,14 @@ import {
   type AgentEvent,
 } from './events.js';
 import { LoadPointJobSchema } from './jobs.js';
+import { WebhookDeliverJobSchema } from './http/ci.js';
+import {
+  EvalFinishedEventSchema,
+  EvalJobSchema,
+  EvalProgressEventSchema,
+  EvalRecordsEventSchema,
+  EvalStartedEventSchema,
+} from './eval-jobs.js';
 
 /**
  * The job catalog: every BullMQ queue and every job name that travels on it, with its payload schema and
@@ -19,8 +27,11 @@ import { LoadPointJobSchema } from './jobs.js';
 export const loadQueueName = (pool: string): string => `load.${pool}`;
 /** BullMQ queue on which agents send events (sample batches, progress, lifecycle) to the API. */
 export const INGEST_QUEUE = 'ingest';
-/** BullMQ queue reserved for accuracy-eval jobs of one agent pool (no producer or consumer yet). */
+/** BullMQ queue that carries accuracy-eval jobs (`eval.execute`) for one agent pool. */
 export const evalQueueName = (pool: string): string => `eval.${pool}`;
+
+/** BullMQ queue of webhook deliveries, produced and consumed by the API. */
+export const WEBHOOKS_QUEUE = 'webhooks';
 
 /** Every queue by role, with its name: per agent pool (`load.<pool>`, `eval.<pool>`) or one shared queue. */
 export const QUEUES = {
@@ -28,8 +39,10 @@ export const QUEUES = {
   load: { perPool: true, name: loadQueueName },
   /** agents → API: every {@link AgentEvent}, one job per event, named by its `type` */
   ingest: { perPool: false, name: (): string => INGEST_QUEUE },
-  /** API → agents of one pool: accuracy evals (reserved) */
+  /** API → agents of one pool: accuracy evals (one job per eval work item) */
   eval: { perPool: true, name: evalQueueName },
+  /** API → API: experiment webhook deliveries (run ended), retried with backoff */
+  webhooks: { perPool: false, name: (): string => WEBHOOKS_QUEUE },
 } as const;
 export type QueueKind = keyof typeof QUEUES;
 
@@ -62,8 +75,22 @@ export const JOBS = {
   'sample.batch': { queue: 'ingest', schema: SampleBatchEventSchema, ...INGEST_RETRY },
   'loadpoint.progress': { queue: 'ingest', schema: ProgressEventSchema, ...INGEST_RETRY },
   'loadpoint.finished': { queue: 'ingest', schema: LoadPointFinishedEventSchema, ...INGEST_RETRY },
-  /** reserved for accuracy evals: the schema accepts nothing until the eval payload is defined */
-  'eval.execute': { queue: 'eval', schema: z.never(), attempts: 1, reserved: true },
+  /** run one eval work item (a variant's eval tasks); never retried by BullMQ (the API re-dispatches) */
+  'eval.execute': { queue: 'eval', schema: EvalJobSchema, attempts: 1 },
+  'eval.started': { queue: 'ingest', schema: EvalStartedEventSchema, ...INGEST_RETRY },
+  'eval.records': { queue: 'ingest', schema: EvalRecordsEventSchema, ...INGEST_RETRY },
+  'eval.progress': { queue: 'ingest', schema: EvalProgressEventSchema, ...INGEST_RETRY },
+  'eval.finished': { queue: 'ingest', schema: EvalFinishedEventSchema, ...INGEST_RETRY },
+  /**
+   * POST one webhook delivery (its body and secret are read from the database); a failed attempt (no answer, non-2xx)
+   * is retried with exponential backoff: 1 s, 2 s, 4 s, 8 s, 16 s, 32 s, 64 s
+   */
+  'webhook.deliver': {
+    queue: 'webhooks',
+    schema: WebhookDeliverJobSchema,
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 1000 },
+  },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOBS;

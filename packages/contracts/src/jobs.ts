@@ -65,13 +65,20 @@ export const StartSyncSchema = z.object({
 });
 export type StartSync = z.infer<typeof StartSyncSchema>;
 
-/** Connection details of a target as an agent needs them. The API key travels decrypted, only inside Redis. */
+/**
+ * Connection details of a target as an agent needs them. The API key never travels in Redis: a job whose target
+ * has one carries `apiKeyFromApi: true`, and the agent fetches the key for that load point from the API with its
+ * credential (`GET /agents/load-points/:id/secret`), in memory only. `apiKey` is only set by the agent itself
+ * after that fetch (and by tests that build jobs by hand).
+ */
 export const TargetConnSchema = z.object({
   baseUrl: z.url(),
   apiKind: ApiKindSchema,
   model: z.string().min(1),
   headers: z.record(z.string(), z.string()).default({}),
   apiKey: z.string().optional(),
+  /** the target has an API key: fetch it from the API for this load point */
+  apiKeyFromApi: z.boolean().optional(),
   /** Prometheus endpoint of the server, scraped during the load point when set */
   metricsUrl: z.url().optional(),
   /** `keep-alive` (absent) reuses connections; `close` opens one connection per request */

@@ -4,6 +4,7 @@ import { LoadPointTelemetrySchema } from './events.js';
 import { AggregatesOnlySummarySchema, ImportedPointInfoSchema, ImportSourceSchema } from './imports.js';
 import { LoadLevelSchema, LoadPlanSpecSchema } from './specs/load-plan.js';
 import { SloSpecSchema } from './specs/slo.js';
+import { ExperimentEvalsSchema } from './specs/eval-plan.js';
 import { OptimizationDescriptorSchema, RequestParamsSchema } from './specs/variant.js';
 import { WorkloadSpecSchema } from './specs/workload.js';
 import { LoadPointSummarySchema } from './summary.js';
@@ -83,6 +84,8 @@ export const RunSpecSchema = z.object({
   loadPlan: LoadPlanSpecSchema,
   slo: SloSpecSchema.nullable().default(null),
   variants: z.array(FrozenVariantSchema),
+  /** the experiment's evals at start (built-in suites by name, as written); absent: none (and every older spec) */
+  evals: ExperimentEvalsSchema.optional(),
 });
 export type RunSpec = z.infer<typeof RunSpecSchema>;
 
@@ -155,6 +158,8 @@ export const StoredLoadLevelSchema = LoadLevelSchema;
 export const StoredPointTelemetrySchema = LoadPointTelemetrySchema;
 /** `LoadPoint.imported`. */
 export const StoredImportedPointSchema = ImportedPointInfoSchema;
+/** `Experiment.evals`. */
+export const StoredExperimentEvalsSchema = ExperimentEvalsSchema;
 /** `Run.source`. */
 export const StoredRunSourceSchema = ImportSourceSchema;
 /** `Run.hints`: entries that do not parse are dropped; absent hints are `[]`. */

@@ -1,5 +1,5 @@
 import type { CdfPoint, DistributionFigure, PercentileCi } from '@inferbench/contracts';
-import { FIGURE_UNITS_PER_OUTPUT } from './accumulator.js';
+import { FIGURE_UNITS_PER_OUTPUT, type SummaryFigure } from './accumulator.js';
 import { FigureAccumulator, type FigureState } from './figure.js';
 import { normalQuantile } from './stats.js';
 
@@ -11,11 +11,11 @@ import { normalQuantile } from './stats.js';
  * Only the requested figures' HDR histograms are decoded; the rest of the state is not rebuilt.
  * Returns an empty map when the string is null or unreadable (a point finalized before histograms were kept).
  */
-export function decodeFigures(
+export function decodeFigures<F extends SummaryFigure = DistributionFigure>(
   encoded: string | null,
-  figures: readonly DistributionFigure[],
-): Map<DistributionFigure, FigureAccumulator> {
-  const out = new Map<DistributionFigure, FigureAccumulator>();
+  figures: readonly F[],
+): Map<F, FigureAccumulator> {
+  const out = new Map<F, FigureAccumulator>();
   if (!encoded) return out;
   let state: { figures?: Record<string, FigureState> };
   try {

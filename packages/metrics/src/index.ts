@@ -11,3 +11,4 @@ export * from './rng.js';
 export * from './client-health.js';
 export * from './point-verdict.js';
 export * from './slo-judge.js';
+export * from './thresholds.js';

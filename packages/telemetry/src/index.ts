@@ -7,3 +7,4 @@ export * from './engine-probe.js';
 export * from './scraper.js';
 export * from './gpu.js';
 export * from './bottleneck.js';
+export * from './metrics-listener.js';

@@ -17,6 +17,13 @@ import {
 
 const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
 
+/**
+ * The admin credential of every stack: the API process gets it as INFERBENCH_BOOTSTRAP_TOKEN (honoured because the
+ * stack runs with NODE_ENV=test). Tests send it (`stack.token`, `stack.authHeaders`) on their own API calls; agents get
+ * a per-pool agent credential created with it.
+ */
+export const STACK_BOOTSTRAP_TOKEN = 'stack-bootstrap-token-0123456789abcdef0123';
+
 export interface StackProcess {
   name: string;
   child: ChildProcess;
@@ -42,6 +49,12 @@ export interface StackOptions {
 
 export interface Stack {
   apiUrl: string;
+  /** admin token the API accepts (INFERBENCH_BOOTSTRAP_TOKEN) */
+  token: string;
+  /** `{ authorization: 'Bearer <token>' }` for raw fetches */
+  authHeaders: Record<string, string>;
+  /** the agent credential (AGENT_TOKEN) of `pool`, created once through the API */
+  agentToken(pool?: string): Promise<string>;
   simUrl: string;
   apiPort: number;
   db: TestDatabase;
@@ -105,6 +118,7 @@ async function waitUntil(
 }
 
 const httpOk = (url: string) => async () => (await fetch(url)).ok;
+const AUTH_HEADERS = { authorization: `Bearer ${STACK_BOOTSTRAP_TOKEN}` };
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const db = await createTestDatabase();
@@ -115,9 +129,30 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const processes: StackProcess[] = [];
   const common = { REDIS_URL: redis.url, QUEUE_PREFIX: redis.prefix, LOG_LEVEL: 'warn' };
   let agentSeq = 0;
+  const agentTokens = new Map<string, Promise<string>>();
 
   const stack: Stack = {
     apiUrl,
+    token: STACK_BOOTSTRAP_TOKEN,
+    authHeaders: AUTH_HEADERS,
+    agentToken(pool = 'default') {
+      let p = agentTokens.get(pool);
+      if (!p) {
+        p = (async () => {
+          const res = await fetch(`${apiUrl}/agent-credentials`, {
+            method: 'POST',
+            headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+            body: JSON.stringify({ pool, name: `stack-${pool}` }),
+          });
+          if (!res.ok)
+            throw new Error(`cannot create an agent credential: ${res.status} ${await res.text()}`);
+          return ((await res.json()) as { token: string }).token;
+        })();
+        p.catch(() => agentTokens.delete(pool));
+        agentTokens.set(pool, p);
+      }
+      return p;
+    },
     simUrl,
     apiPort,
     db,
@@ -130,6 +165,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         API_HOST: '127.0.0.1',
         API_PORT: String(apiPort),
         SWEEP_INTERVAL_MS: '500',
+        INFERBENCH_BOOTSTRAP_TOKEN: STACK_BOOTSTRAP_TOKEN,
+        RATE_LIMIT_PER_MINUTE: '0',
         ...opts.apiEnv,
       });
       processes.push(p);
@@ -138,10 +175,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     async startAgent(env = {}) {
       const id = `test-agent-${++agentSeq}`;
-      const p = launch(id, 'apps/agent/src/main.ts', { ...common, AGENT_ID: id, ...opts.agentEnv, ...env });
+      const pool = env.AGENT_POOL ?? opts.agentEnv?.AGENT_POOL ?? 'default';
+      const p = launch(id, 'apps/agent/src/main.ts', {
+        ...common,
+        AGENT_ID: id,
+        AGENT_TOKEN: await stack.agentToken(pool),
+        INFERBENCH_API_URL: apiUrl,
+        ...opts.agentEnv,
+        ...env,
+      });
       processes.push(p);
       await waitUntil(`agent ${id} to register`, p, 60_000, async () => {
-        const r = await fetch(`${apiUrl}/agents`);
+        const r = await fetch(`${apiUrl}/agents`, { headers: AUTH_HEADERS });
         if (!r.ok) return false;
         const body = (await r.json()) as { items: { id: string; state: string }[] };
         return body.items.some((a) => a.id === id && a.state !== 'offline');

@@ -18,7 +18,7 @@ describe('platform runs against servers that close kept-alive connections', () =
 
   beforeAll(async () => {
     stack = await startStack({ agents: 1, sim: false });
-    api = new ApiClient({ baseUrl: stack.apiUrl });
+    api = new ApiClient({ baseUrl: stack.apiUrl, token: stack.token });
   });
   afterAll(async () => {
     await stack?.stop();

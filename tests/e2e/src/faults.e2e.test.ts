@@ -28,7 +28,7 @@ let targetId: string;
 /** Start a stack (shared or private Redis) and point the helpers below at it. */
 async function useStack(opts: Parameters<typeof startStack>[0]): Promise<void> {
   stack = await startStack(opts);
-  api = new ApiClient({ baseUrl: stack.apiUrl });
+  api = new ApiClient({ baseUrl: stack.apiUrl, token: stack.token });
   db = new pg.Client({ connectionString: stack.db.url });
   await db.connect();
   const target = await api.createTarget({
@@ -241,7 +241,8 @@ describe('faults', () => {
   });
 
   it('a malformed job is not retried and fails its point and run with a clear message', async () => {
-    // the valid job goes to a pool no agent serves, so the only job the agents see is the broken one
+    // the valid job goes to a pool no agent serves yet; it is withdrawn and the broken one put in its place before an
+    // agent of that pool starts (an agent may only report on its own pool's points), so the broken job is all it sees
     const parked = await api.createTarget({
       name: 'parked',
       baseUrl: `${stack.simUrl}/v1`,
@@ -262,8 +263,9 @@ describe('faults', () => {
     const run = await api.startRun(exp.id);
     const lp = run.loadPoints[0]!.id;
     const redis = new Redis(stack.redis.url, { maxRetriesPerRequest: null });
-    const queue = new Queue(loadQueueName('default'), { connection: redis, prefix: stack.redis.prefix });
+    const queue = new Queue(loadQueueName('parked'), { connection: redis, prefix: stack.redis.prefix });
     try {
+      await queue.drain();
       // a raw job naming the real point, with a load level no agent knows; attempts: 3 would retry a normal failure
       await queue.add(
         'loadpoint.execute',
@@ -276,6 +278,7 @@ describe('faults', () => {
         },
         { jobId: `${lp}-broken`, attempts: 3 },
       );
+      await stack.startAgent({ AGENT_POOL: 'parked' });
       const done = await waitEnded(run.id, 60_000);
       expect(done.status).toBe('failed');
       expect(done.loadPoints[0]!.error).toMatch(/^malformed load point job: .*load/);

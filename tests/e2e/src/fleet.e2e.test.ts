@@ -30,7 +30,7 @@ describe('fleet: two agents vs one', () => {
 
   beforeAll(async () => {
     stack = await startStack({ agents: 2 });
-    api = new ApiClient({ baseUrl: stack.apiUrl });
+    api = new ApiClient({ baseUrl: stack.apiUrl, token: stack.token });
     targetId = (
       await api.createTarget({
         name: 'sim fixed',

@@ -23,7 +23,7 @@ describe('a run end to end', () => {
 
   beforeAll(async () => {
     stack = await startStack({ agents: 1 });
-    api = new ApiClient({ baseUrl: stack.apiUrl });
+    api = new ApiClient({ baseUrl: stack.apiUrl, token: stack.token });
   });
   afterAll(async () => {
     await stack?.stop();

@@ -64,7 +64,7 @@ describe('server telemetry, TTFT split and hints end to end', () => {
   beforeAll(async () => {
     // two agents: the two variants of each experiment target different models (two chains) and run side by side
     stack = await startStack({ agents: 2, agentEnv: { AGENT_TELEMETRY_INTERVAL_MS: '500' } });
-    api = new ApiClient({ baseUrl: stack.apiUrl });
+    api = new ApiClient({ baseUrl: stack.apiUrl, token: stack.token });
   });
   afterAll(async () => {
     console.log(`telemetry e2e figures: ${JSON.stringify(figures)}`);

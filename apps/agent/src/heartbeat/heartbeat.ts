@@ -15,6 +15,8 @@ export interface HeartbeatOptions {
   intervalMs?: number;
   ttlSec?: number;
   logger: Logger;
+  /** signs what is written, after it is parsed (the agent credential: the API ignores unsigned heartbeats) */
+  sign?: (info: AgentInfo) => object;
 }
 
 /**
@@ -66,7 +68,8 @@ export class Heartbeat {
     try {
       // parse what we publish: a drifting snapshot would otherwise break the API's agent list
       const info = AgentInfoSchema.parse(this.opts.snapshot());
-      await this.store.set(this.opts.key, JSON.stringify(info), 'EX', this.opts.ttlSec ?? AGENT_TTL_SEC);
+      const value = this.opts.sign ? this.opts.sign(info) : info;
+      await this.store.set(this.opts.key, JSON.stringify(value), 'EX', this.opts.ttlSec ?? AGENT_TTL_SEC);
       if (this.failing) this.opts.logger.info('heartbeat restored');
       this.failing = false;
     } catch (err) {

@@ -67,7 +67,7 @@ export class IngestSink {
       if (this.closed) {
         this.opts.logger.error('ingest sink closed; event dropped', {
           type: event.type,
-          loadPointId: event.loadPointId,
+          workItem: 'loadPointId' in event ? event.loadPointId : event.workItemId,
         });
         return resolve();
       }

@@ -23,6 +23,7 @@ import type {
 import { isSucceeded, LiveWindow, LoadPointAccumulator } from '@inferbench/metrics';
 import { z } from 'zod';
 import type { Logger } from '../common/logger.js';
+import type { PointObserver } from '../metrics/agent-metrics.js';
 import type { PointTelemetrySession, StartPointTelemetry } from '../telemetry/point-telemetry.js';
 import type { AbortCause, CancelRegistry } from './cancel-registry.js';
 import { SampleBatcher } from './sample-batcher.js';
@@ -71,6 +72,14 @@ export interface LoadPointProcessorDeps {
    * into `loadpoint.finished`. Absent: no telemetry.
    */
   startTelemetry?: StartPointTelemetry;
+  /**
+   * The target's API key for a job whose target has one (`target.apiKeyFromApi`): `GET
+   * /agents/load-points/:id/secret` with the agent's credential. Null: the target has no key any more. Absent: such
+   * a job fails with a reason naming the missing settings.
+   */
+  fetchApiKey?(job: LoadPointJob): Promise<string | null>;
+  /** the agent's own metrics for one point (AgentMetrics.observePoint): samples and ticks as they come. Absent: none */
+  observePoint?(): PointObserver;
 }
 
 /** Outcome of processing one job, returned as the BullMQ job's return value. */
@@ -135,7 +144,35 @@ export class LoadPointProcessor {
       this.deps.logger.error('malformed job payload; not retried', { reason, reported: ids.success });
       throw new MalformedJobError(reason);
     }
-    return this.run(parsed.data);
+    let job = parsed.data;
+    if (job.target.apiKeyFromApi && job.target.apiKey === undefined) {
+      // the key never travels in Redis: fetch it for this point (held in memory for the point only, never logged)
+      let apiKey: string | null;
+      try {
+        if (!this.deps.fetchApiKey)
+          throw new Error('this agent has no API connection (set INFERBENCH_API_URL and AGENT_TOKEN)');
+        apiKey = await this.deps.fetchApiKey(job);
+      } catch (err) {
+        const reason = `cannot get the target's API key from the API: ${(err as Error).message}`.slice(
+          0,
+          2000,
+        );
+        const ids = {
+          runId: job.runId,
+          loadPointId: job.loadPointId,
+          shardIndex: job.shard.index,
+          attempt: job.attempt ?? 0,
+        };
+        this.deps.logger.error('target API key unavailable; load point failed', { ...ids, reason });
+        await this.deps.send(
+          this.finishedEvent(ids, { status: 'failed', batchCount: 0, reason, warnings: [] }),
+          finishedJobId(job.loadPointId, job.shard.index, ids.attempt),
+        );
+        return { status: 'failed', reason, batchCount: 0, samples: 0 };
+      }
+      if (apiKey !== null) job = { ...job, target: { ...job.target, apiKey } };
+    }
+    return this.run(job);
   }
 
   private async run(job: LoadPointJob): Promise<LoadPointJobResult> {
@@ -209,7 +246,9 @@ export class LoadPointProcessor {
     // the shard's exact accumulator (same SLO as the API's summary) travels in `finished`, so the API merges
     // shards instead of rescanning their samples
     const acc = new LoadPointAccumulator(job.slo ? { slo: job.slo } : {});
+    const observer = deps.observePoint?.();
     const onSample = (s: RequestSample): void => {
+      observer?.onSample(s);
       batcher.add(s);
       live.add(s);
       acc.add(s);
@@ -218,6 +257,7 @@ export class LoadPointProcessor {
     let lastTick: LoadTick | undefined;
     const onTick = (t: LoadTick): void => {
       lastTick = t;
+      observer?.onTick(t);
       for (const window of live.advance(t.tSec * 1e6, t.inFlight)) {
         // progress is best effort for the live view; it is not awaited before `finished`
         void deps.send({
@@ -341,6 +381,7 @@ export class LoadPointProcessor {
       log.error('load engine failed', { err });
     } finally {
       clearInterval(timer);
+      observer?.end();
       // stopped as soon as the load ends, so the final scrape/sample closes the window there
       if (telemetry) {
         const session = telemetry;

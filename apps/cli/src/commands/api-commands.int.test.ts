@@ -133,6 +133,9 @@ function run(id: string, status: RunStatus, error: string | null = null): Run {
     ],
     hints: [],
     source: null,
+    idempotencyKey: null,
+    evaluation: null,
+    evals: null,
   };
 }
 

@@ -311,6 +311,8 @@ export async function waitForRun(
   initial: Run,
   pollIntervalMs: number,
   signal?: AbortSignal,
+  /** `onEvent`: every live event (while polling: a `loadpoint.status` per observed change), e.g. for `ci`'s abortOnFail */
+  hooks: { onEvent?: (e: RunStreamEvent) => void } = {},
 ): Promise<Run | undefined> {
   const display = new LiveDisplay(ctx.io.stderr);
   const labels = new Map(
@@ -344,6 +346,7 @@ export async function waitForRun(
 
   const streamCtl = new AbortController();
   const onEvent = (e: RunStreamEvent): void => {
+    hooks.onEvent?.(e);
     if (e.type === 'loadpoint.progress') {
       progress.set(e.loadPointId, {
         done: e.totals.done,
@@ -400,7 +403,10 @@ export async function waitForRun(
       for (const lp of run.loadPoints) {
         const changed = statuses.get(lp.id) !== lp.status;
         statuses.set(lp.id, lp.status);
-        if (changed) render(lp.id, true);
+        if (changed) {
+          render(lp.id, true);
+          hooks.onEvent?.({ type: 'loadpoint.status', runId: run.id, loadPointId: lp.id, status: lp.status });
+        }
       }
       if (isTerminalRunStatus(run.status)) {
         display.done();

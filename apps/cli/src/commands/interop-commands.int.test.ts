@@ -16,6 +16,7 @@ import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BenchResultV2Schema } from '../bench/result.js';
 import { runInferbench } from '../testing/run-cli-process.js';
+import { CLI_TEST_TOKEN, TEST_API_AUTH_ENV } from '../testing/test-api.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../packages/interop/test/fixtures/', import.meta.url));
 const EXP = 'cli interop';
@@ -42,9 +43,10 @@ beforeAll(async () => {
       API_PORT: '0',
       SECRET_KEY: 'ab'.repeat(32),
       LOG_LEVEL: 'silent',
+      ...TEST_API_AUTH_ENV,
     }),
   );
-  client = new ApiClient({ baseUrl: api.url });
+  client = new ApiClient({ baseUrl: api.url, token: CLI_TEST_TOKEN });
   const target = await client.createTarget({
     name: 'sim',
     baseUrl: `${sim.url}/v1`,

@@ -78,7 +78,7 @@ export async function exportRun(
   if (!points.length) throw new CliError(`run ${runId} has no load point #${opts.point}`);
   const parts: Uint8Array[] = [];
   for (const p of points) {
-    const res = await fetch(ctx.api.samplesUrl(p.id, 'jsonl'));
+    const res = await fetch(ctx.api.samplesUrl(p.id, 'jsonl'), { headers: ctx.api.authHeaders() });
     if (!res.ok) throw new CliError(`samples of load point ${p.id}: HTTP ${res.status}`);
     parts.push(new Uint8Array(await res.arrayBuffer()));
   }

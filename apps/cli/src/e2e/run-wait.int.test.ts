@@ -11,6 +11,7 @@ import { startSim, type SimServer } from '@inferbench/sim';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@inferbench/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runInferbench } from '../testing/run-cli-process.js';
+import { CLI_TEST_TOKEN, TEST_API_AUTH_ENV } from '../testing/test-api.js';
 
 let db: TestDatabase;
 let tr: TestRedis;
@@ -35,10 +36,16 @@ beforeAll(async () => {
       SECRET_KEY: 'ab'.repeat(32),
       SWEEP_INTERVAL_MS: '200',
       LOG_LEVEL: 'silent',
+      ...TEST_API_AUTH_ENV,
     }),
   );
+  client = new ApiClient({ baseUrl: api.url, token: CLI_TEST_TOKEN });
+  // the pool's agent credential, as an agent reads it from AGENT_TOKEN
+  const credential = await client.createAgentCredential({ pool, name: 'cli-e2e' });
   agent = await startAgent(
     loadAgentConfig({
+      AGENT_TOKEN: credential.token,
+      INFERBENCH_API_URL: api.url,
       REDIS_URL: tr.url,
       QUEUE_PREFIX: tr.prefix,
       AGENT_POOL: pool,
@@ -48,7 +55,6 @@ beforeAll(async () => {
     }),
     { listGpus: async () => [] },
   );
-  client = new ApiClient({ baseUrl: api.url });
 }, 60_000);
 
 afterAll(async () => {

@@ -2,6 +2,9 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { NavLink } from '../components/nav-link';
+import { UserMenu } from '../features/auth/components/user-menu';
+// server components call the API as the signed-in user (the page request's cookie)
+import '../lib/server-auth';
 import { Providers } from './providers';
 import './globals.css';
 
@@ -24,7 +27,11 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <NavLink href="/targets">Targets</NavLink>
               <NavLink href="/agents">Agents</NavLink>
               <NavLink href="/compare">Compare</NavLink>
+              <NavLink href="/suites">Suites</NavLink>
             </nav>
+            <Providers>
+              <UserMenu />
+            </Providers>
           </div>
         </header>
         <main className="page">

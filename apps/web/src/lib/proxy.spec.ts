@@ -33,6 +33,15 @@ describe('createApiProxy', () => {
           };
           return;
         }
+        if (req.url?.startsWith('/auth/sign-in')) {
+          res.setHeader('set-cookie', ['a=1; Path=/; HttpOnly', 'b=2; Path=/; HttpOnly']);
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'x-origin-seen': String(req.headers['x-inferbench-web-origin']),
+          });
+          res.end('{}');
+          return;
+        }
         if (req.url?.startsWith('/missing')) {
           res.writeHead(404, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no such run' } }));
@@ -108,5 +117,29 @@ describe('createApiProxy', () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('INTERNAL');
     expect(body.error.message).toContain('cannot reach the API');
+  });
+
+  it('forwards every set-cookie, names its own origin to the API, and refuses cross-site writes (issue 12)', async () => {
+    const proxy = createApiProxy(() => upstreamUrl);
+    const res = await proxy(
+      new Request('http://web.local/api/auth/sign-in/email', {
+        method: 'POST',
+        headers: { origin: 'http://web.local', host: 'web.local', 'content-type': 'application/json' },
+        body: '{}',
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.getSetCookie()).toEqual(['a=1; Path=/; HttpOnly', 'b=2; Path=/; HttpOnly']);
+    expect(res.headers.get('x-origin-seen')).toBe('http://web.local');
+    const before = seen.length;
+    const evil = await proxy(
+      new Request('http://web.local/api/auth/sign-in/email', {
+        method: 'POST',
+        headers: { origin: 'http://evil.test', host: 'web.local', 'content-type': 'application/json' },
+        body: '{}',
+      }),
+    );
+    expect(evil.status).toBe(403);
+    expect(seen.length).toBe(before);
   });
 });

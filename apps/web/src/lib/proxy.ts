@@ -27,6 +27,22 @@ const DROP_RESPONSE_HEADERS = new Set([
 export const PROXY_PREFIX = '/api';
 
 /**
+ * Sent to the API on every proxied request: the dashboard's own origin. The proxy refuses writes whose `Origin` is
+ * another site (CSRF: the session cookie is the dashboard's), and the API's sign-in endpoints trust the origin named
+ * here (a browser cannot send this header to the API cross-origin). Must match the API's WEB_ORIGIN_HEADER.
+ */
+export const WEB_ORIGIN_HEADER = 'x-inferbench-web-origin';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The origin the browser used to reach the dashboard (the Host header, since behind `next start` req.url may be internal). */
+function ownOrigin(req: Request, url: URL): string {
+  const host = req.headers.get('x-forwarded-host') ?? req.headers.get('host') ?? url.host;
+  const proto = req.headers.get('x-forwarded-proto') ?? url.protocol.replace(/:$/, '');
+  return `${proto}://${host}`;
+}
+
+/**
  * Build the proxy handler. `getApiUrl` is called per request (so config errors surface as a 502 body, not a
  * crash at import time) and must return the API base URL without a trailing slash.
  */
@@ -39,10 +55,19 @@ export function createApiProxy(getApiUrl: () => string): (req: Request) => Promi
       : url.pathname;
     const target = `${apiUrl}${upstreamPath}${url.search}`;
 
+    const origin = ownOrigin(req, url);
+    const sentOrigin = req.headers.get('origin');
+    if (!SAFE_METHODS.has(req.method) && sentOrigin !== null && sentOrigin !== origin) {
+      return Response.json(
+        { error: { code: 'FORBIDDEN', message: `cross-site request refused (origin ${sentOrigin})` } },
+        { status: 403 },
+      );
+    }
     const headers = new Headers();
     req.headers.forEach((value, key) => {
       if (!DROP_REQUEST_HEADERS.has(key.toLowerCase())) headers.set(key, value);
     });
+    headers.set(WEB_ORIGIN_HEADER, origin);
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     const body = hasBody ? await req.arrayBuffer() : undefined;
 
@@ -72,8 +97,11 @@ export function createApiProxy(getApiUrl: () => string): (req: Request) => Promi
 
     const resHeaders = new Headers();
     upstream.headers.forEach((value, key) => {
-      if (!DROP_RESPONSE_HEADERS.has(key.toLowerCase())) resHeaders.set(key, value);
+      if (DROP_RESPONSE_HEADERS.has(key.toLowerCase()) || key.toLowerCase() === 'set-cookie') return;
+      resHeaders.set(key, value);
     });
+    // every cookie separately (sign-in sets more than one; `set` would keep only the last)
+    for (const cookie of upstream.headers.getSetCookie()) resHeaders.append('set-cookie', cookie);
     if (upstream.headers.get('content-type')?.includes('text/event-stream')) {
       // no-transform keeps compressing middleware away; X-Accel-Buffering stops nginx-style buffering.
       resHeaders.set('cache-control', 'no-cache, no-transform');

@@ -1,4 +1,18 @@
-import { defaultShouldDehydrateQuery, isServer, QueryClient } from '@tanstack/react-query';
+import {
+  defaultShouldDehydrateQuery,
+  isServer,
+  MutationCache,
+  QueryCache,
+  QueryClient,
+} from '@tanstack/react-query';
+
+/** In the browser: an answer 401 (no session, or it ended) sends the user to the sign-in page, then back here. */
+function toSignInOn401(error: unknown): void {
+  if (isServer || (error as { status?: unknown } | null)?.status !== 401) return;
+  const here = window.location.pathname + window.location.search;
+  if (window.location.pathname.startsWith('/sign-in')) return;
+  window.location.assign(`/sign-in?next=${encodeURIComponent(here)}`);
+}
 
 /**
  * Query client factory (TanStack "advanced SSR" pattern):
@@ -7,6 +21,8 @@ import { defaultShouldDehydrateQuery, isServer, QueryClient } from '@tanstack/re
  */
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
+    queryCache: new QueryCache({ onError: toSignInOn401 }),
+    mutationCache: new MutationCache({ onError: toSignInOn401 }),
     defaultOptions: {
       queries: {
         staleTime: 10_000,

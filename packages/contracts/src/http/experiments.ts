@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { IdSchema, IsoDateSchema, PageQuerySchema, pageOf, RunStatusSchema } from '../common.js';
 import { LoadPlanSpecSchema } from '../specs/load-plan.js';
 import { SloSpecSchema } from '../specs/slo.js';
+import { ExperimentEvalsSchema } from '../specs/eval-plan.js';
 import { OptimizationDescriptorSchema, RequestParamsSchema } from '../specs/variant.js';
 import { WorkloadSpecSchema } from '../specs/workload.js';
 import { wellFormedText } from '../text.js';
+import { ExperimentWebhookSchema, ExperimentWebhooksInputSchema } from './ci.js';
 
 export const VariantInputSchema = z.object({
   /** present when updating an existing variant */
@@ -24,7 +26,11 @@ export const CreateExperimentRequestSchema = z
     workload: WorkloadSpecSchema,
     loadPlan: LoadPlanSpecSchema,
     slo: SloSpecSchema.optional(),
+    /** accuracy evals run for every variant (issue 11); absent = none */
+    evals: ExperimentEvalsSchema.optional(),
     variants: z.array(VariantInputSchema).min(1).max(50),
+    /** URLs notified (signed) when a run ends; `secret` is write-only */
+    webhooks: ExperimentWebhooksInputSchema.optional(),
   })
   .refine((e) => new Set(e.variants.map((v) => v.label)).size === e.variants.length, {
     message: 'variant labels must be unique within an experiment',
@@ -42,7 +48,11 @@ export const UpdateExperimentRequestSchema = z
     workload: WorkloadSpecSchema.optional(),
     loadPlan: LoadPlanSpecSchema.optional(),
     slo: SloSpecSchema.nullable().optional(),
+    /** null removes the evals */
+    evals: ExperimentEvalsSchema.nullable().optional(),
     variants: z.array(VariantInputSchema).min(1).max(50).optional(),
+    /** replaces the list; a webhook given without `secret` keeps the stored secret of the same URL */
+    webhooks: ExperimentWebhooksInputSchema.optional(),
   })
   .apply(wellFormedText);
 export type UpdateExperimentRequest = z.infer<typeof UpdateExperimentRequestSchema>;
@@ -73,6 +83,8 @@ export const ExperimentSchema = z.object({
   workload: WorkloadSpecSchema,
   loadPlan: LoadPlanSpecSchema,
   slo: SloSpecSchema.nullable(),
+  /** accuracy evals of every run (issue 11); null when the experiment has none */
+  evals: ExperimentEvalsSchema.nullable().default(null),
   variants: z.array(VariantSchema),
   createdAt: IsoDateSchema,
   updatedAt: IsoDateSchema,
@@ -82,6 +94,8 @@ export const ExperimentSchema = z.object({
   baselineRunId: IdSchema.nullable().default(null),
   /** set while the experiment is archived (hidden from the list unless `archived=true`) */
   archivedAt: IsoDateSchema.nullable().default(null),
+  /** URLs notified when a run ends (secrets never returned) */
+  webhooks: z.array(ExperimentWebhookSchema).default([]),
 });
 export type Experiment = z.infer<typeof ExperimentSchema>;
 
@@ -89,6 +103,8 @@ export const ExperimentListItemSchema = ExperimentSchema.omit({
   workload: true,
   loadPlan: true,
   slo: true,
+  evals: true,
+  webhooks: true,
 }).extend({
   lastRun: RunBriefSchema.nullable(),
 });

@@ -4,15 +4,16 @@ import { LoadLevelSchema } from '../specs/load-plan.js';
 import { wellFormedText } from '../text.js';
 
 /**
- * Display name of a comment's author. Until accounts exist it is the name a person sets once in the
- * dashboard; it is its own field so an account id can take it over without touching the body.
+ * Display name of a comment's author. The API records the signed-in user (or token) as the author; an `author`
+ * sent in the body is accepted for older clients and ignored.
  */
 export const AuthorSchema = z.string().trim().min(1).max(80);
 
 /** `POST /runs/:id/comments`, `POST /experiments/:id/comments`. */
 export const CreateCommentRequestSchema = z
   .object({
-    author: AuthorSchema,
+    /** ignored: the author is the caller's account (kept optional for older clients) */
+    author: AuthorSchema.optional(),
     body: z.string().trim().min(1).max(10_000),
   })
   .apply(wellFormedText);

@@ -17,12 +17,19 @@ import { BottleneckHintSchema } from '../telemetry.js';
 import { wellFormedText } from '../text.js';
 import { TokenizerInfoSchema } from '../tokenizer.js';
 import { RunSpecSchema } from '../stored.js';
+import { RunEvaluationSchema } from './ci.js';
+import { RunEvalsSchema } from './evals.js';
 
 export const StartRunRequestSchema = z
   .object({
     trigger: StartRunTriggerSchema.default('api'),
     /** free-form provenance, e.g. { gitSha, ciUrl } */
     metadata: z.record(z.string(), z.string()).default({}),
+    /**
+     * A retried start with the same key (per experiment) returns the run the first one started instead of a new one
+     * (also accepted as the `Idempotency-Key` header; the body field wins).
+     */
+    idempotencyKey: z.string().trim().min(1).max(200).optional(),
   })
   .apply(wellFormedText);
 export type StartRunRequest = z.infer<typeof StartRunRequestSchema>;
@@ -101,6 +108,12 @@ export const RunSchema = z.object({
   hints: z.array(BottleneckHintSchema).default([]),
   /** imported runs (trigger `import`): the tool and file the figures came from; null for measured runs */
   source: ImportSourceSchema.nullable().default(null),
+  /** accuracy evals of the run (per variant × task summaries, suite scores); null when the run has none */
+  evals: RunEvalsSchema.nullable().default(null),
+  /** the key the run was started with (`Idempotency-Key`); null when none */
+  idempotencyKey: z.string().nullable().default(null),
+  /** the verdicts of the last `POST /runs/:id/evaluate` (CI thresholds, baseline gate); null when never evaluated */
+  evaluation: RunEvaluationSchema.nullable().default(null),
 });
 export type Run = z.infer<typeof RunSchema>;
 
@@ -112,7 +125,13 @@ export const RunListQuerySchema = PageQuerySchema.extend({
 export type RunListQuery = z.infer<typeof RunListQuerySchema>;
 
 /** A run in a list: everything but the frozen spec and the load points. */
-export const RunListItemSchema = RunSchema.omit({ spec: true, loadPoints: true }).extend({
+export const RunListItemSchema = RunSchema.omit({
+  spec: true,
+  loadPoints: true,
+  evals: true,
+  idempotencyKey: true,
+  evaluation: true,
+}).extend({
   /** load points in the run and how many reached a terminal state */
   loadPointCount: z.number().int(),
   loadPointsDone: z.number().int(),

@@ -6,6 +6,9 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   NO_LIVE_AGENT: 409,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 
@@ -32,6 +35,18 @@ export class AppError extends Error {
   /** 400 naming the bad fields. */
   static validation(issues: FieldIssue[], message = 'request validation failed'): AppError {
     return new AppError('VALIDATION_FAILED', message, { issues });
+  }
+
+  /** 401: no valid credential. */
+  static unauthorized(
+    message = 'sign in, or send an API token as `Authorization: Bearer <token>`',
+  ): AppError {
+    return new AppError('UNAUTHORIZED', message);
+  }
+
+  /** 403: the credential is valid but its scope or role is too weak. */
+  static forbidden(message: string, details?: Record<string, unknown>): AppError {
+    return new AppError('FORBIDDEN', message, details);
   }
 
   static conflict(message: string, details?: Record<string, unknown>): AppError {

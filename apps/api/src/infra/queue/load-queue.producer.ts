@@ -40,6 +40,11 @@ export class LoadQueueProducer implements OnModuleDestroy {
     return q;
   }
 
+  /** Pools whose queue this process has opened (enqueued to, withdrew from, or collected metrics of). */
+  pools(): string[] {
+    return [...this.queues.keys()];
+  }
+
   /** Enqueue one shard of a load point (payload validated against the contract first). */
   async enqueue(pool: string, payload: LoadPointJob): Promise<string> {
     const jobId = loadPointJobId(payload.loadPointId, payload.shard.index, payload.attempt ?? 0);

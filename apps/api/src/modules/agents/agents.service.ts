@@ -6,7 +6,10 @@ import {
   type AgentListSchema,
 } from '@inferbench/contracts';
 import type { z } from 'zod';
+import { CONFIG, type AppConfig } from '../../config.js';
+import { splitSigned, verifyAgentMac } from '../../common/auth/agent-signature.js';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
+import { AuthService } from '../auth/auth.service.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
 import { toAgentView } from './agents.mapper.js';
 import { AgentsRepository } from './agents.repository.js';
@@ -20,13 +23,28 @@ import { AgentsRepository } from './agents.repository.js';
 @Injectable()
 export class AgentsService {
   private live = new Map<string, AgentInfo>();
+  /** keys already warned about (one warning per rejected key) */
+  private readonly rejected = new Set<string>();
   private inFlight: Promise<Map<string, AgentInfo>> | undefined;
 
   constructor(
     @Inject(AgentsRepository) private readonly repo: AgentsRepository,
     @Inject(RedisService) private readonly redis: RedisService,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** null when the heartbeat is signed by a live credential of `pool`, else why not. */
+  private async rejectReason(json: unknown, pool: string): Promise<string | null> {
+    const s = splitSigned(json);
+    if (!s) return 'unsigned heartbeat (set AGENT_TOKEN)';
+    if (s.auth.pool !== pool) return `credential of pool '${s.auth.pool}' used in pool '${pool}'`;
+    if (!verifyAgentMac(this.config.secrets.key, s.auth, s.body)) return 'bad signature';
+    if (!(await this.auth.acceptsAgentAuth(s.auth)))
+      return `agent credential ${s.auth.cred} is unknown or revoked`;
+    return null;
+  }
 
   /** Scan live agent keys and upsert them; concurrent callers share one scan. */
   refresh(): Promise<Map<string, AgentInfo>> {
@@ -52,6 +70,7 @@ export class AgentsService {
     } while (cursor !== '0');
     const values = keys.length ? await this.redis.command.mget(...keys) : [];
     const live = new Map<string, AgentInfo>();
+    const signed: { key: string; info: AgentInfo; json: unknown }[] = [];
     values.forEach((raw, i) => {
       if (raw === null) return; // expired between SCAN and MGET
       let json: unknown;
@@ -65,8 +84,22 @@ export class AgentsService {
         this.logger.warn({ key: keys[i] }, 'ignoring an agent key that does not match AgentInfo');
         return;
       }
-      live.set(parsed.data.id, parsed.data);
+      signed.push({ key: keys[i]!, info: parsed.data, json });
     });
+    // only agents holding a live credential of their pool count as registered (issue 12)
+    for (const s of signed) {
+      const reason = await this.rejectReason(s.json, s.info.pool);
+      if (reason === null) {
+        live.set(s.info.id, s.info);
+        this.rejected.delete(s.key);
+      } else if (!this.rejected.has(s.key)) {
+        this.rejected.add(s.key);
+        this.logger.warn(
+          { key: s.key, agentId: s.info.id, reason },
+          'ignoring an agent without a valid credential',
+        );
+      }
+    }
     for (const info of live.values()) await this.repo.upsert(info);
     for (const id of this.live.keys()) {
       if (!live.has(id)) this.logger.warn({ agentId: id }, 'agent went offline (heartbeat key expired)');

@@ -39,17 +39,19 @@ export function toExperiment(row: ExperimentRow): Experiment {
     workload: row.workload,
     loadPlan: row.loadPlan,
     slo: row.slo,
+    evals: row.evals,
     variants: row.variants.map(toVariant),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     recentRuns: row.runs.map(toRunBrief),
     baselineRunId: row.baselineRunId,
     archivedAt: row.archivedAt?.toISOString() ?? null,
+    webhooks: row.webhooks.map((w) => ({ url: w.url, hasSecret: w.secretEnc !== null })),
   };
 }
 
 export function toExperimentListItem(row: ExperimentRow): ExperimentListItem {
-  const { workload: _w, loadPlan: _l, slo: _s, ...rest } = toExperiment(row);
+  const { workload: _w, loadPlan: _l, slo: _s, evals: _e, webhooks: _h, ...rest } = toExperiment(row);
   return { ...rest, lastRun: rest.recentRuns[0] ?? null };
 }
 

@@ -6,9 +6,13 @@ import {
   parseStoredOr,
   RequestParamsSchema,
   SloSpecSchema,
+  StoredExperimentEvalsSchema,
+  StoredWebhooksSchema,
   StoredLoadLevelSchema,
   StoredPointSummarySchema,
   WorkloadSpecSchema,
+  type ExperimentEvals,
+  type StoredWebhook,
   type LoadLevel,
   type LoadPlanSpec,
   type OptimizationDescriptor,
@@ -30,6 +34,8 @@ const experimentSelect = {
   workload: true,
   loadPlan: true,
   slo: true,
+  evals: true,
+  webhooks: true,
   archivedAt: true,
   baselineRunId: true,
   createdAt: true,
@@ -55,10 +61,16 @@ export interface VariantRow extends Omit<RawVariant, 'optimization' | 'params'> 
   params: RequestParams;
 }
 /** An Experiment row with its JSON columns parsed (once, here) with the contracts' schemas. */
-export interface ExperimentRow extends Omit<RawExperiment, 'workload' | 'loadPlan' | 'slo' | 'variants'> {
+export interface ExperimentRow extends Omit<
+  RawExperiment,
+  'workload' | 'loadPlan' | 'slo' | 'evals' | 'variants' | 'webhooks'
+> {
+  /** webhook URLs with their encrypted secrets (decrypted only by the service, for a delivery) */
+  webhooks: StoredWebhook[];
   workload: WorkloadSpec;
   loadPlan: LoadPlanSpec;
   slo: SloSpec | null;
+  evals: ExperimentEvals | null;
   variants: VariantRow[];
 }
 
@@ -77,6 +89,8 @@ function toExperimentRow(e: RawExperiment): ExperimentRow {
     workload: WorkloadSpecSchema.parse(e.workload),
     loadPlan: LoadPlanSpecSchema.parse(e.loadPlan),
     slo: parseStoredOr(SloSpecSchema, e.slo, null),
+    evals: parseStoredOr(StoredExperimentEvalsSchema, e.evals, null),
+    webhooks: StoredWebhooksSchema.parse(e.webhooks),
     variants: e.variants.map(toVariantRow),
   };
 }
@@ -114,6 +128,10 @@ export interface ExperimentWrite {
   loadPlan?: Prisma.InputJsonValue;
   /** null clears the SLO */
   slo?: Prisma.InputJsonValue | null;
+  /** null clears the evals */
+  evals?: Prisma.InputJsonValue | null;
+  /** StoredWebhook[]: secrets already encrypted */
+  webhooks?: Prisma.InputJsonValue;
 }
 
 /** The only code that touches the Experiment and Variant tables. */
@@ -249,7 +267,8 @@ export class ExperimentsRepository {
         finishedAt: true,
         tags: true,
         loadPoints: {
-          where: { summary: { not: Prisma.DbNull } },
+          // eval work items (kind eval) carry a request-level summary of the eval, not a load level's
+          where: { summary: { not: Prisma.DbNull }, kind: 'load' },
           orderBy: { ordinal: 'asc' },
           select: {
             id: true,
@@ -286,6 +305,8 @@ export class ExperimentsRepository {
         workload: data.workload,
         loadPlan: data.loadPlan,
         ...(data.slo ? { slo: data.slo } : {}),
+        ...(data.evals ? { evals: data.evals } : {}),
+        ...(data.webhooks !== undefined ? { webhooks: data.webhooks } : {}),
         variants: { create: variants },
       },
       select: { id: true },
@@ -294,12 +315,13 @@ export class ExperimentsRepository {
   }
 
   async update(id: string, data: ExperimentWrite, db: Db = this.prisma.client): Promise<void> {
-    const { slo, ...rest } = data;
+    const { slo, evals, ...rest } = data;
     await db.experiment.update({
       where: { id },
       data: {
         ...rest,
         ...(slo === null ? { slo: Prisma.DbNull } : slo !== undefined ? { slo } : {}),
+        ...(evals === null ? { evals: Prisma.DbNull } : evals !== undefined ? { evals } : {}),
         updatedAt: new Date(),
       },
     });

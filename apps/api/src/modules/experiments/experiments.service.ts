@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type {
   CloneExperimentRequest,
   CreateExperimentRequest,
+  ExperimentWebhookInput,
+  StoredWebhook,
   Experiment,
   ExperimentHistory,
   ExperimentList,
@@ -11,6 +13,7 @@ import type {
   VariantInput,
 } from '@inferbench/contracts';
 import { asJson } from '../../common/json.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 import { AppError, withPrismaErrors } from '../../common/errors/app-error.js';
 import { PrismaService, type Db, type Tx } from '../../infra/prisma/prisma.service.js';
 import type { Prisma } from '@inferbench/db';
@@ -37,7 +40,34 @@ export class ExperimentsService {
     @Inject(PrismaService) private readonly prisma: PrismaService,
     @Inject(TargetsService) private readonly targets: TargetsService,
     @Inject(SamplesService) private readonly samples: SamplesService,
+    @Inject(SecretBox) private readonly secrets: SecretBox,
   ) {}
+
+  /**
+   * Webhooks to store: each secret encrypted; a webhook given without a secret keeps the stored secret of the same
+   * URL (so a PATCH from a file without secrets does not drop them).
+   */
+  private sealWebhooks(
+    input: readonly ExperimentWebhookInput[],
+    stored: readonly StoredWebhook[],
+  ): StoredWebhook[] {
+    return input.map((w) => ({
+      url: w.url,
+      secretEnc:
+        w.secret !== undefined
+          ? this.secrets.encrypt(w.secret)
+          : (stored.find((s) => s.url === w.url)?.secretEnc ?? null),
+    }));
+  }
+
+  /** The experiment's webhooks with their secrets in clear, for signing a delivery (never returned over HTTP). */
+  async webhooksForDelivery(experimentId: string): Promise<{ url: string; secret: string | null }[]> {
+    const row = await this.repo.find(experimentId);
+    return (row?.webhooks ?? []).map((w) => ({
+      url: w.url,
+      secret: w.secretEnc === null ? null : this.secrets.decrypt(w.secretEnc),
+    }));
+  }
 
   async listExperiments(query: ExperimentListQuery): Promise<ExperimentList> {
     const { rows, total } = await this.repo.list(query);
@@ -67,6 +97,8 @@ export class ExperimentsService {
             workload: asJson(body.workload),
             loadPlan: asJson(body.loadPlan),
             ...(body.slo ? { slo: asJson(body.slo) } : {}),
+            ...(body.evals ? { evals: asJson(body.evals) } : {}),
+            ...(body.webhooks ? { webhooks: asJson(this.sealWebhooks(body.webhooks, [])) } : {}),
           },
           body.variants.map(toVariantWrite),
           tx,
@@ -91,6 +123,10 @@ export class ExperimentsService {
             ...(body.workload !== undefined ? { workload: asJson(body.workload) } : {}),
             ...(body.loadPlan !== undefined ? { loadPlan: asJson(body.loadPlan) } : {}),
             ...(body.slo !== undefined ? { slo: body.slo === null ? null : asJson(body.slo) } : {}),
+            ...(body.evals !== undefined ? { evals: body.evals === null ? null : asJson(body.evals) } : {}),
+            ...(body.webhooks !== undefined
+              ? { webhooks: asJson(this.sealWebhooks(body.webhooks, current.webhooks)) }
+              : {}),
           },
           tx,
         ),
@@ -125,6 +161,7 @@ export class ExperimentsService {
             workload: asJson(src.workload),
             loadPlan: asJson(src.loadPlan),
             ...(src.slo !== null ? { slo: asJson(src.slo) } : {}),
+            ...(src.evals !== null ? { evals: asJson(src.evals) } : {}),
           },
           src.variants.map((v, i) => ({
             targetId: v.targetId,

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { Public } from '../../common/auth/decorators.js';
 import { ApiContract, ApiTags } from '../../common/http/api-contract.js';
 import { PrismaService } from '../../infra/prisma/prisma.service.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
@@ -21,6 +22,7 @@ export class HealthController {
 
   /** Liveness: the process serves HTTP. */
   @Get('health')
+  @Public()
   @ApiContract({ summary: 'Liveness', response: HealthSchema })
   health() {
     return { status: 'ok' as const };
@@ -28,6 +30,7 @@ export class HealthController {
 
   /** Readiness: PostgreSQL and Redis answer; 503 otherwise. */
   @Get('ready')
+  @Public()
   @ApiContract({
     summary: 'Readiness (PostgreSQL and Redis); 503 when a dependency is down',
     docResponse: ReadySchema,

@@ -245,7 +245,8 @@ export class ImportsService {
   async exportRun(runId: string, query: RunExportQuery): Promise<Download> {
     const run = await this.runRecords.findRun(runId);
     if (!run) throw AppError.notFound('run', runId);
-    let points = run.loadPoints;
+    // eval work items are exported with the evals, not as load points
+    let points = run.loadPoints.filter((p) => p.kind !== 'eval');
     if (query.point !== undefined) {
       points = points.filter((p) => p.ordinal === query.point);
       if (!points.length) throw AppError.notFound('load point', `${runId}#${query.point}`);

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import {
+  EvalFinishedEventSchema,
+  EvalProgressEventSchema,
+  EvalRecordsEventSchema,
+  EvalStartedEventSchema,
   LoadPointFinishedEventSchema,
   LoadPointStartedEventSchema,
   ProgressEventSchema,
@@ -37,6 +41,10 @@ export const IngestEventSchema = z.discriminatedUnion('type', [
   }),
   ProgressEventSchema,
   LoadPointFinishedEventSchema,
+  EvalStartedEventSchema,
+  EvalRecordsEventSchema,
+  EvalProgressEventSchema,
+  EvalFinishedEventSchema,
 ]);
 
 // the hot-path schema must produce exactly the contract's event type

@@ -1,11 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type {
   AgentEvent,
+  EvalFinishedEvent,
+  EvalProgressEvent,
+  EvalRecordsEvent,
   LoadPointFinishedEvent,
   ProgressEvent,
   SampleBatchEvent,
 } from '@inferbench/contracts';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
+import { EvalsService } from '../evals/evals.service.js';
 import { RunEventsPublisher } from '../runs/run-events.publisher.js';
 import { RunRecordsService } from '../runs/run-records.service.js';
 import { RecordAgentReport } from '../runs/use-cases/record-agent-report.js';
@@ -27,6 +31,10 @@ export class IngestService {
     'sample.batch': async (e) => void (await this.storeBatch(e)),
     'loadpoint.progress': (e) => this.relayProgress(e),
     'loadpoint.finished': (e) => this.shardFinished(e),
+    'eval.started': (e) => this.reports.started(e.runId, e.workItemId),
+    'eval.records': async (e) => void (await this.storeEvalRecords(e)),
+    'eval.progress': (e) => this.evalProgress(e),
+    'eval.finished': (e) => this.evalFinished(e),
   };
 
   constructor(
@@ -34,16 +42,19 @@ export class IngestService {
     @Inject(RunRecordsService) private readonly runs: RunRecordsService,
     @Inject(RecordAgentReport) private readonly reports: RecordAgentReport,
     @Inject(RunEventsPublisher) private readonly events: RunEventsPublisher,
+    @Inject(EvalsService) private readonly evals: EvalsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async handle(event: AgentEvent): Promise<void> {
     // the hot path: the batch's transaction itself checks that the point exists in that run
     if (event.type === 'sample.batch') return void (await this.storeBatch(event));
-    const runId = await this.runs.findPointRunId(event.loadPointId);
+    // eval events name their work item (a LoadPoint row of kind eval)
+    const pointId = 'loadPointId' in event ? event.loadPointId : event.workItemId;
+    const runId = await this.runs.findPointRunId(pointId);
     if (runId === null || runId !== event.runId) {
       this.logger.warn(
-        { type: event.type, loadPointId: event.loadPointId, runId: event.runId },
+        { type: event.type, loadPointId: pointId, runId: event.runId },
         'dropping an event for an unknown load point',
       );
       return;
@@ -85,6 +96,51 @@ export class IngestService {
     // batches may arrive after the shard's finished event
     if (result.mayFinalize) await this.reports.resultsStored(e.loadPointId);
     return true;
+  }
+
+  /**
+   * Store one eval record batch once per (workItem, attempt, batchIndex) (the evals module's ledger, records keyed
+   * by item); a new batch may be the last one the work item waited for.
+   * @returns whether the batch was new
+   */
+  async storeEvalRecords(e: EvalRecordsEvent): Promise<boolean> {
+    const result = await this.evals.storeBatch(e);
+    if (result === 'unknown') {
+      this.logger.warn(
+        { type: e.type, workItemId: e.workItemId, runId: e.runId },
+        'dropping eval records for an unknown work item',
+      );
+      return false;
+    }
+    this.reports.heard(e.workItemId);
+    if (result === 'duplicate') {
+      this.logger.debug(
+        { workItemId: e.workItemId, batchIndex: e.batchIndex },
+        'duplicate eval batch ignored',
+      );
+      return false;
+    }
+    await this.reports.resultsStored(e.workItemId);
+    return true;
+  }
+
+  private async evalProgress(e: EvalProgressEvent): Promise<void> {
+    this.reports.heard(e.workItemId);
+    await this.evals.setProgress(e.workItemId, { done: e.done, total: e.total });
+  }
+
+  /** The task outcomes go to the evals module first, then the work item's end to runs (which may finalize it). */
+  private async evalFinished(e: EvalFinishedEvent): Promise<void> {
+    await this.evals.recordOutcomes(e.workItemId, e.tasks);
+    await this.reports.shardFinished(e.workItemId, 0, {
+      status: e.status,
+      batchCount: e.batchCount,
+      ...(e.reason !== undefined ? { reason: e.reason } : {}),
+      warnings: [],
+      attempt: e.attempt,
+      agentId: e.agentId,
+      ...(e.accumulator !== undefined ? { accumulator: e.accumulator } : {}),
+    });
   }
 
   private async relayProgress(e: ProgressEvent): Promise<void> {

@@ -4,11 +4,13 @@ import { QUEUES } from '@inferbench/contracts';
 import { CONFIG, type AppConfig } from '../../config.js';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
+import { AgentEventAuth } from './agent-event-auth.js';
 import { IngestEventSchema } from './ingest-event.schema.js';
 import { IngestService } from './ingest.service.js';
 
 /**
- * BullMQ consumer of the `ingest` queue. Never trusts Redis: every job is parsed as an AgentEvent (IngestEventSchema:
+ * BullMQ consumer of the `ingest` queue. Never trusts Redis: every job must be signed by a live agent credential of
+ * the work item's pool (AgentEventAuth), and is parsed as an AgentEvent (IngestEventSchema:
  * the contract's schema with a cheaper chunk-gap check);
  * an invalid one is logged and dropped (the job completes, so it is not retried). Handler errors (e.g. the
  * database is down) fail the job, and BullMQ retries it as the job catalog's ingest retry policy allows.
@@ -19,6 +21,7 @@ export class IngestWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(IngestService) private readonly ingest: IngestService,
+    @Inject(AgentEventAuth) private readonly agentAuth: AgentEventAuth,
     @Inject(RedisService) private readonly redis: RedisService,
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -40,7 +43,15 @@ export class IngestWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Exposed for tests: process one job's data as the worker would. */
   async process(job: Pick<Job, 'id' | 'data'>): Promise<void> {
-    const parsed = IngestEventSchema.safeParse(job.data);
+    const checked = await this.agentAuth.check(job.data);
+    if (!checked.ok) {
+      this.logger.error(
+        { jobId: job.id, reason: checked.reason },
+        'dropping an ingest job from no valid agent credential',
+      );
+      return;
+    }
+    const parsed = IngestEventSchema.safeParse(checked.body);
     if (!parsed.success) {
       this.logger.error(
         { jobId: job.id, issues: parsed.error.issues.slice(0, 5) },

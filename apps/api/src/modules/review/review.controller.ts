@@ -9,8 +9,17 @@ import {
   type CreateCommentRequest,
   type UpdateRunRequest,
 } from '@inferbench/contracts';
+import { CurrentPrincipal } from '../../common/auth/decorators.js';
+import type { Principal } from '../../common/auth/principal.js';
+import { AppError } from '../../common/errors/app-error.js';
 import { ApiContract, ApiTags } from '../../common/http/api-contract.js';
 import { ReviewService } from './review.service.js';
+
+/** The comment's author: the signed-in user's e-mail or the token's name (never a typed-in name). */
+function author(p: Principal | undefined): { id: string; name: string } {
+  if (!p || p.kind === 'agent') throw AppError.unauthorized();
+  return { id: p.id, name: p.name };
+}
 
 @ApiTags('review')
 @Controller()
@@ -34,8 +43,9 @@ export class ReviewController {
   addRunComment(
     @Param('id', { schema: IdSchema }) id: string,
     @Body({ schema: CreateCommentRequestSchema }) body: CreateCommentRequest,
+    @CurrentPrincipal() who: Principal | undefined,
   ) {
-    return this.review.addComment({ runId: id }, body);
+    return this.review.addComment({ runId: id }, body, author(who));
   }
 
   @Get('experiments/:id/comments')
@@ -59,8 +69,9 @@ export class ReviewController {
   addExperimentComment(
     @Param('id', { schema: IdSchema }) id: string,
     @Body({ schema: CreateCommentRequestSchema }) body: CreateCommentRequest,
+    @CurrentPrincipal() who: Principal | undefined,
   ) {
-    return this.review.addComment({ experimentId: id }, body);
+    return this.review.addComment({ experimentId: id }, body, author(who));
   }
 
   @Get('runs/:id/review')

@@ -41,7 +41,7 @@ export class ReviewRepository {
 
   createComment(
     subject: CommentSubject,
-    data: { author: string; body: string },
+    data: { author: string; authorId: string | null; body: string },
     db: Db = this.prisma.client,
   ): Promise<CommentRow> {
     return db.comment.create({ data: { ...subject, ...data }, select: commentSelect });

@@ -27,9 +27,16 @@ export class ReviewService {
     return { items, total: items.length };
   }
 
-  async addComment(subject: CommentSubject, body: CreateCommentRequest): Promise<Comment> {
+  /** `author`: the signed-in caller (an `author` in the body is ignored: comments record the real user). */
+  async addComment(
+    subject: CommentSubject,
+    body: CreateCommentRequest,
+    author: { id: string; name: string },
+  ): Promise<Comment> {
     await this.assertSubject(subject);
-    return toComment(await this.repo.createComment(subject, { author: body.author, body: body.body }));
+    return toComment(
+      await this.repo.createComment(subject, { author: author.name, authorId: author.id, body: body.body }),
+    );
   }
 
   async getRunReview(runId: string): Promise<RunReview> {

@@ -8,6 +8,7 @@ import {
 } from '@inferbench/contracts';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
+import { RunEndedHooks } from './run-ended-hooks.js';
 
 /** Entries kept per run stream (approximate: `MAXLEN ~` trims whole radix-tree nodes, so it is cheap). */
 export const RUN_STREAM_MAXLEN = 10_000;
@@ -49,6 +50,7 @@ export class RunEventsPublisher {
   constructor(
     @Inject(RedisService) private readonly redis: RedisService,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(RunEndedHooks) private readonly ended: RunEndedHooks,
   ) {}
 
   channel(runId: string): string {
@@ -59,8 +61,10 @@ export class RunEventsPublisher {
     return runStreamKey(this.redis.prefix, runId);
   }
 
-  runStatus(runId: string, status: RunStatus, error: string | null): Promise<void> {
-    return this.publish({ type: 'run.status', runId, status, error });
+  /** Publish a status change; a terminal one also tells the run-ended listeners (webhooks). */
+  async runStatus(runId: string, status: RunStatus, error: string | null): Promise<void> {
+    await this.publish({ type: 'run.status', runId, status, error });
+    if (isTerminalRunStatus(status)) await this.ended.notify(runId, status);
   }
 
   pointStatus(runId: string, loadPointId: string, status: RunStatus): Promise<void> {

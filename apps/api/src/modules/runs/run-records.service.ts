@@ -41,9 +41,32 @@ export class RunRecordsService {
     return this.repo.countStoredSamples(sql, loadPointId, runId, n);
   }
 
+  /** How many runs are in each status (statuses with no run are absent); read by the metrics collector. */
+  countRunsByStatus(): Promise<Map<string, number>> {
+    return this.repo.countByStatus();
+  }
+
   /** The run's experiment and review tags; null when the run does not exist. */
   findRunTags(runId: string): Promise<{ experimentId: string; tags: string[] } | null> {
     return this.repo.findRunTags(runId);
+  }
+
+  /**
+   * The agent pool a work item (load point or eval item) runs in: its variant's frozen target's pool. Null when the
+   * item or its run is gone. Ingest checks signed agent events against it.
+   */
+  async findPointPool(workItemId: string): Promise<{ runId: string; pool: string } | null> {
+    const p = await this.repo.findPoint(workItemId);
+    if (!p) return null;
+    const run = await this.repo.findRunSpec(p.runId);
+    if (!run) return null;
+    const v = run.spec.variants.find((x) => x.label === p.variantLabel);
+    return v ? { runId: p.runId, pool: v.target.pool } : null;
+  }
+
+  /** Who started the run: a user's e-mail or a service token's name (issue 12). */
+  setStartedBy(runId: string, who: string): Promise<void> {
+    return this.repo.setStartedBy(runId, who);
   }
 
   setRunTags(runId: string, tags: string[]): Promise<void> {
@@ -53,6 +76,16 @@ export class RunRecordsService {
   /** The run with every point; null when it does not exist. */
   findRun(runId: string): Promise<RunWithPointsRow | null> {
     return this.repo.findRun(runId);
+  }
+
+  /** The stored histograms (encoded accumulators) of some load points, by id (CI evaluation). */
+  findHistogramsOf(ids: readonly string[]): Promise<Map<string, string | null>> {
+    return this.repo.findHistograms(ids);
+  }
+
+  /** Keep the verdicts of the last CI evaluation with the run (`Run.evaluation`, RunEvaluationSchema). */
+  storeEvaluation(runId: string, evaluation: Prisma.InputJsonValue): Promise<void> {
+    return this.repo.storeEvaluation(runId, evaluation);
   }
 
   /** Runs with only their points that have a summary, each with its stored histograms. */

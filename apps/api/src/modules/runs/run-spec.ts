@@ -73,6 +73,7 @@ export function buildLoadPointJob(args: {
   variant: FrozenVariant;
   level: LoadLevel;
   shard: { index: number; count: number };
+  /** the target's decrypted key (checked at dispatch); only whether there is one goes into the job */
   apiKey: string | undefined;
   /** execution attempt of the shard (default 0) */
   attempt?: number;

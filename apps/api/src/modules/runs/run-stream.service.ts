@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { isTerminalRunStatus, RunStreamEventSchema, type RunStreamEvent } from '@inferbench/contracts';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
+import { ApiMetrics } from '../../infra/metrics/api-metrics.js';
 import { RedisService } from '../../infra/redis/redis.service.js';
 import { RunEventsPublisher } from './run-events.publisher.js';
 import { RunsService } from './runs.service.js';
@@ -77,6 +78,7 @@ export class RunStreamService implements OnModuleDestroy {
     @Inject(RedisService) private readonly redis: RedisService,
     @Inject(RunEventsPublisher) private readonly events: RunEventsPublisher,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(ApiMetrics) private readonly metrics: ApiMetrics,
   ) {}
 
   async stream(runId: string, reply: FastifyReply): Promise<void> {
@@ -107,6 +109,7 @@ export class RunStreamService implements OnModuleDestroy {
       if (closed) return;
       closed = true;
       this.open.delete(close);
+      this.metrics.sseClosed();
       if (keepAlive) clearInterval(keepAlive);
       void unsubscribe?.().catch(() => undefined);
       if (!res.writableEnded) res.end();
@@ -126,6 +129,7 @@ export class RunStreamService implements OnModuleDestroy {
     };
     res.on('close', close);
     this.open.add(close);
+    this.metrics.sseOpened();
 
     try {
       unsubscribe = await this.redis.subscribe(this.events.channel(runId), (message) => {

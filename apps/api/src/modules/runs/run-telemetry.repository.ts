@@ -40,7 +40,8 @@ export class RunTelemetryRepository {
 
   async findHintPoints(runId: string, db: Db = this.prisma.client): Promise<HintPointRow[]> {
     const rows = await db.loadPoint.findMany({
-      where: { runId },
+      // eval work items are not load levels: no bottleneck hints from them
+      where: { runId, kind: 'load' },
       select: { variantLabel: true, status: true, level: true, summary: true, telemetry: true },
       orderBy: { ordinal: 'asc' },
     });

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   IdSchema,
@@ -33,8 +33,12 @@ export class RunsController {
   start(
     @Param('id', { schema: IdSchema }) id: string,
     @Body({ schema: StartRunRequestSchema }) body: StartRunRequest,
+    @Headers('idempotency-key') idempotencyKey?: string,
   ) {
-    return this.runs.startRun(id, body);
+    // the body field wins over the header; a blank or over-long header is ignored like an absent one
+    const headerKey = idempotencyKey?.trim();
+    const key = body.idempotencyKey ?? (headerKey && headerKey.length <= 200 ? headerKey : undefined);
+    return this.runs.startRun(id, key === undefined ? body : { ...body, idempotencyKey: key });
   }
 
   @Get('runs')

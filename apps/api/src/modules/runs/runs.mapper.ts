@@ -2,6 +2,7 @@ import {
   isTerminalPointStatus,
   type LoadPoint,
   type Run,
+  type RunEvals,
   type RunListItem,
   type RunStatus,
   type RunTrigger,
@@ -43,7 +44,8 @@ export function isAggregatesOnly(
   return 'aggregatesOnly' in summary;
 }
 
-export function toRun(r: RunWithPointsRow): Run {
+/** A run with its load points (eval work items are served under `evals`, not as load points). */
+export function toRun(r: RunWithPointsRow, evals: RunEvals | null = null): Run {
   return {
     id: r.id,
     experimentId: r.experimentId,
@@ -56,9 +58,12 @@ export function toRun(r: RunWithPointsRow): Run {
     createdAt: r.createdAt.toISOString(),
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
-    loadPoints: r.loadPoints.map((p) => toLoadPoint(p, r.spec)),
+    loadPoints: r.loadPoints.filter((p) => p.kind !== 'eval').map((p) => toLoadPoint(p, r.spec)),
+    evals,
     hints: r.hints,
     source: r.source,
+    idempotencyKey: r.idempotencyKey,
+    evaluation: r.evaluation,
   };
 }
 

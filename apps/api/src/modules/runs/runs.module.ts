@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module.js';
+import { EvalsModule } from '../evals/evals.module.js';
 import { ExperimentsModule } from '../experiments/experiments.module.js';
 import { SamplesModule } from '../samples/samples.module.js';
 import { TargetsModule } from '../targets/targets.module.js';
+import { AgentSecretsController } from './agent-secrets.controller.js';
 import { LoadPointSamplesController } from './load-point-samples.controller.js';
 import { PointActivity } from './point-activity.js';
 import { RunEventsPublisher } from './run-events.publisher.js';
+import { RunEndedHooks } from './run-ended-hooks.js';
 import { RunLocks } from './run-locks.js';
 import { RunRecordsService } from './run-records.service.js';
 import { RunStreamService } from './run-stream.service.js';
@@ -24,6 +27,7 @@ import { HandleAgentLoss } from './use-cases/handle-agent-loss.js';
 import { RecordAgentReport } from './use-cases/record-agent-report.js';
 import { StartRun } from './use-cases/start-run.js';
 import { SweepRuns } from './use-cases/sweep-runs.js';
+import { EvalWorkItemKind } from './work-items/eval-work-item.js';
 import { ImportWorkItemKind } from './work-items/import-work-item.js';
 import { LoadWorkItemKind } from './work-items/load-work-item.js';
 import { WorkItemKinds } from './work-items/work-item-kinds.js';
@@ -33,13 +37,14 @@ import { WorkItemKinds } from './work-items/work-item-kinds.js';
  * targets, agents and samples (never the reverse); ingest depends on it (`RecordAgentReport`).
  */
 @Module({
-  imports: [ExperimentsModule, TargetsModule, AgentsModule, SamplesModule],
-  controllers: [RunsController, LoadPointSamplesController],
+  imports: [ExperimentsModule, TargetsModule, AgentsModule, SamplesModule, EvalsModule],
+  controllers: [RunsController, LoadPointSamplesController, AgentSecretsController],
   providers: [
     RunsRepository,
     RunsService,
     RunRecordsService,
     RunEventsPublisher,
+    RunEndedHooks,
     RunStreamService,
     RunSweeper,
     RunTelemetryRepository,
@@ -48,6 +53,7 @@ import { WorkItemKinds } from './work-items/work-item-kinds.js';
     PointActivity,
     LoadWorkItemKind,
     ImportWorkItemKind,
+    EvalWorkItemKind,
     WorkItemKinds,
     StartRun,
     DispatchRun,
@@ -59,6 +65,6 @@ import { WorkItemKinds } from './work-items/work-item-kinds.js';
     FailRun,
     SweepRuns,
   ],
-  exports: [RunsService, RunRecordsService, RunEventsPublisher, RecordAgentReport],
+  exports: [RunsService, RunRecordsService, RunEventsPublisher, RecordAgentReport, RunEndedHooks],
 })
 export class RunsModule {}

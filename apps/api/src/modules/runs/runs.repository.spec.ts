@@ -47,11 +47,15 @@ const FIRST_ERA_RUN = {
   enqueuedAt: created,
   hints: null,
   source: null,
+  idempotencyKey: null,
+  evaluation: null,
   experiment: { name: 'old' },
 };
 
 /** A LoadPoint row of that era: shard states without attempts, the shardAttempts default, no telemetry/imported. */
 const FIRST_ERA_POINT = {
+  // the evals migration gave every existing row kind 'load' (column default)
+  kind: 'load',
   id: 'lp1',
   runId: 'run1',
   variantId: 'v1',

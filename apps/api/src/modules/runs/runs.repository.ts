@@ -12,6 +12,8 @@ import {
   StoredPointSummarySchema,
   StoredRunHintsSchema,
   StoredRunSourceSchema,
+  RunEvaluationSchema,
+  type RunEvaluation,
   type BottleneckHint,
   type ImportedPointInfo,
   type ImportSource,
@@ -45,6 +47,7 @@ const pointSelect = {
   summary: true,
   telemetry: true,
   imported: true,
+  kind: true,
   error: true,
   startedAt: true,
   finishedAt: true,
@@ -64,6 +67,8 @@ const runSelect = {
   enqueuedAt: true,
   hints: true,
   source: true,
+  idempotencyKey: true,
+  evaluation: true,
   experiment: { select: { name: true } },
 } satisfies Prisma.RunSelect;
 
@@ -85,7 +90,9 @@ export interface PointRow extends Omit<
   imported: ImportedPointInfo | null;
 }
 /** A Run row with its JSON columns parsed. */
-export interface RunRow extends Omit<RawRun, 'metadata' | 'spec' | 'hints' | 'source'> {
+export interface RunRow extends Omit<RawRun, 'metadata' | 'spec' | 'hints' | 'source' | 'evaluation'> {
+  /** the last CI evaluation (RunEvaluationSchema); null when none or unreadable */
+  evaluation: RunEvaluation | null;
   metadata: RunMetadata;
   spec: RunSpec;
   hints: BottleneckHint[];
@@ -109,9 +116,11 @@ export function toPointRow(p: RawPoint): PointRow {
 
 function toRunRowBase<R extends Omit<RawRun, 'spec'>>(
   r: R,
-): Omit<R, 'metadata' | 'hints' | 'source'> & Pick<RunRow, 'metadata' | 'hints' | 'source'> {
+): Omit<R, 'metadata' | 'hints' | 'source' | 'evaluation'> &
+  Pick<RunRow, 'metadata' | 'hints' | 'source' | 'evaluation'> {
   return {
     ...r,
+    evaluation: parseStoredOr(RunEvaluationSchema, r.evaluation, null),
     metadata: RunMetadataSchema.parse(r.metadata),
     hints: StoredRunHintsSchema.parse(r.hints),
     source: parseStoredOr(StoredRunSourceSchema, r.source, null),
@@ -147,6 +156,8 @@ export interface NewPoint {
   level: Prisma.InputJsonValue;
   levelLabel: string;
   shards: number;
+  /** work-item kind (absent: `load`) */
+  kind?: string;
 }
 
 /** The only code that touches the Run and LoadPoint tables. Status changes are conditional updates. */
@@ -161,6 +172,8 @@ export class RunsRepository {
       metadata: Record<string, string>;
       spec: Prisma.InputJsonValue;
       points: NewPoint[];
+      /** unique per experiment: a second create with the same key fails with P2002 */
+      idempotencyKey?: string | undefined;
     },
     db: Db = this.prisma.client,
   ): Promise<string> {
@@ -171,11 +184,34 @@ export class RunsRepository {
         trigger: data.trigger,
         metadata: data.metadata,
         spec: data.spec,
+        ...(data.idempotencyKey !== undefined ? { idempotencyKey: data.idempotencyKey } : {}),
         loadPoints: { create: data.points.map((p) => ({ ...p, status: 'queued' })) },
       },
       select: { id: true },
     });
     return run.id;
+  }
+
+  /** The run an earlier start of the experiment with this idempotency key created, if any. */
+  async findRunIdByIdempotencyKey(
+    experimentId: string,
+    idempotencyKey: string,
+    db: Db = this.prisma.client,
+  ): Promise<string | null> {
+    const r = await db.run.findUnique({
+      where: { experimentId_idempotencyKey: { experimentId, idempotencyKey } },
+      select: { id: true },
+    });
+    return r?.id ?? null;
+  }
+
+  /** Store the verdicts of the last CI evaluation with the run. */
+  async storeEvaluation(
+    id: string,
+    evaluation: Prisma.InputJsonValue,
+    db: Db = this.prisma.client,
+  ): Promise<void> {
+    await db.run.update({ where: { id }, data: { evaluation } });
   }
 
   async findRun(id: string, db: Db = this.prisma.client): Promise<RunWithPointsRow | null> {
@@ -186,6 +222,12 @@ export class RunsRepository {
     if (!r) return null;
     const { loadPoints, ...run } = r;
     return { ...toRunRow(run), loadPoints: loadPoints.map(toPointRow) };
+  }
+
+  /** How many runs are in each status (statuses with no run are absent). */
+  async countByStatus(db: Db = this.prisma.client): Promise<Map<string, number>> {
+    const groups = await db.run.groupBy({ by: ['status'], _count: { _all: true } });
+    return new Map(groups.map((g) => [g.status, g._count._all]));
   }
 
   async listRuns(
@@ -434,6 +476,11 @@ export class RunsRepository {
     return db.run.findUnique({ where: { id }, select: { experimentId: true, tags: true } });
   }
 
+  /** Record who started the run (the audit interceptor calls this right after the start). */
+  async setStartedBy(id: string, who: string, db: Db = this.prisma.client): Promise<void> {
+    await db.run.updateMany({ where: { id, startedBy: null }, data: { startedBy: who } });
+  }
+
   async setTags(id: string, tags: string[], db: Db = this.prisma.client): Promise<void> {
     await db.run.update({ where: { id }, data: { tags } });
   }
@@ -449,7 +496,8 @@ export class RunsRepository {
         ...runSelect,
         tags: true,
         loadPoints: {
-          where: { summary: { not: Prisma.DbNull } },
+          // eval work items carry a request-level summary of the eval, not a load level's
+          where: { summary: { not: Prisma.DbNull }, kind: 'load' },
           orderBy: { ordinal: 'asc' },
           select: { ...pointSelect, histograms: true },
         },

@@ -8,6 +8,7 @@ import {
   type StartRunRequest,
 } from '@inferbench/contracts';
 import { AppError } from '../../common/errors/app-error.js';
+import { EvalsService } from '../evals/evals.service.js';
 import { toRun, toRunListItem } from './runs.mapper.js';
 import { RunsRepository } from './runs.repository.js';
 import { CancelRun } from './use-cases/cancel-run.js';
@@ -20,6 +21,7 @@ export class RunsService {
     @Inject(RunsRepository) private readonly repo: RunsRepository,
     @Inject(StartRun) private readonly start: StartRun,
     @Inject(CancelRun) private readonly cancel: CancelRun,
+    @Inject(EvalsService) private readonly evals: EvalsService,
   ) {}
 
   async startRun(experimentId: string, body: StartRunRequest): Promise<Run> {
@@ -29,7 +31,7 @@ export class RunsService {
   async getRun(id: string): Promise<Run> {
     const row = await this.repo.findRun(id);
     if (!row) throw AppError.notFound('run', id);
-    return toRun(row);
+    return toRun(row, await this.evals.runEvals(id));
   }
 
   /** Status snapshot for the SSE stream (404 when unknown). */

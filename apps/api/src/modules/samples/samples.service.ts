@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { LoadPointSummary, RequestSample, SloSpec } from '@inferbench/contracts';
 import { LoadPointAccumulator } from '@inferbench/metrics';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
+import { ApiMetrics } from '../../infra/metrics/api-metrics.js';
 import type { Db } from '../../infra/prisma/prisma.service.js';
 import {
   SamplesRepository,
@@ -64,15 +65,29 @@ export class SamplesService {
   constructor(
     @Inject(SamplesRepository) private readonly repo: SamplesRepository,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(ApiMetrics) private readonly metrics: ApiMetrics,
   ) {}
 
-  /** Store one batch exactly once (see {@link SamplesRepository.storeBatchCopy}). */
-  storeBatch(
+  /**
+   * Store one batch exactly once (see {@link SamplesRepository.storeBatchCopy}); timed and counted in the ingest
+   * metrics (`inferbench_ingest_*`).
+   */
+  async storeBatch(
     key: BatchKey,
     samples: readonly RequestSample[],
     countStored: CountStored,
   ): Promise<StoreBatchResult> {
-    return this.repo.storeBatchCopy(key, samples, countStored);
+    if (!this.metrics.enabled) return this.repo.storeBatchCopy(key, samples, countStored);
+    const t0 = performance.now();
+    try {
+      const result = await this.repo.storeBatchCopy(key, samples, countStored);
+      const stored = result.status === 'stored' ? result.count : 0;
+      this.metrics.recordBatch(result.status, stored, (performance.now() - t0) / 1000);
+      return result;
+    } catch (err) {
+      this.metrics.recordBatch('error', 0, (performance.now() - t0) / 1000);
+      throw err;
+    }
   }
 
   /** Stored batches per `${shardIndex}/${attempt}`. */

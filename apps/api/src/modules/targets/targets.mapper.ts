@@ -71,14 +71,19 @@ export function toFrozenTarget(row: TargetRow): FrozenTarget {
   };
 }
 
-/** Connection details for an agent job (API key decrypted by the caller). */
+/**
+ * Connection details for an agent job. The API key itself never goes into the job (it would sit in Redis): when the
+ * target has one (`apiKey` defined, as decrypted by the caller to check it), `apiKeyFromApi` tells the agent to fetch
+ * it from the API for its load point (`GET /agents/load-points/:id/secret`).
+ */
 export function toTargetConn(t: FrozenTarget, apiKey: string | undefined): TargetConn {
+  const hasApiKey = apiKey !== undefined;
   return {
     baseUrl: t.baseUrl,
     apiKind: t.apiKind,
     model: t.model,
     headers: t.headers,
-    ...(apiKey !== undefined ? { apiKey } : {}),
+    ...(hasApiKey ? { apiKeyFromApi: true } : {}),
     ...(t.metricsUrl ? { metricsUrl: t.metricsUrl } : {}),
     ...(t.connection === 'close' ? { connection: 'close' as const } : {}),
     ...(t.tokenizer !== undefined ? { tokenizer: t.tokenizer } : {}),

@@ -143,6 +143,8 @@ describe('load plan kinds and the edit round trip', () => {
       ...body,
       id: 'e1',
       slo: body.slo ?? null,
+      evals: body.evals ?? null,
+      webhooks: [],
       variants: body.variants.map((v, i) => ({ ...v, id: `var${i}` })),
       createdAt: '',
       updatedAt: '',
@@ -154,5 +156,77 @@ describe('load plan kinds and the edit round trip', () => {
     expect(unsupported).toEqual([]);
     const again = CreateExperimentRequestSchema.parse(draftToRequest(draft));
     expect(again).toEqual({ ...body, variants: body.variants.map((v, i) => ({ ...v, id: `var${i}` })) });
+  });
+});
+
+describe('accuracy evals in the draft', () => {
+  const named = () => {
+    const d = newExperimentDraft('t1');
+    d.name = 'with evals';
+    return d;
+  };
+
+  it('sends no evals while the section is off, and the chosen suites, tasks and mode when on', () => {
+    const d = named();
+    expect(CreateExperimentRequestSchema.parse(draftToRequest(d))).not.toHaveProperty('evals');
+    d.evals = {
+      ...d.evals,
+      enabled: true,
+      suites: ['mini', 'mini-likelihood'],
+      tasks: ['arith', 'larger-loglik'],
+      concurrency: '4',
+      mode: 'alongside-load',
+      alongsidePoint: '1',
+      seed: '7',
+    };
+    expect(CreateExperimentRequestSchema.parse(draftToRequest(d)).evals).toEqual({
+      suites: ['mini', 'mini-likelihood'],
+      tasks: ['arith', 'larger-loglik'],
+      concurrency: 4,
+      mode: 'alongside-load',
+      alongsidePoint: 1,
+      seed: 7,
+    });
+    // standalone ignores the load point position, so it is not sent
+    d.evals.mode = 'standalone';
+    expect(CreateExperimentRequestSchema.parse(draftToRequest(d)).evals).not.toHaveProperty('alongsidePoint');
+  });
+
+  it('reports a bad concurrency and an empty suite list on the evals fields', () => {
+    const d = named();
+    d.evals = { ...d.evals, enabled: true, suites: [], concurrency: '0' };
+    const r = CreateExperimentRequestSchema.safeParse(draftToRequest(d));
+    expect(r.success).toBe(false);
+    const errors = fieldErrorsFromIssues(r.error!);
+    expect(Object.keys(errors)).toEqual(expect.arrayContaining(['evals.suites', 'evals.concurrency']));
+  });
+
+  it('round-trips through experimentToDraft, and names inline suites it cannot show', () => {
+    const d = named();
+    d.evals = { ...d.evals, enabled: true, suites: ['mini'], tasks: ['arith'], concurrency: '2' };
+    const body = CreateExperimentRequestSchema.parse(draftToRequest(d));
+    const stored = {
+      ...body,
+      id: 'e1',
+      slo: null,
+      evals: body.evals ?? null,
+      webhooks: [],
+      variants: body.variants.map((v, i) => ({ ...v, id: `var${i}` })),
+      createdAt: '',
+      updatedAt: '',
+      recentRuns: [],
+      baselineRunId: null,
+      archivedAt: null,
+    };
+    const { draft, unsupported } = experimentToDraft(stored);
+    expect(unsupported).toEqual([]);
+    expect(CreateExperimentRequestSchema.parse(draftToRequest(draft)).evals).toEqual(body.evals);
+
+    const withInline = experimentToDraft({
+      ...stored,
+      evals: { ...body.evals!, suites: ['mini', { name: 'own', tasks: [] } as never] },
+    });
+    expect(withInline.unsupported).toContain('inline eval suites');
+    expect(withInline.draft.evals.suites).toEqual(['mini']);
   });
 });

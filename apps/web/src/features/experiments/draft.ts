@@ -71,6 +71,47 @@ export interface ExperimentDraft {
   sloE2eMs: string;
   sloPercentile: string;
   variants: VariantDraft[];
+  /** accuracy evals (issue 11): off = the experiment has none */
+  evals: EvalsDraft;
+}
+
+/** The form's eval part: built-in suites, optional task subset, how the eval runs next to the load plan. */
+export interface EvalsDraft {
+  enabled: boolean;
+  /** built-in suite names (`mini`, `mini-likelihood`) */
+  suites: string[];
+  /** task ids to run; empty = every task of the chosen suites */
+  tasks: string[];
+  concurrency: string;
+  mode: 'standalone' | 'alongside-load';
+  /** alongside-load: 0-based position of the variant's load point the eval runs with */
+  alongsidePoint: string;
+  seed: string;
+}
+
+export function newEvalsDraft(): EvalsDraft {
+  return {
+    enabled: false,
+    suites: ['mini'],
+    tasks: [],
+    concurrency: '8',
+    mode: 'standalone',
+    alongsidePoint: '0',
+    seed: '',
+  };
+}
+
+/** The `evals` part of the request body, or undefined when evals are off. */
+export function evalsToRequest(e: EvalsDraft): Record<string, unknown> | undefined {
+  if (!e.enabled) return undefined;
+  return compact({
+    suites: e.suites,
+    tasks: e.tasks.length ? e.tasks : undefined,
+    concurrency: num(e.concurrency),
+    mode: e.mode,
+    alongsidePoint: e.mode === 'alongside-load' ? num(e.alongsidePoint) : undefined,
+    seed: num(e.seed),
+  });
 }
 
 const NO_FEATURES: Record<FeatureKey, boolean> = {
@@ -129,6 +170,7 @@ export function newExperimentDraft(defaultTargetId = ''): ExperimentDraft {
     sloE2eMs: '',
     sloPercentile: '99',
     variants: [newVariantDraft(0, defaultTargetId)],
+    evals: newEvalsDraft(),
   };
 }
 
@@ -241,6 +283,7 @@ export function draftToRequest(d: ExperimentDraft): Record<string, unknown> {
     workload,
     loadPlan,
     slo,
+    evals: evalsToRequest(d.evals),
     variants: d.variants.map((v) => ({
       ...(v.id ? { id: v.id } : {}),
       targetId: v.targetId,
@@ -352,6 +395,19 @@ export function experimentToDraft(exp: Experiment): { draft: ExperimentDraft; un
       ignoreEos: Boolean(v.params.ignoreEos),
     })),
   };
+  if (exp.evals) {
+    const builtin: string[] = exp.evals.suites.flatMap((x) => (typeof x === 'string' ? [x] : []));
+    if (builtin.length < exp.evals.suites.length) unsupported.push('inline eval suites');
+    draft.evals = {
+      enabled: builtin.length > 0,
+      suites: builtin,
+      tasks: exp.evals.tasks ?? [],
+      concurrency: str(exp.evals.concurrency),
+      mode: exp.evals.mode,
+      alongsidePoint: str(exp.evals.alongsidePoint ?? 0),
+      seed: str(exp.evals.seed),
+    };
+  }
   if (p.kind === 'trace') unsupported.push('trace replay plans');
   else if (
     p.kind === 'concurrency' ||

@@ -29,6 +29,25 @@ export class StartRun {
   ) {}
 
   async execute(experimentId: string, body: StartRunRequest): Promise<string> {
+    const key = body.idempotencyKey;
+    if (key !== undefined) {
+      // a retried start (CI step re-run, network retry) gets the run the first one started
+      const existing = await this.repo.findRunIdByIdempotencyKey(experimentId, key);
+      if (existing) return existing;
+    }
+    try {
+      return await this.create(experimentId, body);
+    } catch (err) {
+      // two starts with one key at the same moment: the unique index lets one through, the other returns its run
+      if (key !== undefined && (err as { code?: string }).code === 'P2002') {
+        const existing = await this.repo.findRunIdByIdempotencyKey(experimentId, key);
+        if (existing) return existing;
+      }
+      throw err;
+    }
+  }
+
+  private async create(experimentId: string, body: StartRunRequest): Promise<string> {
     const kind = this.kinds.get('load');
     const runId = await this.prisma.transaction(async (tx) => {
       const exp = await this.experiments.getRow(experimentId, tx);
@@ -46,6 +65,7 @@ export class StartRun {
         // a fresh seed per run unless the plan fixes one; frozen with the run so it can be replayed
         loadPlan: withRunSeed(exp.loadPlan),
         slo: exp.slo,
+        ...(exp.evals ? { evals: exp.evals } : {}),
         variants: exp.variants.map((v) => {
           const target = frozenTargets.get(v.targetId);
           // Variant.targetId is a Restrict foreign key, so this cannot happen inside the transaction
@@ -63,6 +83,8 @@ export class StartRun {
         );
       }
       if (!planned.length) throw AppError.conflict('the experiment load plan yields no load points');
+      // kinds whose items sit among the load items (evals)
+      for (const k of this.kinds.all()) if (k.arrange) planned = k.arrange(spec, planned);
       // shards per variant: the plan's number, or the live agents of the variant's pool for 'all'
       const shardsByVariant = new Map<string, number>();
       for (const v of spec.variants) shardsByVariant.set(v.id, await kind.shards(spec, v));
@@ -71,6 +93,7 @@ export class StartRun {
           experimentId,
           trigger: body.trigger,
           metadata: body.metadata,
+          idempotencyKey: body.idempotencyKey,
           spec: asJson(spec),
           points: planned.map((p, ordinal) => ({
             variantId: p.variant.id,
@@ -78,7 +101,8 @@ export class StartRun {
             ordinal,
             level: asJson(p.level),
             levelLabel: p.levelLabel,
-            shards: shardsByVariant.get(p.variant.id) ?? 1,
+            shards: p.kind === 'eval' ? 1 : (shardsByVariant.get(p.variant.id) ?? 1),
+            ...(p.kind && p.kind !== 'load' ? { kind: p.kind } : {}),
           })),
         },
         tx,

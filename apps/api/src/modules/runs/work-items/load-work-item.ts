@@ -56,7 +56,7 @@ export class LoadWorkItemKind implements WorkItemKind {
   async grow(spec: RunSpec, variant: FrozenVariant, items: readonly PointRow[]): Promise<LoadLevel | null> {
     if (!isAdaptivePlan(spec.loadPlan)) return null;
     const finished: { id: string; entry: Omit<AdaptiveHistoryEntry, 'distribution'> }[] = [];
-    for (const p of items.filter((i) => i.variantLabel === variant.label)) {
+    for (const p of items.filter((i) => i.variantLabel === variant.label && i.kind !== 'eval')) {
       if (p.status !== 'completed' || p.summary === null || 'aggregatesOnly' in p.summary) return null;
       finished.push({ id: p.id, entry: { level: p.level, summary: p.summary } });
     }

@@ -14,17 +14,18 @@ import type { PointRow, RunWithPointsRow } from '../runs.repository.js';
  * behind this interface:
  * - `load`: one (variant, load level) of a load plan, run by agents as one job per shard ({@link LoadWorkItemKind});
  * - `import`: a point read from another tool's result file, stored completed and never dispatched;
- * - `eval` (planned, evals issue): one eval task of a suite. It can reuse the LoadPoint table (level = the task,
- *   summary = its scores) or get its own table behind the same interface; only a kind class and its registration in
- *   {@link WorkItemKinds} are added, the lifecycle does not change.
+ * - `eval`: one variant's eval suite on its target (EvalWorkItemKind in eval-work-item.ts): a LoadPoint row with `kind = 'eval'`,
+ *   its eval part (suite, records, scores) in the evals module's tables; placed among the load items by `arrange`.
  */
-export type WorkItemKindName = 'load' | 'import';
+export type WorkItemKindName = 'load' | 'import' | 'eval';
 
 /** A work item to create: one (variant, level) pair. */
 export interface PlannedItem {
   variant: FrozenVariant;
   level: LoadLevel;
   levelLabel: string;
+  /** the item's kind (absent: `load`) */
+  kind?: WorkItemKindName;
 }
 
 /** What finalizing a work item decided. */
@@ -48,6 +49,11 @@ export interface WorkItemKind {
   readonly name: WorkItemKindName;
   /** The items a run of this kind starts with, in execution order. */
   expand(spec: RunSpec): PlannedItem[];
+  /**
+   * Optional: place this kind's items among the items already planned (kinds whose items belong next to another
+   * kind's, e.g. an eval before its variant's load points); returns the whole ordered list.
+   */
+  arrange?(spec: RunSpec, planned: readonly PlannedItem[]): PlannedItem[];
   /** The next item for one variant of a growing plan, given that variant's items so far; null when it is done. */
   grow(spec: RunSpec, variant: FrozenVariant, items: readonly PointRow[]): Promise<LoadLevel | null>;
   /** How many shards an item of this variant is split into. */

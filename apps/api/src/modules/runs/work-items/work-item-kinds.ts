@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PointRow } from '../runs.repository.js';
+import { EvalWorkItemKind } from './eval-work-item.js';
 import { ImportWorkItemKind } from './import-work-item.js';
 import { LoadWorkItemKind } from './load-work-item.js';
 import type { WorkItemKind, WorkItemKindName } from './work-item-kind.js';
@@ -15,8 +16,14 @@ export class WorkItemKinds {
   constructor(
     @Inject(LoadWorkItemKind) load: LoadWorkItemKind,
     @Inject(ImportWorkItemKind) imported: ImportWorkItemKind,
+    @Inject(EvalWorkItemKind) evaluated: EvalWorkItemKind,
   ) {
-    this.kinds = new Map<WorkItemKindName, WorkItemKind>([load, imported].map((k) => [k.name, k]));
+    this.kinds = new Map<WorkItemKindName, WorkItemKind>([load, imported, evaluated].map((k) => [k.name, k]));
+  }
+
+  /** Every registered kind. */
+  all(): WorkItemKind[] {
+    return [...this.kinds.values()];
   }
 
   get(name: WorkItemKindName): WorkItemKind {
@@ -25,13 +32,14 @@ export class WorkItemKinds {
     return kind;
   }
 
-  /** The kind of a stored item (the LoadPoint table has no kind column yet: an item with `imported` is an import). */
-  of(item: Pick<PointRow, 'imported'>): WorkItemKind {
+  /** The kind of a stored item (`LoadPoint.kind`; an item with `imported` is an import). */
+  of(item: Pick<PointRow, 'imported' | 'kind'>): WorkItemKind {
     return this.get(kindOf(item));
   }
 }
 
 /** The kind of a stored work item. */
-export function kindOf(item: Pick<PointRow, 'imported'>): WorkItemKindName {
-  return item.imported !== null ? 'import' : 'load';
+export function kindOf(item: Pick<PointRow, 'imported' | 'kind'>): WorkItemKindName {
+  if (item.imported !== null) return 'import';
+  return item.kind === 'eval' ? 'eval' : 'load';
 }

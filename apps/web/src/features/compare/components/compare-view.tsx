@@ -17,6 +17,7 @@ import { formatMs, formatPct, formatRate } from '../../../lib/format';
 import { FIGURE_LABELS } from '../../runs/components/distribution-chart';
 import { compareOptions } from '../queries';
 import { compareHref, statKeyOfPercentile } from '../selection';
+import { CompareAccuracy } from '../../evals/components/compare-accuracy';
 import { OverlaidCdfChart, ParetoChart } from './compare-charts';
 import { RunPicker } from './run-picker';
 
@@ -190,6 +191,8 @@ function CompareBody({ result }: { result: CompareResult }) {
         <OverlaidCdfChart result={result} rowKey={activeRow} figure={figure} />
         <ParetoChart result={result} figure={figure} stat={stat} />
       </div>
+
+      <CompareAccuracy result={result} />
 
       <h2>Side by side</h2>
       {result.rows.map((row) => (

@@ -1,4 +1,5 @@
 'use client';
+import { WebhookDeliveries } from '../../ci/components/webhook-deliveries';
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
@@ -8,6 +9,7 @@ import { StatusBadge } from '../../../components/status-badge';
 import { getApi } from '../../../lib/api';
 import { formatDateTime, formatSpan } from '../../../lib/format';
 import { isTerminalStatus, runKeys } from '../../runs/queries';
+import { AuditLog } from '../../auth/components/audit-log';
 import { Comments } from '../../review/components/comments';
 import { HistoryChart } from '../../review/components/history-chart';
 import { targetListOptions } from '../../targets/queries';
@@ -134,6 +136,19 @@ export function ExperimentDetail({ id }: { id: string }) {
             <dd>{describeLoadPlan(exp.loadPlan)}</dd>
             <dt>SLOs</dt>
             <dd>{describeSlo(exp.slo)}</dd>
+            {exp.evals ? (
+              <>
+                <dt>Accuracy evals</dt>
+                <dd data-testid="experiment-evals">
+                  {exp.evals.suites.map((s) => (typeof s === 'string' ? s : `${s.name} (inline)`)).join(', ')}
+                  {exp.evals.tasks ? `: tasks ${exp.evals.tasks.join(', ')}` : ', every task'};{' '}
+                  {exp.evals.mode === 'alongside-load'
+                    ? `alongside load point ${exp.evals.alongsidePoint ?? 0}`
+                    : 'standalone'}
+                  , concurrency {exp.evals.concurrency} · <Link href="/suites">suites</Link>
+                </dd>
+              </>
+            ) : null}
           </dl>
         </div>
         <div className="panel">
@@ -198,6 +213,8 @@ export function ExperimentDetail({ id }: { id: string }) {
         </table>
       </div>
 
+      <WebhookDeliveries experimentId={exp.id} webhooks={exp.webhooks} />
+
       <h2>Runs</h2>
       {exp.recentRuns.length === 0 ? (
         <EmptyState title="This experiment has not been run yet">
@@ -246,9 +263,10 @@ export function ExperimentDetail({ id }: { id: string }) {
       )}
 
       <h2>History</h2>
-      <HistoryChart experimentId={exp.id} />
+      <HistoryChart experimentId={exp.id} evals={Boolean(exp.evals)} />
 
       <Comments subject={{ kind: 'experiment', id: exp.id }} />
+      <AuditLog experimentId={exp.id} />
     </>
   );
 }

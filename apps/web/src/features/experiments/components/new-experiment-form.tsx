@@ -22,6 +22,7 @@ import {
 } from '../draft';
 import { experimentKeys } from '../queries';
 import { AboutSection } from './new-experiment-form/about-section';
+import { EvalsSection } from './new-experiment-form/evals-section';
 import { LoadPlanSection } from './new-experiment-form/load-plan-section';
 import type { SetDraftField } from './new-experiment-form/section-props';
 import { SloSection } from './new-experiment-form/slo-section';
@@ -30,7 +31,7 @@ import { WorkloadSection } from './new-experiment-form/workload-section';
 
 /** Every path the form shows an error for; anything else is listed at the bottom so none is lost. */
 function shownPaths(errors: Record<string, string>, d: ExperimentDraft): Set<string> {
-  const prefixes = ['name', 'description', 'tags', 'workload', 'loadPlan', 'slo', 'variants'];
+  const prefixes = ['name', 'description', 'tags', 'workload', 'loadPlan', 'slo', 'evals', 'variants'];
   const shown = new Set<string>();
   for (const k of Object.keys(errors)) {
     if (k === 'variants' && d.variants.length > 0) shown.add(k);
@@ -62,6 +63,7 @@ export function NewExperimentForm({ experiment }: { experiment?: Experiment } = 
           getApi().updateExperiment(experiment.id, {
             ...body,
             slo: body.slo ?? null,
+            evals: body.evals ?? null,
           } as UpdateExperimentRequest)
         : getApi().createExperiment(body),
     onSuccess: async (exp) => {
@@ -138,6 +140,7 @@ export function NewExperimentForm({ experiment }: { experiment?: Experiment } = 
         <WorkloadSection draft={draft} errors={errors} set={set} />
         <LoadPlanSection draft={draft} errors={errors} set={set} />
         <SloSection draft={draft} errors={errors} set={set} />
+        <EvalsSection draft={draft} errors={errors} set={set} />
         <VariantsSection
           draft={draft}
           errors={errors}

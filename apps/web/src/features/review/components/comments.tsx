@@ -6,20 +6,19 @@ import { useState, type FormEvent } from 'react';
 import { ErrorState } from '../../../components/states';
 import { getApi } from '../../../lib/api';
 import { formatDateTime } from '../../../lib/format';
-import { useDisplayName } from '../display-name';
+import { meOptions } from '../../auth/queries';
 import { commentsOptions, reviewKeys, type CommentSubject } from '../queries';
 
-/** The comment thread of a run or an experiment, oldest first, with a form signed by the display name. */
+/** The comment thread of a run or an experiment, oldest first; a new comment is signed by the signed-in user. */
 export function Comments({ subject }: { subject: CommentSubject }) {
   const qc = useQueryClient();
   const { data, error, isPending, refetch } = useQuery(commentsOptions(subject));
-  const [name, setName] = useDisplayName();
-  const [nameDraft, setNameDraft] = useState('');
+  const me = useQuery(meOptions());
   const [body, setBody] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
 
   const add = useMutation({
-    mutationFn: (b: { author: string; body: string }) =>
+    mutationFn: (b: { body: string }) =>
       subject.kind === 'run'
         ? getApi().addRunComment(subject.id, b)
         : getApi().addExperimentComment(subject.id, b),
@@ -34,15 +33,13 @@ export function Comments({ subject }: { subject: CommentSubject }) {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const author = name || nameDraft.trim();
-    const parsed = CreateCommentRequestSchema.safeParse({ author, body });
+    const parsed = CreateCommentRequestSchema.safeParse({ body });
     if (!parsed.success) {
       setErrors(Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.'), i.message])));
       return;
     }
     setErrors({});
-    if (!name) setName(parsed.data.author);
-    add.mutate(parsed.data);
+    add.mutate({ body: parsed.data.body });
   };
 
   return (
@@ -75,29 +72,11 @@ export function Comments({ subject }: { subject: CommentSubject }) {
         ))}
       </ul>
       <form className="form" onSubmit={submit} noValidate>
-        {name ? (
+        {me.data ? (
           <p className="small muted">
-            Commenting as <strong data-testid="display-name">{name}</strong>{' '}
-            <button type="button" className="btn btn-small" onClick={() => setName('')}>
-              change
-            </button>
+            Commenting as <strong data-testid="display-name">{me.data.email ?? me.data.name}</strong>
           </p>
-        ) : (
-          <div className={errors.author ? 'field invalid' : 'field'}>
-            <label htmlFor={`author-${subject.id}`}>Your display name (set once, kept in this browser)</label>
-            <input
-              id={`author-${subject.id}`}
-              value={nameDraft}
-              maxLength={80}
-              onChange={(e) => setNameDraft(e.target.value)}
-            />
-            {errors.author ? (
-              <span className="field-error" role="alert">
-                {errors.author}
-              </span>
-            ) : null}
-          </div>
-        )}
+        ) : null}
         <div className={errors.body ? 'field invalid' : 'field'}>
           <label htmlFor={`comment-${subject.id}`}>Comment</label>
           <textarea

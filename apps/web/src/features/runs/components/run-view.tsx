@@ -34,7 +34,9 @@ import {
   TokenNote,
 } from './summary-table';
 import { ImportedSource } from './imported-source';
+import { RunEvals } from '../../evals/components/run-evals';
 import { BottleneckHints, PointTelemetry } from './telemetry';
+import { CiVerdicts } from '../../ci/components/ci-verdicts';
 
 /** The run page: status, live progress per load point, summaries, comparisons and charts. */
 export function RunView({ id }: { id: string }) {
@@ -178,6 +180,10 @@ export function RunView({ id }: { id: string }) {
         : null}
 
       <BottleneckHints hints={run.hints} />
+
+      {run.evaluation ? <CiVerdicts evaluation={run.evaluation} /> : null}
+
+      {run.evals ? <RunEvals runId={run.id} evals={run.evals} /> : null}
 
       <h2>Summaries</h2>
       {completed.length === 0 ? (
