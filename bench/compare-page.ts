@@ -164,6 +164,7 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'silent',
         INFERBENCH_BOOTSTRAP_TOKEN: BENCH_TOKEN,
         RATE_LIMIT_PER_MINUTE: '0',
+        METRICS_PORT: '0',
       }),
     );
     cleanups.unshift(() => api.close());

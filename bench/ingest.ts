@@ -2,16 +2,18 @@
  * Ingest throughput: samples/s stored in PostgreSQL while GET /runs/:id stays responsive.
  *
  * Starts the API in-process (`startApi` from apps/api) on a fresh test database and Redis prefix, creates a run
- * whose point waits on a pool with no agent (so nothing else writes), then several producers push `sample.batch`
- * events (500 samples × 100 chunk gaps, i.e. 100-token requests) onto the ingest queue as fast as the API absorbs
- * them (the queue's backlog stays bounded). The producers run in a forked child process
- * (bench/lib/ingest-producer.ts, one template batch per shard built once) so their JSON work does not share the API's
- * event loop. Over the measured window the stored count comes from the point's
- * `samplesStored` (committed in the same transaction as the rows) and GET /runs/:id is polled every 100 ms for
- * its latency. Prints one JSON object.
+ * whose point waits on a pool with no agent (so nothing else writes) and an agent credential of that pool (through
+ * the API, with the bootstrap token), then several producers push signed `sample.batch` events (500 samples × 100
+ * chunk gaps, i.e. 100-token requests) onto the ingest queue as fast as the API absorbs them (the queue's backlog stays
+ * bounded). Batches travel as agents send them, `columnar-v2` (compact, the default), or as `json-v1` (an older
+ * agent) for comparison. The producers run in a forked child process (bench/lib/ingest-producer.ts, one template
+ * batch per shard built once, signed with the agent's own signer) so their work does not share the API's event loop.
+ * Over the measured window the stored count comes from the point's `samplesStored` (committed in the same transaction
+ * as the rows) and GET /runs/:id is polled every 100 ms for its latency. Prints one JSON object, with the bytes per
+ * sample of one job in each encoding and the load average before and after.
  *
  * Run from the repo root (needs `bash infra/services.sh up`):
- *   npx tsx --tsconfig apps/api/tsconfig.json bench/ingest.ts [windowSec=20] [producers=4]
+ *   npx tsx --tsconfig apps/api/tsconfig.json bench/ingest.ts [windowSec=20] [producers=4] [columnar-v2|json-v1]
  * env INGEST_CONCURRENCY (default 4, the API's own default) sets the API's ingest worker concurrency.
  * env INFERBENCH_METRICS=0 turns the API's own Prometheus metrics off (default on: the ingest counters, batch and HTTP
  * latency histograms are recorded and the metrics listener is scraped every 5 s, as Prometheus would); compare the
@@ -23,15 +25,24 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, startApi } from '@inferbench/api';
 import { percentileOfSorted } from '@inferbench/metrics';
 import { createTestDatabase, createTestRedis, freePort } from '@inferbench/testing';
-import { PRODUCER_CHILD_FLAG, type ProducerStart, type ProducerStopped } from './lib/ingest-producer.js';
+import { SAMPLE_BATCH_ENCODINGS, type SampleBatchEncoding } from '@inferbench/contracts';
+import {
+  PRODUCER_CHILD_FLAG,
+  type ProducerReady,
+  type ProducerStart,
+  type ProducerStopped,
+} from './lib/ingest-producer.js';
 
 const WINDOW_SEC = Number(process.argv[2] ?? 20);
 const PRODUCERS = Number(process.argv[3] ?? 4);
+const ENCODING = (process.argv[4] ?? 'columnar-v2') as SampleBatchEncoding;
+if (!SAMPLE_BATCH_ENCODINGS.includes(ENCODING)) throw new Error(`unknown encoding ${ENCODING}`);
+const POOL = 'bench-no-agent';
 const WARMUP_SEC = 3;
 const BATCH = 500;
 const GAPS = 100;
 const BACKLOG_BATCHES_PER_PRODUCER = 6;
-const TARGET_SAMPLES_PER_SEC = 50_000;
+const TARGET_SAMPLES_PER_SEC = 80_000;
 const TARGET_P95_MS = 100;
 const METRICS_SCRAPE_MS = 5000;
 /** admin bearer token of this in-process API (the routes need a credential) */
@@ -44,6 +55,7 @@ async function json<T>(res: Response): Promise<T> {
 }
 
 async function main(): Promise<void> {
+  const loadavgBefore = os.loadavg();
   const db = await createTestDatabase();
   const redis = createTestRedis();
   const config = loadConfig({
@@ -77,7 +89,7 @@ async function main(): Promise<void> {
         baseUrl: 'http://127.0.0.1:9/v1',
         apiKind: 'chat',
         model: 'm',
-        pool: 'bench-no-agent',
+        pool: POOL,
       }),
     );
     const exp = await json<{ id: string }>(
@@ -96,6 +108,10 @@ async function main(): Promise<void> {
       await post(`/experiments/${exp.id}/runs`, {}),
     );
     const loadPointId = run.loadPoints[0]!.id;
+    // the producers sign as an agent of the point's pool (the API drops unsigned events)
+    const { token: agentToken } = await json<{ token: string }>(
+      await post('/agent-credentials', { pool: POOL, name: 'ingest-bench' }),
+    );
 
     // the producers live in a child process: their JSON building/serializing must not share the API's event loop
     const producer = fork(
@@ -119,7 +135,7 @@ async function main(): Promise<void> {
         producer.once('exit', onExit);
       });
     killProducer = () => producer.kill();
-    const ready = fromProducer('ready');
+    const ready = fromProducer<ProducerReady>('ready');
     const start: ProducerStart = {
       type: 'start',
       redisUrl: redis.url,
@@ -130,9 +146,11 @@ async function main(): Promise<void> {
       batchSamples: BATCH,
       gapsPerSample: GAPS,
       maxBacklogBatches: BACKLOG_BATCHES_PER_PRODUCER * PRODUCERS,
+      agentToken,
+      encoding: ENCODING,
     };
     producer.send(start);
-    await ready;
+    const { jobBytesPerSample } = await ready;
     const apiCpu0 = process.cpuUsage();
 
     const stored = async (): Promise<number> => {
@@ -183,6 +201,12 @@ async function main(): Promise<void> {
         target: { samplesPerSec: TARGET_SAMPLES_PER_SEC, getRunP95Ms: TARGET_P95_MS },
         met: samplesPerSec >= TARGET_SAMPLES_PER_SEC && p95 < TARGET_P95_MS,
         details: {
+          encoding: ENCODING,
+          // one signed job's data as stored in Redis, per sample, in each encoding (the run used `encoding`)
+          jobBytesPerSample: {
+            'json-v1': Math.round(jobBytesPerSample['json-v1']),
+            'columnar-v2': Math.round(jobBytesPerSample['columnar-v2']),
+          },
           windowSec: Number(elapsedSec.toFixed(2)),
           storedInWindow: n1 - n0,
           batchSamples: BATCH,
@@ -203,7 +227,8 @@ async function main(): Promise<void> {
           cpus: os.cpus().length,
           cpuModel: os.cpus()[0]?.model,
           node: process.version,
-          loadavg: os.loadavg(),
+          loadavgBefore,
+          loadavgAfter: os.loadavg(),
         },
       })}\n`,
     );

@@ -1,18 +1,39 @@
 /**
  * Producer side of bench/ingest.ts, run as a child process (forked with tsx's loader inherited through execArgv) so
- * that building and serializing ~400 KB `sample.batch` jobs never runs on the API's event loop: the benchmark then
+ * that building, encoding and signing `sample.batch` jobs never runs on the API's event loop: the benchmark then
  * measures the API's ingest, not its own load generator.
  *
+ * Every job is signed as a real agent signs it: with the pool credential the parent created through the API
+ * (`POST /agent-credentials`), by the agent's own signer (`createAgentSigner` from `@inferbench/agent`); the API drops
+ * unsigned events. Two encodings (`encoding` of the start message):
+ * - `columnar-v2` (what agents send): each batch is what `toCompactSampleBatch` (the agent's ingest sink) makes of the
+ *   template's samples with their own idx values, signed by the agent's signer. Only the first idx of a batch differs
+ *   between batches, so the payload is spliced from the template's encoding around it and the job's JSON text is
+ *   written directly (both checked byte for byte against the encoder and the signer for several batches before
+ *   sending), which keeps this process's CPU low on the shared machine.
+ * - `json-v1` (an older agent): the template's samples are serialized to JSON once; each job's data is spliced with
+ *   its own idx values, batchSeq and ts, byte for byte what `JSON.stringify` of the same event gives (checked once per
+ *   shard), and its `auth` is the signer's over that text, so this process spends little CPU on a machine it shares
+ *   with the API.
+ *
  * Protocol (IPC): the parent sends one `start` message ({@link ProducerStart}); the child pre-builds one template
- * batch per shard (its samples already serialized to JSON), answers `ready`, and from then on only adds jobs: each job's
- * data is its shard's pre-serialized samples spliced with their own idx values, batchSeq and ts, byte for byte what
- * `JSON.stringify` of the same `sample.batch` event gives (checked once per shard before sending), so the API receives
- * the same jobs as from a real agent while this process spends little CPU on a machine it shares with the API. On `stop` it waits for the adds
- * in flight and answers `stopped` ({@link ProducerStopped}), then exits.
+ * batch per shard, answers `ready` (with the bytes per sample of one job of each encoding), and from then on only adds
+ * jobs. On `stop` it waits for the adds in flight and answers `stopped` ({@link ProducerStopped}), then exits.
  */
 import { Job, Queue, type JobJson } from 'bullmq';
 import { Redis } from 'ioredis';
-import { INGEST_QUEUE, type AgentEvent, type RequestSample } from '@inferbench/contracts';
+import { createAgentSigner, type AgentSigner } from '@inferbench/agent';
+import {
+  bytesToBase64,
+  COLUMNAR_V2,
+  encodeSampleColumns,
+  INGEST_QUEUE,
+  parseAgentToken,
+  toCompactSampleBatch,
+  type RequestSample,
+  type SampleBatchEncoding,
+  type SampleBatchEvent,
+} from '@inferbench/contracts';
 
 /** What the producer child needs to know (the parent's `start` message). */
 export interface ProducerStart {
@@ -27,6 +48,16 @@ export interface ProducerStart {
   gapsPerSample: number;
   /** the child stops adding while waiting + active jobs reach this many */
   maxBacklogBatches: number;
+  /** agent token of the point's pool (`ibagent.…`): every job is signed with it */
+  agentToken: string;
+  encoding: SampleBatchEncoding;
+}
+
+/** The child's answer to `start`, once its templates are built. */
+export interface ProducerReady {
+  type: 'ready';
+  /** bytes of one signed job's data (JSON, as stored in Redis) per sample, in each encoding */
+  jobBytesPerSample: Record<SampleBatchEncoding, number>;
 }
 
 /** The child's answer to `stop`. */
@@ -37,16 +68,27 @@ export interface ProducerStopped {
   cpuUs: number;
 }
 
-/** One shard's 500 × 100-gap template batch: every send shallow-copies it with its own idx range. */
+/**
+ * One shard's 500 × 100-gap template batch: every send shallow-copies it with its own idx range. Inter-token gaps
+ * are seeded pseudo-random around a per-request latency of 15–45 ms with ±25 % jitter, an occasional coalesced chunk
+ * (near 0) and an occasional stall (×3): gaps that a compact encoding cannot squeeze below their real entropy.
+ */
 export function makeTemplateBatch(
   shard: number,
   batchSamples: number,
   gapsPerSample: number,
 ): RequestSample[] {
+  let seed = 12_345 + shard * 7_919;
+  const rnd = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const out: RequestSample[] = [];
   for (let k = 0; k < batchSamples; k++) {
     const sentUs = k * 1_000 + shard * 7;
-    const gaps = Array.from({ length: gapsPerSample }, (_, g) => 8_000 + ((k * 31 + g * 17) % 9_000));
+    const itl = 15_000 + rnd() * 30_000;
+    const gaps = Array.from({ length: gapsPerSample }, () => {
+      const r = rnd();
+      if (r < 0.02) return Math.round(rnd() * 200);
+      return Math.round(itl * (0.75 + rnd() * 0.5) * (r > 0.97 ? 3 : 1));
+    });
     const firstChunkUs = sentUs + 40_000 + (k % 50) * 1_000;
     out.push({
       idx: k,
@@ -101,20 +143,76 @@ function serializeTails(template: readonly RequestSample[]): string[] {
   });
 }
 
+/** columnar-v2 `svar` (sample-batch-codec.ts) of a non-negative safe integer */
+function svarBytes(v: number): number[] {
+  if (v < 64) return [v << 1];
+  const out = [((v % 64) << 1) | 0x80];
+  let m = Math.floor(v / 64);
+  while (m >= 0x80) {
+    out.push((m % 128) | 0x80);
+    m = Math.floor(m / 128);
+  }
+  out.push(m);
+  return out;
+}
+
+/**
+ * The columnar-v2 payload of a shard's batches as a function of their first idx: the template encoded once, split
+ * around the first idx entry (the only bytes that differ between batches: idx is written as differences).
+ */
+function compactPayloads(template: readonly RequestSample[]): (firstIdx: number) => Uint8Array {
+  const at = (base: number) => encodeSampleColumns(template.map((t, k) => ({ ...t, idx: base + k })));
+  const a = at(0);
+  const b = at(1_000_000);
+  let head = 0;
+  while (a[head] === b[head]) head++;
+  const tail = a.subarray(head + svarBytes(1).length);
+  const prefix = a.subarray(0, head);
+  return (firstIdx) => {
+    const mid = svarBytes(firstIdx + 1); // the first idx is written against −1
+    const out = new Uint8Array(prefix.length + mid.length + tail.length);
+    out.set(prefix, 0);
+    out.set(mid, prefix.length);
+    out.set(tail, prefix.length + mid.length);
+    return out;
+  };
+}
+
+/**
+ * The columnar-v2 job data of one batch, signed, as JSON text: what `JSON.stringify` of the signed
+ * `toCompactSampleBatch` of the batch gives (checked at start), without building and serializing it per batch.
+ */
+function compactJson(
+  start: ProducerStart,
+  shard: number,
+  seq: number,
+  ts: number,
+  payload: (firstIdx: number) => Uint8Array,
+  signer: AgentSigner,
+): string {
+  const body =
+    `{"v":1,"type":"sample.batch","runId":${JSON.stringify(start.runId)},"loadPointId":${JSON.stringify(start.loadPointId)},` +
+    `"shardIndex":${shard},"attempt":0,"agentId":"bench-${shard}","ts":${ts},"batchSeq":${seq},` +
+    `"encoding":"${COLUMNAR_V2}","sampleCount":${start.batchSamples},"data":"${bytesToBase64(payload(seq * start.batchSamples))}"}`;
+  return `${body.slice(0, -1)},"auth":${JSON.stringify(signer.authFor(body))}}`;
+}
+
+/** The json-v1 job data of one batch, signed: the spliced JSON text with the signer's `auth` appended. */
 function batchJson(
   start: ProducerStart,
   shard: number,
   seq: number,
   ts: number,
   tails: readonly string[],
+  signer: AgentSigner,
 ): string {
   const base = seq * start.batchSamples;
   const parts = new Array<string>(tails.length);
   for (let k = 0; k < tails.length; k++) parts[k] = `{"idx":${base + k}${tails[k]!}`;
-  return (
+  const body =
     `{"v":1,"type":"sample.batch","runId":${JSON.stringify(start.runId)},"loadPointId":${JSON.stringify(start.loadPointId)},` +
-    `"shardIndex":${shard},"attempt":0,"agentId":"bench-${shard}","ts":${ts},"batchSeq":${seq},"samples":[${parts.join(',')}]}`
-  );
+    `"shardIndex":${shard},"attempt":0,"agentId":"bench-${shard}","ts":${ts},"batchSeq":${seq},"samples":[${parts.join(',')}]}`;
+  return `${body.slice(0, -1)},"auth":${JSON.stringify(signer.authFor(body))}}`;
 }
 
 function batchEvent(
@@ -123,7 +221,7 @@ function batchEvent(
   seq: number,
   ts: number,
   template: readonly RequestSample[],
-): AgentEvent {
+): SampleBatchEvent {
   const base = seq * start.batchSamples;
   return {
     v: 1,
@@ -140,6 +238,9 @@ function batchEvent(
 }
 
 async function produce(start: ProducerStart, isStopped: () => boolean): Promise<number> {
+  const cred = parseAgentToken(start.agentToken);
+  if (!cred) throw new Error('the start message carries no agent token');
+  const signer = createAgentSigner(cred);
   const conns: Redis[] = [];
   const queues: Queue[] = [];
   let batchesAdded = 0;
@@ -147,22 +248,40 @@ async function produce(start: ProducerStart, isStopped: () => boolean): Promise<
     makeTemplateBatch(shard, start.batchSamples, start.gapsPerSample),
   );
   const tails = templates.map(serializeTails);
-  // the spliced JSON must be exactly what JSON.stringify gives for the same event, or this is not the agent's payload
+  const payloads = templates.map(compactPayloads);
+  // the spliced JSON must be exactly what the agent's signer gives for the same event, or this is not its payload
   for (let shard = 0; shard < start.producers; shard++) {
     for (const seq of [0, 7]) {
-      const expected = JSON.stringify(batchEvent(start, shard, seq, 1_700_000_000_000, templates[shard]!));
-      if (batchJson(start, shard, seq, 1_700_000_000_000, tails[shard]!) !== expected) {
-        throw new Error(`pre-serialized batch differs from JSON.stringify (shard ${shard}, seq ${seq})`);
+      const expected = JSON.stringify(
+        signer.sign(batchEvent(start, shard, seq, 1_700_000_000_000, templates[shard]!)),
+      );
+      if (batchJson(start, shard, seq, 1_700_000_000_000, tails[shard]!, signer) !== expected) {
+        throw new Error(`pre-serialized batch differs from the signed event (shard ${shard}, seq ${seq})`);
       }
     }
+    // the spliced compact jobs must be exactly what the agent's ingest sink sends, signed
+    for (const seq of [0, 1, 7, 300_000]) {
+      const event = batchEvent(start, shard, seq, 1_700_000_000_000, templates[shard]!);
+      const expected = JSON.stringify(signer.sign(toCompactSampleBatch(event)));
+      const got = compactJson(start, shard, seq, 1_700_000_000_000, payloads[shard]!, signer);
+      if (got !== expected)
+        throw new Error(`spliced compact batch differs from the encoder's (shard ${shard}, seq ${seq})`);
+    }
   }
+  const probe = batchEvent(start, 0, 1, Date.now(), templates[0]!);
+  const jobBytesPerSample = {
+    'json-v1': Buffer.byteLength(JSON.stringify(signer.sign(probe))) / start.batchSamples,
+    'columnar-v2':
+      Buffer.byteLength(JSON.stringify(signer.sign(toCompactSampleBatch(probe)))) / start.batchSamples,
+  };
   for (let shard = 0; shard < start.producers; shard++) {
     const conn = new Redis(start.redisUrl, { maxRetriesPerRequest: null });
     conns.push(conn);
     queues.push(new RawJsonQueue(INGEST_QUEUE, { connection: conn, prefix: start.prefix }));
   }
   await Promise.all(queues.map((q) => q.waitUntilReady()));
-  process.send?.({ type: 'ready' });
+  const ready: ProducerReady = { type: 'ready', jobBytesPerSample };
+  process.send?.(ready);
   try {
     await Promise.all(
       queues.map(async (q, shard) => {
@@ -176,7 +295,13 @@ async function produce(start: ProducerStart, isStopped: () => boolean): Promise<
             await new Promise((r) => setTimeout(r, 20));
             continue;
           }
-          const data: RawJsonData = { [RAW_JSON]: batchJson(start, shard, seq, Date.now(), shardTails) };
+          const ts = Date.now();
+          const data: RawJsonData = {
+            [RAW_JSON]:
+              start.encoding === 'json-v1'
+                ? batchJson(start, shard, seq, ts, shardTails, signer)
+                : compactJson(start, shard, seq, ts, payloads[shard]!, signer),
+          };
           seq++;
           const p = q.add('sample.batch', data, { removeOnComplete: true, removeOnFail: 100 });
           inFlight.add(p);

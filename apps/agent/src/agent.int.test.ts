@@ -8,7 +8,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   AGENT_TTL_SEC,
-  AgentEventSchema,
+  agentEventOfWire,
+  AgentWireEventSchema,
   AgentInfoSchema,
   agentKey,
   cancelChannel,
@@ -92,6 +93,7 @@ beforeAll(async () => {
     AGENT_LABELS: 'zone=local,kind=test',
     // whitespace: no BPE vocabulary to build, which keeps the test fast; token counts come from the server
     AGENT_TOKENIZER: 'whitespace',
+    AGENT_METRICS_PORT: '0',
     LOG_LEVEL: 'silent',
   });
   redis = new Redis(tr.url, { maxRetriesPerRequest: null });
@@ -99,8 +101,9 @@ beforeAll(async () => {
   ingestWorker = new Worker(
     INGEST_QUEUE,
     async (j: Job) => {
-      const parsed = AgentEventSchema.safeParse(j.data);
-      if (parsed.success) events.push(parsed.data);
+      // agents send sample batches compact (columnar-v2): decoded back to the batch the agent built
+      const parsed = AgentWireEventSchema.safeParse(j.data);
+      if (parsed.success) events.push(agentEventOfWire(parsed.data));
       else invalidEvents.push(j.data);
     },
     { connection: new Redis(tr.url, { maxRetriesPerRequest: null }), prefix: tr.prefix, concurrency: 1 },

@@ -11,3 +11,12 @@ describe('agent metrics settings', () => {
     expect(() => loadConfig({ AGENT_METRICS_PORT: '-1' })).toThrow(/AGENT_METRICS_PORT/);
   });
 });
+
+describe('ingest encoding', () => {
+  it('sends sample batches as columnar-v2 unless AGENT_INGEST_ENCODING=json-v1 (an API older than issue 14)', () => {
+    expect(loadConfig({}).ingestEncoding).toBe('columnar-v2');
+    expect(loadConfig({ AGENT_INGEST_ENCODING: '' }).ingestEncoding).toBe('columnar-v2');
+    expect(loadConfig({ AGENT_INGEST_ENCODING: 'json-v1' }).ingestEncoding).toBe('json-v1');
+    expect(() => loadConfig({ AGENT_INGEST_ENCODING: 'msgpack' })).toThrow(/AGENT_INGEST_ENCODING/);
+  });
+});

@@ -4,7 +4,13 @@
  */
 import os from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_REDIS_PREFIX, parseAgentToken, type AgentTokenParts } from '@inferbench/contracts';
+import {
+  DEFAULT_REDIS_PREFIX,
+  parseAgentToken,
+  SAMPLE_BATCH_ENCODINGS,
+  type AgentTokenParts,
+  type SampleBatchEncoding,
+} from '@inferbench/contracts';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -72,6 +78,8 @@ export const AgentEnvSchema = z
     AGENT_ID: z.string().min(1).max(200).optional(),
     AGENT_LABELS: LabelsSchema,
     AGENT_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    /** worker threads per load point (own event loop and connections each); default cores − 1, at least 1; 1 = in-process */
+    AGENT_WORKERS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(256).optional()),
     AGENT_TOKENIZER: z.string().min(1).default('auto'),
     /** `auto` looks for `<dir>/<model>/tokenizer.json` here when a target has no tokenize endpoint */
     AGENT_TOKENIZER_DIR: z.string().min(1).optional(),
@@ -90,6 +98,8 @@ export const AgentEnvSchema = z
     AGENT_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     /** `0`/`false`: collect no metrics at all */
     INFERBENCH_METRICS: z.preprocess(emptyAsUnset, z.stringbool().default(true)),
+    /** how sample batches travel to the API: `columnar-v2` (compact), or `json-v1` for an API older than issue 14 */
+    AGENT_INGEST_ENCODING: z.preprocess(emptyAsUnset, z.enum(SAMPLE_BATCH_ENCODINGS).default('columnar-v2')),
   })
   .superRefine((e, ctx) => {
     const token = e.AGENT_TOKEN ? parseAgentToken(e.AGENT_TOKEN) : null;
@@ -104,7 +114,14 @@ export const AgentEnvSchema = z
 /** Typed agent configuration (nested, defaults applied). */
 export interface AgentConfig {
   redis: { url: string; prefix: string };
-  agent: { id: string; pool: string; labels: Record<string, string>; jobConcurrency: number };
+  agent: {
+    id: string;
+    pool: string;
+    labels: Record<string, string>;
+    jobConcurrency: number;
+    /** worker threads a load point runs on (AGENT_WORKERS); absent or 1: in the agent's own thread */
+    workers?: number;
+  };
   tokenizer: string;
   tokenizerDir?: string;
   /** per-request timeouts of the HTTP client, milliseconds */
@@ -123,6 +140,8 @@ export interface AgentConfig {
   };
   /** the agent's own Prometheus metrics: collected unless `enabled` is false, served unless port is 0 */
   metrics: { enabled: boolean; host: string; port: number };
+  /** encoding of sample batches on the ingest queue (AGENT_INGEST_ENCODING) */
+  ingestEncoding: SampleBatchEncoding;
   /** the pool's credential; absent: nothing is signed (the API ignores this agent) */
   credential?: AgentTokenParts & { token: string };
   /** base URL of the API (target API keys); absent: jobs whose target has a key fail */
@@ -144,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pool: e.AGENT_POOL ?? (e.AGENT_TOKEN ? parseAgentToken(e.AGENT_TOKEN)?.pool : undefined) ?? 'default',
       labels: e.AGENT_LABELS,
       jobConcurrency: e.AGENT_JOB_CONCURRENCY,
+      workers: e.AGENT_WORKERS ?? Math.max(1, os.cpus().length - 1),
     },
     tokenizer: e.AGENT_TOKENIZER,
     ...(e.AGENT_TOKENIZER_DIR ? { tokenizerDir: e.AGENT_TOKENIZER_DIR } : {}),
@@ -161,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       intervalMs: e.AGENT_TELEMETRY_INTERVAL_MS,
     },
     metrics: { enabled: e.INFERBENCH_METRICS, host: e.AGENT_METRICS_HOST, port: e.AGENT_METRICS_PORT },
+    ingestEncoding: e.AGENT_INGEST_ENCODING,
     ...(e.AGENT_TOKEN ? { credential: { ...parseAgentToken(e.AGENT_TOKEN)!, token: e.AGENT_TOKEN } } : {}),
     ...(e.INFERBENCH_API_URL ? { apiUrl: e.INFERBENCH_API_URL.replace(/\/+$/, '') } : {}),
   };

@@ -21,6 +21,7 @@ import {
   parseTokenizerSetting,
   resolveTargetTokenizer,
   runLoadPoint,
+  runLoadPointParallel,
   SystemClock,
   type Tokenizer,
 } from '@inferbench/loadgen';
@@ -155,7 +156,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
   const signedIngest: IngestQueue = signer
     ? { add: (name, data, opts) => rawIngest.add(name, signer.sign(data), opts) }
     : rawIngest;
-  const sink = new IngestSink(signedIngest, { logger });
+  const sink = new IngestSink(signedIngest, { logger, encoding: config.ingestEncoding });
   const metrics = new AgentMetrics({
     enabled: config.metrics.enabled,
     agentId,
@@ -172,6 +173,8 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
   await subscriber.subscribe(cancelChannel(prefix));
 
   const clock = new SystemClock();
+  // AGENT_WORKERS: a load point runs over this many worker threads (1: in this thread, as before)
+  const workers = config.agent.workers ?? 1;
   // `whitespace` (tests) is one agent-wide tokenizer; every other setting is resolved per target and model
   // (`auto`: the server's own tokenize endpoint), once, cached, before the point's load starts.
   const perTarget = config.tokenizer !== 'whitespace';
@@ -182,7 +185,20 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps = {})
     send: (event, jobId) => metrics.trackSend(event, sink.send(event, jobId)),
     cancels,
     isRunCancelled: async (runId) => (await redis.exists(cancelKey(prefix, runId))) > 0,
-    runLoadPoint: deps.runLoadPoint ?? runLoadPoint,
+    runLoadPoint:
+      deps.runLoadPoint ??
+      (workers > 1
+        ? (input, d) =>
+            runLoadPointParallel(input, d, {
+              workers,
+              client: {
+                maxConnections: (level) => maxConnectionsFor({ load: level }),
+                timeouts: config.timeouts,
+              },
+            })
+        : runLoadPoint),
+    // with worker threads, each worker accumulates its own samples and the parts are merged exactly
+    engineAccumulates: !deps.runLoadPoint && workers > 1,
     createClient: (job) =>
       new OpenAiCompatibleClient({
         clock,

@@ -1,17 +1,18 @@
 /**
  * The agent's own metrics listener while it runs a real load point against the simulator (real Redis): active streams
  * and the running-point gauge are above zero during the load and back to zero after, the chunk and request counters
- * grow, schedule delay and event-loop lag are exported, and the ingest backlog drains.
+ * grow, schedule delay and event-loop lag are exported, and the ingest backlog drains. A second agent whose metrics
+ * port is taken still starts and registers (a warning, no listener).
  */
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { loadQueueName, type LoadPointJob } from '@inferbench/contracts';
+import { agentKey, loadQueueName, type LoadPointJob } from '@inferbench/contracts';
 import { startSim, type SimServer } from '@inferbench/sim';
 import { parsePrometheusText, type PromSample } from '@inferbench/telemetry';
 import { createTestRedis, freePort, type TestRedis } from '@inferbench/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from './config.js';
+import { loadConfig, type AgentConfig } from './config.js';
 import { startAgent, type RunningAgent } from './main.js';
 
 let tr: TestRedis;
@@ -19,12 +20,13 @@ let sim: SimServer;
 let agent: RunningAgent;
 let redis: Redis;
 let loadQueue: Queue;
+let config: AgentConfig;
 const pool = `m${randomBytes(3).toString('hex')}`;
 
 beforeAll(async () => {
   tr = createTestRedis();
   sim = await startSim({ port: 0 });
-  const config = loadConfig({
+  config = loadConfig({
     REDIS_URL: tr.url,
     QUEUE_PREFIX: tr.prefix,
     AGENT_POOL: pool,
@@ -141,5 +143,24 @@ describe('agent metrics', () => {
     expect(chunks).toBeLessThanOrEqual(ended * 36);
     // closed-loop requests carry no schedule, so the schedule-delay histogram is exported but may be empty
     expect(value(after, 'inferbench_agent_schedule_delay_seconds_count')).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('a taken metrics port', () => {
+  it('costs the second agent its listener, not its start: it registers and runs without one', async () => {
+    const port = new URL(agent.metricsUrl!).port;
+    expect(port).toBe(String(config.metrics.port));
+    const second = await startAgent(
+      { ...config, agent: { ...config.agent, id: `second-${tr.prefix}` } },
+      { listGpus: async () => [] },
+    );
+    try {
+      expect(second.metricsUrl).toBeUndefined();
+      expect(await redis.exists(agentKey(tr.prefix, second.id))).toBe(1);
+      // the first agent's listener is untouched
+      expect((await fetch(agent.metricsUrl!)).status).toBe(200);
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
-  AgentEventSchema,
+  agentEventOfWire,
+  AgentWireEventSchema,
   agentKey,
   INGEST_QUEUE,
   loadPointJobId,
@@ -38,7 +39,7 @@ beforeAll(async () => {
   loadQueue = new Queue(loadQueueName('proc'), { connection: redis, prefix: tr.prefix });
   ingestWorker = new Worker(
     INGEST_QUEUE,
-    async (j: Job) => void events.push(AgentEventSchema.parse(j.data)),
+    async (j: Job) => void events.push(agentEventOfWire(AgentWireEventSchema.parse(j.data))),
     {
       connection: new Redis(tr.url, { maxRetriesPerRequest: null }),
       prefix: tr.prefix,

@@ -7,7 +7,8 @@ import net from 'node:net';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
-  AgentEventSchema,
+  agentEventOfWire,
+  AgentWireEventSchema,
   INGEST_QUEUE,
   loadPointJobId,
   loadQueueName,
@@ -73,7 +74,7 @@ beforeAll(async () => {
   ingestWorker = new Worker(
     INGEST_QUEUE,
     async (j: Job) => {
-      events.push(AgentEventSchema.parse(j.data));
+      events.push(agentEventOfWire(AgentWireEventSchema.parse(j.data)));
     },
     { connection: new Redis(tr.url, { maxRetriesPerRequest: null }), prefix: tr.prefix },
   );
@@ -83,6 +84,7 @@ beforeAll(async () => {
     AGENT_POOL: pool,
     AGENT_ID: `outage-${tr.prefix}`,
     AGENT_TOKENIZER: 'whitespace',
+    AGENT_METRICS_PORT: '0',
     LOG_LEVEL: 'silent',
   });
   agent = await startAgent(config, { listGpus: async () => [], drainTimeoutMs: 5_000 });

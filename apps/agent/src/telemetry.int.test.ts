@@ -11,7 +11,8 @@ import path from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
-  AgentEventSchema,
+  agentEventOfWire,
+  AgentWireEventSchema,
   INGEST_QUEUE,
   loadPointJobId,
   loadQueueName,
@@ -110,6 +111,7 @@ beforeAll(async () => {
     AGENT_ID: `telemetry-agent-${tr.prefix}`,
     AGENT_TOKENIZER: 'whitespace',
     AGENT_TELEMETRY_INTERVAL_MS: '200',
+    AGENT_METRICS_PORT: '0',
     LOG_LEVEL: 'silent',
   });
   redis = new Redis(tr.url, { maxRetriesPerRequest: null });
@@ -119,8 +121,8 @@ beforeAll(async () => {
   ingestWorker = new Worker(
     INGEST_QUEUE,
     async (j: Job) => {
-      const parsed = AgentEventSchema.safeParse(j.data);
-      if (parsed.success) events.push(parsed.data);
+      const parsed = AgentWireEventSchema.safeParse(j.data);
+      if (parsed.success) events.push(agentEventOfWire(parsed.data));
       else invalidEvents.push(j.data);
     },
     { connection: ingestRedis, prefix: tr.prefix, concurrency: 1 },

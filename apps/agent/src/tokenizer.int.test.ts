@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
-  AgentEventSchema,
+  agentEventOfWire,
+  AgentWireEventSchema,
   INGEST_QUEUE,
   loadPointJobId,
   loadQueueName,
@@ -80,6 +81,7 @@ beforeAll(async () => {
     QUEUE_PREFIX: tr.prefix,
     AGENT_POOL: pool,
     AGENT_ID: `tok-agent-${tr.prefix}`,
+    AGENT_METRICS_PORT: '0',
     LOG_LEVEL: 'silent',
   });
   expect(config.tokenizer).toBe('auto');
@@ -88,8 +90,8 @@ beforeAll(async () => {
   ingestWorker = new Worker(
     INGEST_QUEUE,
     async (j: Job) => {
-      const parsed = AgentEventSchema.safeParse(j.data);
-      if (parsed.success) events.push(parsed.data);
+      const parsed = AgentWireEventSchema.safeParse(j.data);
+      if (parsed.success) events.push(agentEventOfWire(parsed.data));
     },
     { connection: new Redis(tr.url, { maxRetriesPerRequest: null }), prefix: tr.prefix, concurrency: 1 },
   );

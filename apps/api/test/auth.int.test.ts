@@ -7,10 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, ApiError } from '@inferbench/api-client';
 import {
   agentKey,
+  EvalJobSchema,
+  evalQueueName,
   INGEST_QUEUE,
   loadQueueName,
   LoadPointJobSchema,
   parseAgentToken,
+  type AgentEvent,
+  type EvalJob,
+  type EvalRecordsEvent,
   type LoadPointJob,
 } from '@inferbench/contracts';
 import { loadConfig } from '../src/config.js';
@@ -330,6 +335,116 @@ describe('agent credentials', () => {
       const a = (await t.client.listAgents()).items.find((x) => x.id === 'tmp');
       return a?.state === 'offline' ? true : undefined;
     });
+  });
+
+  /** A run on `pool` with an eval work item (built-in `mini`, task arith), its eval job taken off `eval.<pool>`. */
+  async function startEvalItem(pool: string, name: string): Promise<{ job: EvalJob; raw: unknown }> {
+    await announceAgent(t, `agent-${pool}`, pool);
+    const target = await t.client.createTarget(
+      targetBody(`${name}-target`, { pool, apiKey: 'sk-eval-secret' }),
+    );
+    const exp = await t.client.createExperiment(
+      experimentBody([target.id], {
+        name,
+        loadPlan: { kind: 'concurrency', levels: [1], requests: 5, seed: 1 },
+        evals: { suites: ['mini'], tasks: ['arith'], concurrency: 2 },
+      }),
+    );
+    await t.client.startRun(exp.id);
+    const q = t.queue(evalQueueName(pool));
+    const [j] = await waitFor('the eval job', async () => {
+      const jobs = await q.getJobs(['waiting', 'prioritized']);
+      return jobs.length ? jobs : undefined;
+    });
+    await q.remove(j!.id!);
+    return { job: EvalJobSchema.parse(j!.data), raw: j!.data };
+  }
+
+  it('eval work items: the secret goes to an agent of the pool only; wrong-pool and unsigned eval events are dropped', async () => {
+    const { job, raw } = await startEvalItem('eval-pool', 'eval-auth');
+    // the eval job, like a load job, says where to get the key and never carries it
+    expect(JSON.stringify(raw)).not.toContain('sk-eval-secret');
+    expect(job.target).toMatchObject({ apiKeyFromApi: true });
+    const url = `/agents/load-points/${job.workItemId}/secret`;
+    const mine = await t.fetch(url, {
+      headers: { authorization: `Bearer ${await t.agentToken('eval-pool')}` },
+    });
+    expect(mine.status).toBe(200);
+    expect(await mine.json()).toEqual({ apiKey: 'sk-eval-secret' });
+    const other = await t.fetch(url, {
+      headers: { authorization: `Bearer ${await t.agentToken('eval-other')}` },
+    });
+    expect(other.status).toBe(403);
+
+    const base = { v: 1 as const, runId: job.runId, workItemId: job.workItemId, agentId: 'x', attempt: 0 };
+    const records = (batchIndex: number): EvalRecordsEvent => ({
+      ...base,
+      ts: Date.now(),
+      type: 'eval.records',
+      batchIndex,
+      records: [
+        {
+          taskId: 'arith',
+          itemId: `arith-forged-${batchIndex}`,
+          templateHash: 'h',
+          promptHash: 'h',
+          reference: '1',
+          references: [],
+          response: { content: '1', reasoning: null },
+          extracted: '1',
+          parseStatus: 'ok',
+          correct: true,
+          score: 1,
+          scores: { accuracy: 1 },
+          samples: [],
+          tokens: { input: 1, output: 1, reasoning: 0 },
+          latencyMs: 1,
+        },
+      ],
+    });
+    const q = t.queue(INGEST_QUEUE);
+    // signed with another pool's live credential: the signature is valid, the pool is not the work item's
+    const otherParts = parseAgentToken(await t.agentToken('eval-other'))!;
+    const signedByOther = (e: AgentEvent) => ({
+      ...e,
+      auth: {
+        cred: otherParts.credentialId,
+        pool: otherParts.pool,
+        mac: createHmac('sha256', otherParts.secret).update(JSON.stringify(e)).digest('hex'),
+      },
+    });
+    await q.add('x', signedByOther({ ...base, ts: Date.now(), type: 'eval.started' }));
+    await q.add('x', signedByOther(records(0)));
+    await q.add('x', records(1)); // unsigned
+    // the pool's own agent
+    await sendEvents(t, [records(2)]);
+    await waitFor('the signed eval batch', async () =>
+      (await t.prisma.evalBatch.count({ where: { workItemId: job.workItemId } })) === 1 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      await t.prisma.evalBatch.findMany({
+        where: { workItemId: job.workItemId },
+        select: { batchIndex: true },
+      }),
+    ).toEqual([{ batchIndex: 2 }]);
+    expect(
+      (
+        await t.prisma.evalRecord.findMany({
+          where: { workItemId: job.workItemId },
+          select: { itemId: true },
+        })
+      ).map((r) => r.itemId),
+    ).toEqual(['arith-forged-2']);
+    // the wrong-pool eval.started did not mark the item running
+    expect(
+      (
+        await t.prisma.loadPoint.findUniqueOrThrow({
+          where: { id: job.workItemId },
+          select: { status: true },
+        })
+      ).status,
+    ).toBe('queued');
   });
 });
 

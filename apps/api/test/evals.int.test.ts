@@ -6,6 +6,8 @@
  * record batch stored once.
  */
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   evalBatchJobId,
@@ -78,6 +80,53 @@ async function runToEnd(id: string, timeoutMs = 150_000): Promise<Run> {
     },
     timeoutMs,
   );
+}
+
+/**
+ * A server in front of the simulator that refuses every POST without `authorization: Bearer <key>` (401) and counts
+ * the accepted ones, streamed (load requests) and not (eval requests), so a test sees that both kinds of work item
+ * got the target's key from the API.
+ */
+async function keyCheckingProxy(upstream: string, key: string) {
+  const seen = { streamed: 0, json: 0, refused: 0 };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (req.method === 'POST') {
+        if (req.headers.authorization !== `Bearer ${key}`) {
+          seen.refused++;
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.end('{"error":{"message":"invalid API key"}}');
+          return;
+        }
+        if (/"stream"\s*:\s*true/.test(body.toString('utf8'))) seen.streamed++;
+        else seen.json++;
+      }
+      const url = new URL(req.url ?? '/', upstream);
+      const up = http.request(
+        url,
+        { method: req.method, headers: { ...req.headers, host: url.host } },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      up.on('error', () => res.destroy());
+      up.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 const SMALL_LOAD = {
@@ -302,9 +351,11 @@ describe('evals through the platform', () => {
   }, 30_000);
 
   it('alongside-load: the eval runs concurrently with its load point on the same target', async () => {
+    // the target wants its key: every eval and load request must carry it (the agent gets it from the API)
+    const guarded = await keyCheckingProxy(sim.url, 'sk-eval-test');
     const keyed = await app.client.createTarget({
       name: 'ev-fp16 with key',
-      baseUrl: `${sim.url}/v1`,
+      baseUrl: `${guarded.url}/v1`,
       apiKind: 'chat',
       model: 'ev-fp16',
       apiKey: 'sk-eval-test',
@@ -323,11 +374,18 @@ describe('evals through the platform', () => {
       // a target with an API key: the agent fetches it for the eval work item (it never travels in Redis)
       variants: [{ targetId: keyed.id, label: 'fp16', params: { maxTokens: 4 } }],
     });
-    const run = await runToEnd((await app.client.startRun(exp.id)).id);
+    const run = await runToEnd((await app.client.startRun(exp.id)).id).finally(() => guarded.close());
     expect(run.error).toBeNull();
     expect(run.status).toBe('completed');
+    // GET /agents/load-points/:id/secret answered for the eval work item too: its requests carried the key
+    expect(guarded.seen.refused).toBe(0);
+    expect(guarded.seen.streamed).toBeGreaterThan(0);
+    expect(guarded.seen.json).toBeGreaterThanOrEqual(80); // larger-mc: 80 items, one request each
     const ev = run.evals!.variants[0]!;
     expect(ev.mode).toBe('alongside-load');
+    expect(ev.tasks.map((x) => [x.taskId, x.status, x.requestErrors])).toEqual([
+      ['larger-mc', 'completed', 0],
+    ]);
     const companion = run.loadPoints.find((p) => p.id === ev.loadPointId)!;
     expect(companion.levelLabel).toBe('c=2');
     // the two windows overlap: each started before the other finished

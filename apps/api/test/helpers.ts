@@ -17,6 +17,7 @@ import {
   parseAgentToken,
   type AgentEvent,
   type AgentInfo,
+  type AgentWireEvent,
   CreateExperimentRequestSchema,
   type CreateExperimentRequest,
   type LoadPointJob,
@@ -74,6 +75,8 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     INFERBENCH_BOOTSTRAP_TOKEN: TEST_BOOTSTRAP_TOKEN,
     // the fuzz tests send tens of thousands of requests a minute; rate limits have their own test
     RATE_LIMIT_PER_MINUTE: '0',
+    // no Prometheus listener: every test API would try the fixed default port (metrics.int.test.ts sets a free one)
+    METRICS_PORT: '0',
     ...env,
   });
   const api = await startApi(config);
@@ -274,11 +277,15 @@ async function poolOfPoint(t: TestApi, loadPointId: string): Promise<string> {
   return spec?.variants?.find((v) => v.label === p?.variantLabel)?.target.pool ?? 'default';
 }
 
-/** Send agent events to the API's ingest queue (each its own job, in order), signed by their pool's credential. */
-export async function sendEvents(t: TestApi, events: AgentEvent[]): Promise<void> {
+/**
+ * Send agent events to the API's ingest queue (each its own job, in order), signed by their pool's credential; sample
+ * batches in either encoding (json-v1 as built, or compacted with `toCompactSampleBatch`).
+ */
+export async function sendEvents(t: TestApi, events: AgentWireEvent[]): Promise<void> {
   const pools = new Map<string, string>();
   for (const e of events) {
-    const id = 'loadPointId' in e ? e.loadPointId : undefined;
+    // load events name their load point, eval events their work item (a LoadPoint row of kind eval)
+    const id = 'loadPointId' in e ? e.loadPointId : 'workItemId' in e ? e.workItemId : undefined;
     let pool = 'default';
     if (typeof id === 'string') {
       pool = pools.get(id) ?? (await poolOfPoint(t, id));

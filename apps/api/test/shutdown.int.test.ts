@@ -46,6 +46,7 @@ describe('readiness', () => {
         LOG_LEVEL: 'silent',
         NODE_ENV: 'test',
         INFERBENCH_BOOTSTRAP_TOKEN: TEST_BOOTSTRAP_TOKEN,
+        METRICS_PORT: '0',
       }),
     );
     try {

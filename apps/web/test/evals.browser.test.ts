@@ -56,6 +56,14 @@ describe('accuracy evals in the dashboard', () => {
     await mini.getByRole('button', { name: 'View YAML' }).click();
     expect(await mini.getByTestId('suite-yaml').textContent()).toContain('name: inferbench-mini');
     await b!.shot('evals-1-suites');
+    // the catalog route behind it: JSON for the signed-in browser; 401 without a session (src/proxy.ts)
+    const catalog = await page.request.get(`${web.url}/suite-catalog`);
+    expect(catalog.status()).toBe(200);
+    const body = (await catalog.json()) as { suites: { name: string }[]; errors: unknown[] };
+    expect(body.suites.map((s) => s.name).sort()).toEqual(['mini', 'mini-likelihood']);
+    expect(body.errors).toEqual([]);
+    const anonymous = await fetch(`${web.url}/suite-catalog`, { redirect: 'manual' });
+    expect(anonymous.status).toBe(401);
 
     const [fp16, int4] = await Promise.all(
       ['sim-fp16', 'sim-int4-awq'].map((model) =>
@@ -121,6 +129,12 @@ describe('accuracy evals in the dashboard', () => {
       expect(await cell.textContent()).toContain(`${(t.score * 100).toFixed(1)}%`);
     }
     expect(await section16.getByTestId('interval-bar').count()).toBe(fpEvals.tasks.length);
+    // every column (latency, version) fits the page: the task table needs no horizontal scrolling at 1440 px
+    expect(
+      await section16
+        .getByTestId('eval-task-table')
+        .evaluate((t) => t.parentElement!.scrollWidth - t.parentElement!.clientWidth),
+    ).toBeLessThanOrEqual(0);
     expect(await section16.getByTestId('suite-score').textContent()).toContain(
       `${(fpEvals.suite!.meanOfTasks * 100).toFixed(1)}%`,
     );

@@ -8,8 +8,9 @@ import { z } from 'zod';
  * The agent talks to Redis directly, so everything it writes there is signed with that secret:
  * - every ingest event and its heartbeat (AgentInfo) carry `auth: { cred, pool, mac }` where `mac` is the hex
  *   HMAC-SHA256 (key: the secret) of the JSON of the object without `auth` (`JSON.stringify`, keys in the order
- *   sent). The API drops events and ignores heartbeats that are unsigned, wrongly signed, from a revoked
- *   credential, or (events) for a load point of another pool;
+ *   sent; a columnar-v2 sample batch's binary payload is in it as base64, so the MAC covers the payload). The API
+ *   drops events and ignores heartbeats that are unsigned, wrongly signed, from a revoked credential, or (events) for
+ *   a load point of another pool;
  * - HTTP calls to the API (`GET /agents/load-points/:id/secret`) send the token as `Authorization: Bearer`.
  */
 export const AGENT_TOKEN_PREFIX = 'ibagent';

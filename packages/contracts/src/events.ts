@@ -29,13 +29,40 @@ export const LoadPointStartedEventSchema = z.object({ ...base, type: z.literal('
 /**
  * A batch of raw samples. `batchSeq` counts 0,1,2,... per (loadPoint, shard); the API stores each
  * (loadPointId, shardIndex, batchSeq) once, so redelivery never duplicates samples.
+ *
+ * This is the batch as the agent builds it, and its `json-v1` encoding on the ingest queue (`encoding` absent from
+ * agents before issue 14). Agents now send batches as {@link CompactSampleBatchEventSchema} (`columnar-v2`); the API
+ * keeps accepting json-v1 for one more version (older agents, `AGENT_INGEST_ENCODING=json-v1`).
  */
 export const SampleBatchEventSchema = z.object({
   ...base,
   type: z.literal('sample.batch'),
+  encoding: z.literal('json-v1').optional(),
   batchSeq: z.number().int().min(0),
   samples: z.array(RequestSampleSchema),
 });
+
+/**
+ * A sample batch in the `columnar-v2` encoding (sample-batch-codec.ts): the samples as one binary payload of varint
+ * columns, base64 in `data`. A 500-sample × 100-gap batch is 2.4–5× smaller than its JSON, and the API decodes it
+ * straight into its binary COPY. The agent's signature (HMAC of the event's JSON, agent-auth.ts) covers `data`.
+ */
+export const CompactSampleBatchEventSchema = z.object({
+  ...base,
+  type: z.literal('sample.batch'),
+  encoding: z.literal('columnar-v2'),
+  batchSeq: z.number().int().min(0),
+  /** samples in `data` (the decoder checks it) */
+  sampleCount: z.number().int().min(0),
+  /** base64 of the columnar-v2 payload */
+  data: z.string(),
+});
+
+/** A sample batch as it travels on the ingest queue: either encoding. */
+export const SampleBatchWireSchema = z.discriminatedUnion('encoding', [
+  SampleBatchEventSchema,
+  CompactSampleBatchEventSchema,
+]);
 
 /** Live progress: one per-second window, plus running totals. */
 export const ProgressEventSchema = z.object({
@@ -96,7 +123,10 @@ export const LoadPointFinishedEventSchema = z.object({
     .optional(),
 });
 
-/** Everything an agent sends to the API on the `ingest` queue (load-point events and eval events). */
+/**
+ * Everything an agent sends to the API on the `ingest` queue (load-point events and eval events), as the agent builds
+ * it; on the queue a sample batch may be compacted ({@link AgentWireEventSchema}).
+ */
 export const AgentEventSchema = z.discriminatedUnion('type', [
   LoadPointStartedEventSchema,
   SampleBatchEventSchema,
@@ -109,6 +139,24 @@ export const AgentEventSchema = z.discriminatedUnion('type', [
 ]);
 export type AgentEvent = z.infer<typeof AgentEventSchema>;
 export type SampleBatchEvent = z.infer<typeof SampleBatchEventSchema>;
+export type CompactSampleBatchEvent = z.infer<typeof CompactSampleBatchEventSchema>;
+export type SampleBatchWire = z.infer<typeof SampleBatchWireSchema>;
+
+/**
+ * What travels on the `ingest` queue: an {@link AgentEvent}, where a sample batch may be in either encoding
+ * (agents send `columnar-v2`; `json-v1` stays accepted). The API parses every ingest job as this.
+ */
+export const AgentWireEventSchema = z.discriminatedUnion('type', [
+  LoadPointStartedEventSchema,
+  SampleBatchWireSchema,
+  ProgressEventSchema,
+  LoadPointFinishedEventSchema,
+  EvalStartedEventSchema,
+  EvalRecordsEventSchema,
+  EvalProgressEventSchema,
+  EvalFinishedEventSchema,
+]);
+export type AgentWireEvent = z.infer<typeof AgentWireEventSchema>;
 export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
 export type LoadPointFinishedEvent = z.infer<typeof LoadPointFinishedEventSchema>;
 

@@ -10,6 +10,7 @@ export * from './summary.js';
 export * from './jobs.js';
 export * from './job-catalog.js';
 export * from './events.js';
+export * from './sample-batch-codec.js';
 export * from './http/targets.js';
 export * from './http/experiments.js';
 export * from './http/runs.js';

@@ -3,8 +3,9 @@ import {
   LoadPointFinishedEventSchema,
   LoadPointStartedEventSchema,
   ProgressEventSchema,
-  SampleBatchEventSchema,
+  SampleBatchWireSchema,
   type AgentEvent,
+  type AgentWireEvent,
 } from './events.js';
 import { LoadPointJobSchema } from './jobs.js';
 import { WebhookDeliverJobSchema } from './http/ci.js';
@@ -72,7 +73,7 @@ export const JOBS = {
   /** run one shard of one load point; never retried (a half-run point would double its load) */
   'loadpoint.execute': { queue: 'load', schema: LoadPointJobSchema, attempts: 1 },
   'loadpoint.started': { queue: 'ingest', schema: LoadPointStartedEventSchema, ...INGEST_RETRY },
-  'sample.batch': { queue: 'ingest', schema: SampleBatchEventSchema, ...INGEST_RETRY },
+  'sample.batch': { queue: 'ingest', schema: SampleBatchWireSchema, ...INGEST_RETRY },
   'loadpoint.progress': { queue: 'ingest', schema: ProgressEventSchema, ...INGEST_RETRY },
   'loadpoint.finished': { queue: 'ingest', schema: LoadPointFinishedEventSchema, ...INGEST_RETRY },
   /** run one eval work item (a variant's eval tasks); never retried by BullMQ (the API re-dispatches) */
@@ -124,7 +125,7 @@ export function parseJob<K extends JobName>(name: K, data: unknown): JobPayload<
 }
 
 /** The ingest job name of an agent event: its `type`. */
-export function ingestJobName(event: AgentEvent): JobsOn<'ingest'> {
+export function ingestJobName(event: AgentEvent | AgentWireEvent): JobsOn<'ingest'> {
   return event.type;
 }
 

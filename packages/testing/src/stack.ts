@@ -36,7 +36,12 @@ export interface StackOptions {
   /** number of agents to start in the `default` pool (default 1) */
   agents?: number;
   simSeed?: number;
+  /**
+   * extra env of the API process. The stack starts the API with `METRICS_PORT=0` (no Prometheus listener: the fixed
+   * default port would be shared by every API on this machine); a test that scrapes the API's metrics sets a free port.
+   */
   apiEnv?: Record<string, string>;
+  /** extra env of every agent; agents start with `AGENT_METRICS_PORT=0` unless this (or `startAgent(env)`) sets one */
   agentEnv?: Record<string, string>;
   /** start the simulator process (default true) */
   sim?: boolean;
@@ -167,6 +172,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         SWEEP_INTERVAL_MS: '500',
         INFERBENCH_BOOTSTRAP_TOKEN: STACK_BOOTSTRAP_TOKEN,
         RATE_LIMIT_PER_MINUTE: '0',
+        METRICS_PORT: '0',
         ...opts.apiEnv,
       });
       processes.push(p);
@@ -181,6 +187,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         AGENT_ID: id,
         AGENT_TOKEN: await stack.agentToken(pool),
         INFERBENCH_API_URL: apiUrl,
+        AGENT_METRICS_PORT: '0',
         ...opts.agentEnv,
         ...env,
       });

@@ -31,6 +31,17 @@ describe('agent credential', () => {
     );
   });
 
+  it('gives the same auth for JSON a caller serialized itself (authFor) as sign() adds', () => {
+    const signer = createAgentSigner(parts);
+    const event = { v: 1, type: 'sample.batch', encoding: 'columnar-v2', data: 'AgE=' };
+    expect(signer.authFor(JSON.stringify(event))).toEqual(
+      (signer.sign(event) as typeof event & { auth: unknown }).auth,
+    );
+    expect(signer.authFor(JSON.stringify({ ...event, data: 'AgI=' })).mac).not.toBe(
+      signer.authFor(JSON.stringify(event)).mac,
+    );
+  });
+
   it('reads AGENT_TOKEN: the pool comes from it, a different AGENT_POOL is refused', () => {
     expect(parseAgentToken(token)).toEqual(parts);
     const c = loadConfig({ AGENT_TOKEN: token, INFERBENCH_API_URL: 'http://api:4000/' });

@@ -4,19 +4,27 @@
  * object's JSON under the credential's secret; HTTP calls to the API send the token as a bearer.
  */
 import { createHmac } from 'node:crypto';
-import { AGENT_AUTH_FIELD, type AgentTokenParts } from '@inferbench/contracts';
+import { AGENT_AUTH_FIELD, type AgentAuth, type AgentTokenParts } from '@inferbench/contracts';
 
 export interface AgentSigner {
+  /** `obj` (without any `auth` it had) with `auth` added */
   sign<T extends object>(obj: T): T;
+  /** the `auth` of an object whose JSON (without `auth`) is `json`, for callers that serialize it themselves */
+  authFor(json: string): AgentAuth;
 }
 
 export function createAgentSigner(cred: AgentTokenParts): AgentSigner {
+  const authFor = (json: string): AgentAuth => ({
+    cred: cred.credentialId,
+    pool: cred.pool,
+    mac: createHmac('sha256', cred.secret).update(json).digest('hex'),
+  });
   return {
     sign<T extends object>(obj: T): T {
       const { [AGENT_AUTH_FIELD]: _old, ...body } = obj as Record<string, unknown>;
-      const mac = createHmac('sha256', cred.secret).update(JSON.stringify(body)).digest('hex');
-      return { ...body, [AGENT_AUTH_FIELD]: { cred: cred.credentialId, pool: cred.pool, mac } } as T;
+      return { ...body, [AGENT_AUTH_FIELD]: authFor(JSON.stringify(body)) } as T;
     },
+    authFor,
   };
 }
 

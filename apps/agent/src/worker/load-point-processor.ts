@@ -80,6 +80,12 @@ export interface LoadPointProcessorDeps {
   fetchApiKey?(job: LoadPointJob): Promise<string | null>;
   /** the agent's own metrics for one point (AgentMetrics.observePoint): samples and ticks as they come. Absent: none */
   observePoint?(): PointObserver;
+  /**
+   * The engine builds the shard's accumulator itself (worker threads: each worker accumulates its samples and the
+   * parts are merged exactly) and returns it in `result.accumulator`; the processor then does not add every sample
+   * again. Absent/false: the processor accumulates the samples it is given (one thread).
+   */
+  engineAccumulates?: boolean;
 }
 
 /** Outcome of processing one job, returned as the BullMQ job's return value. */
@@ -245,13 +251,15 @@ export class LoadPointProcessor {
     let measuredOutputTokens = 0;
     // the shard's exact accumulator (same SLO as the API's summary) travels in `finished`, so the API merges
     // shards instead of rescanning their samples
-    const acc = new LoadPointAccumulator(job.slo ? { slo: job.slo } : {});
+    const accOptions = job.slo ? { slo: job.slo } : {};
+    let acc = new LoadPointAccumulator(accOptions);
+    const engineAccumulates = deps.engineAccumulates === true;
     const observer = deps.observePoint?.();
     const onSample = (s: RequestSample): void => {
       observer?.onSample(s);
       batcher.add(s);
       live.add(s);
-      acc.add(s);
+      if (!engineAccumulates) acc.add(s);
       if (!s.warmup && isSucceeded(s)) measuredOutputTokens += s.outputTokens;
     };
     let lastTick: LoadTick | undefined;
@@ -359,8 +367,20 @@ export class LoadPointProcessor {
           onSample,
           onTick,
           ...(deps.loadDataset ? { loadDataset: deps.loadDataset } : {}),
+          ...(engineAccumulates ? { accumulator: accOptions } : {}),
         },
       );
+      if (engineAccumulates && result.accumulator !== undefined)
+        acc = LoadPointAccumulator.decode(result.accumulator);
+      if (result.workers) {
+        log.info('worker threads', {
+          workers: result.workers.count,
+          deal: result.workers.deal,
+          startSkewUs: Math.round(result.workers.startSkewUs),
+          sent: result.workers.parts.map((p) => p.sent),
+          loopLagP99Ms: result.workers.parts.map((p) => p.selfCheck.loopLagP99Ms),
+        });
+      }
       warnings = [
         ...(tokenizerInfo?.warning ? [tokenizerInfo.warning] : []),
         ...syncWarnings,

@@ -63,6 +63,7 @@ beforeAll(async () => {
       INFERBENCH_BOOTSTRAP_TOKEN: TOKEN,
       NODE_ENV: 'test',
       RATE_LIMIT_PER_MINUTE: '0',
+      METRICS_PORT: '0',
     }),
   );
   client = new ApiClient({ baseUrl: api.url, token: TOKEN });
@@ -77,6 +78,7 @@ beforeAll(async () => {
       AGENT_POOL: pool,
       AGENT_ID: `ci-e2e-${tr.prefix}`,
       AGENT_TOKENIZER: 'whitespace',
+      AGENT_METRICS_PORT: '0',
       LOG_LEVEL: 'silent',
     }),
     { listGpus: async () => [] },

@@ -11,7 +11,7 @@ import { startSim, type SimServer } from '@inferbench/sim';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@inferbench/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runInferbench } from '../testing/run-cli-process.js';
-import { CLI_TEST_TOKEN, TEST_API_AUTH_ENV } from '../testing/test-api.js';
+import { CLI_TEST_TOKEN, TEST_AGENT_ENV, TEST_API_AUTH_ENV } from '../testing/test-api.js';
 
 let db: TestDatabase;
 let tr: TestRedis;
@@ -51,6 +51,7 @@ beforeAll(async () => {
       AGENT_POOL: pool,
       AGENT_ID: `cli-e2e-${tr.prefix}`,
       AGENT_TOKENIZER: 'whitespace',
+      ...TEST_AGENT_ENV,
       LOG_LEVEL: 'silent',
     }),
     { listGpus: async () => [] },

@@ -25,6 +25,13 @@ export interface PointRunnerParts {
   planned: number | undefined;
   /** warnings so far; the runner appends its own */
   warnings: string[];
+  /**
+   * a common start on this runner's clock (worker threads of one point): the runner waits for it (a cancel ends
+   * the wait) and every time is relative to it. Default: the moment `execute` is called
+   */
+  startAtUs?: number;
+  /** the self-check to use (worker threads judge their own thread); default a process-wide one */
+  selfCheck?: SelfCheck;
 }
 
 /** One admitted request. */
@@ -51,7 +58,7 @@ const SEVERITY: Record<LoadPointEndStatus, number> = { completed: 0, aborted: 1,
 export class PointRunner {
   private readonly clock: Clock;
   private startUs = 0;
-  private readonly selfCheck = new SelfCheck();
+  private readonly selfCheck: SelfCheck;
 
   /** stops the strategy's sleeps; set once no more requests will be admitted */
   private readonly stopSending = new AbortController();
@@ -79,6 +86,7 @@ export class PointRunner {
     private readonly parts: PointRunnerParts,
   ) {
     this.clock = deps.clock;
+    this.selfCheck = parts.selfCheck ?? new SelfCheck();
     this.n = new PointCounters(this.inFlight, parts.planned);
     this.constraints = new ConstraintSet(parts.constraints, this.n, (d) => this.stop(d));
     this.recorder = new SampleRecorder(this.n, {
@@ -95,8 +103,11 @@ export class PointRunner {
   }
 
   async execute(): Promise<RunLoadPointResult> {
-    this.startUs = this.clock.nowUs();
-    const startedAtEpochMs = Date.now();
+    const at = this.parts.startAtUs;
+    if (at !== undefined) await this.clock.sleepUntilUs(at, this.deps.signal);
+    this.startUs = at ?? this.clock.nowUs();
+    const startedAtEpochMs =
+      at === undefined ? Date.now() : Math.round(Date.now() - (this.clock.nowUs() - this.startUs) / 1000);
     this.selfCheck.start();
     const unwatch = this.constraints.watch();
     const background = [

@@ -7,6 +7,7 @@ import type {
   Warmup,
   WorkloadSpec,
 } from '@inferbench/contracts';
+import type { AccumulatorOptions } from '@inferbench/metrics';
 import type { Clock, LlmClient, Tokenizer } from '../ports.js';
 import type { SelfCheckReport } from './self-check.js';
 
@@ -52,6 +53,11 @@ export interface RunLoadPointDeps {
   onTick?(tick: LoadTick): void;
   /** reads datasets and traces (`builtin:` names and paths); default: package data + local files */
   loadDataset?(source: string): Promise<string>;
+  /**
+   * When set, the engine also builds the point's `LoadPointAccumulator` (with these options) over every sample it
+   * emits and returns it encoded in `result.accumulator` (the worker-thread runner merges its workers' ones).
+   */
+  accumulator?: AccumulatorOptions;
 }
 
 /** How a load point ended: `completed` normally, `cancelled` by the caller's signal, `aborted` by a limit. */
@@ -76,4 +82,33 @@ export interface RunLoadPointResult {
   /** wall-clock time of the start (Date.now()), to place µs-relative samples in real time */
   startedAtEpochMs: number;
   selfCheck: SelfCheckReport;
+  /** `LoadPointAccumulator.encode()` over every sample, when `deps.accumulator` asked for it */
+  accumulator?: string;
+  /** how the point was split over worker threads (`runLoadPointParallel` with more than one worker) */
+  workers?: WorkersReport;
+}
+
+/** One worker thread's part of a point run by `runLoadPointParallel`. */
+export interface WorkerPartReport {
+  index: number;
+  /** closed-loop slots it ran, or its share of an open loop's maxConcurrency */
+  slots?: number;
+  sent: number;
+  status: LoadPointEndStatus;
+  /** how late its runner started after the common start, µs (its own clock mapped onto the main thread's) */
+  startLateUs: number;
+  /** its own self-check (loop lag, schedule delay; cpuPct is its thread's event-loop utilization) */
+  selfCheck: SelfCheckReport;
+}
+
+/** The worker threads of a point. */
+export interface WorkersReport {
+  count: number;
+  /** how requests were dealt: `i mod N` (open loop, trace), `slot` (closed loop: ticket i goes to the owner of slot i mod slots) */
+  deal: 'arrival-mod-n' | 'slot';
+  /** largest minus smallest start lateness over the workers, µs */
+  startSkewUs: number;
+  /** widest bracket of the hrtime ↔ performance.now mapping of a worker's clock, µs (the mapping's error bound) */
+  clockMapErrorUs: number;
+  parts: WorkerPartReport[];
 }

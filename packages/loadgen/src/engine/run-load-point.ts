@@ -1,10 +1,11 @@
-import type { TraceEntry } from '@inferbench/contracts';
+import type { LoadLevel, RequestSample, TraceEntry } from '@inferbench/contracts';
+import { type AccumulatorOptions, LoadPointAccumulator } from '@inferbench/metrics';
 import { shardLoadLevel, splitCount } from '../strategies/plan.js';
 import { deriveSeed } from '../strategies/rng.js';
 import { normalizeTrace, parseTrace } from '../strategies/trace.js';
 import { defaultLoadDataset } from '../workloads/dataset-source.js';
-import { createWorkload } from '../workloads/workload.js';
-import { buildConstraints, createWarmupPolicy } from './constraints/index.js';
+import { createWorkload, type WorkloadSource } from '../workloads/workload.js';
+import { buildConstraints, createWarmupPolicy, type ShardCounts } from './constraints/index.js';
 import { PointRunner } from './point-runner.js';
 import type { RunLoadPointDeps, RunLoadPointInput, RunLoadPointResult } from './point-types.js';
 import { createReleaseStrategy } from './release/index.js';
@@ -30,6 +31,62 @@ export async function runLoadPoint(
   input: RunLoadPointInput,
   deps: RunLoadPointDeps,
 ): Promise<RunLoadPointResult> {
+  const prepared = await preparePoint(input, deps);
+  if ('empty' in prepared) return prepared.empty;
+  const { load, seed, workload, trace, counts, warnings } = prepared;
+  const onSample = deps.accumulator ? accumulating(deps, deps.accumulator) : undefined;
+  const constraints = buildConstraints(input, load, counts, deps.signal, warnings);
+  const runner = new PointRunner(input, onSample ? { ...deps, onSample: onSample.onSample } : deps, {
+    workload,
+    release: createReleaseStrategy(load, { seed, workload, trace }),
+    constraints,
+    isWarmup: createWarmupPolicy({
+      warmupRequests: counts.warmupRequests,
+      warmupDurationSec: input.warmup?.durationSec ?? 0,
+    }),
+    planned: prepared.planned,
+    warnings,
+  });
+  const result = await runner.execute();
+  return onSample ? { ...result, accumulator: onSample.acc.encode() } : result;
+}
+
+/** Wraps the caller's onSample so every sample also goes into one accumulator (`deps.accumulator`). */
+function accumulating(
+  deps: RunLoadPointDeps,
+  opts: AccumulatorOptions,
+): { acc: LoadPointAccumulator; onSample: (s: RequestSample) => void } {
+  const acc = new LoadPointAccumulator(opts);
+  return {
+    acc,
+    onSample: (s) => {
+      acc.add(s);
+      deps.onSample(s);
+    },
+  };
+}
+
+/** A shard resolved for running: its level, seed, workload, trace entries and counts. */
+export interface PreparedPoint {
+  load: LoadLevel;
+  seed: number;
+  workload: WorkloadSource;
+  trace: TraceEntry[] | undefined;
+  counts: ShardCounts;
+  /** total requests planned (warm-up included) when known */
+  planned: number | undefined;
+  warnings: string[];
+}
+
+/**
+ * Resolves this shard's part of a load point (level, counts, seed) and builds its workload and trace. The same for
+ * one in-process runner and for the worker-thread runner (whose main thread builds every prompt from it).
+ * `{ empty }`: the shard has nothing to do (its result says why).
+ */
+export async function preparePoint(
+  input: RunLoadPointInput,
+  deps: Pick<RunLoadPointDeps, 'tokenizer' | 'loadDataset'>,
+): Promise<PreparedPoint | { empty: RunLoadPointResult }> {
   const shard = input.shard ?? { index: 0, count: 1 };
   if (!(shard.count >= 1 && shard.index >= 0 && shard.index < shard.count)) {
     throw new RangeError(`bad shard ${shard.index}/${shard.count}`);
@@ -48,15 +105,17 @@ export async function runLoadPoint(
       ? Math.max(1, splitCount(input.limits.maxRequests, shard))
       : undefined;
 
-  const empty = (why: string): RunLoadPointResult => ({
-    status: 'completed',
-    sent: 0,
-    completed: 0,
-    cancelledTail: 0,
-    warmup: 0,
-    warnings: [why],
-    startedAtEpochMs: Date.now(),
-    selfCheck: { wallSec: 0 },
+  const empty = (why: string): { empty: RunLoadPointResult } => ({
+    empty: {
+      status: 'completed',
+      sent: 0,
+      completed: 0,
+      cancelledTail: 0,
+      warmup: 0,
+      warnings: [why],
+      startedAtEpochMs: Date.now(),
+      selfCheck: { wallSec: 0 },
+    },
   });
   if (load === null)
     return empty(`shard ${shard.index} of ${shard.count} has no load: the level is too small to split`);
@@ -89,16 +148,13 @@ export async function runLoadPoint(
       );
     }
   }
-
-  const counts = { requests, warmupRequests, maxRequests };
-  const constraints = buildConstraints(input, load, counts, deps.signal, warnings);
-  const runner = new PointRunner(input, deps, {
+  return {
+    load,
+    seed,
     workload,
-    release: createReleaseStrategy(load, { seed, workload, trace }),
-    constraints,
-    isWarmup: createWarmupPolicy({ warmupRequests, warmupDurationSec: input.warmup?.durationSec ?? 0 }),
+    trace,
+    counts: { requests, warmupRequests, maxRequests },
     planned: requests !== undefined ? requests + (warmupRequests ?? 0) : trace ? trace.length : undefined,
     warnings,
-  });
-  return runner.execute();
+  };
 }

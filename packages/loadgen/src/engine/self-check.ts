@@ -1,4 +1,9 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import {
+  type EventLoopUtilization,
+  monitorEventLoopDelay,
+  performance as perf,
+  type IntervalHistogram,
+} from 'node:perf_hooks';
 
 /** Thresholds above which the client is said to have fallen behind (plain-language warnings). */
 export const SELF_CHECK_LIMITS = {
@@ -19,7 +24,8 @@ export interface SelfCheckReport {
   scheduleDelayMaxMs?: number;
   /** event-loop delay p99, ms (perf_hooks monitorEventLoopDelay) */
   loopLagP99Ms?: number;
-  /** process CPU (user + system) over wall time, percent of one core */
+  /** process CPU (user + system) over wall time, percent of one core; in a worker thread (`scope: 'thread'`) its
+   * event loop's utilization (busy share of wall time), percent */
   cpuPct?: number;
 }
 
@@ -29,10 +35,15 @@ export class SelfCheck {
   private histogram: IntervalHistogram | undefined;
   private wallStartMs = 0;
   private cpuStart: NodeJS.CpuUsage | undefined;
+  private eluStart: EventLoopUtilization | undefined;
+
+  /** `thread`: judge this thread's event loop (a worker thread), not the process's CPU (shared by every thread) */
+  constructor(private readonly scope: 'process' | 'thread' = 'process') {}
 
   start(): void {
     this.wallStartMs = performance.now();
-    this.cpuStart = process.cpuUsage();
+    if (this.scope === 'thread') this.eluStart = perf.eventLoopUtilization();
+    else this.cpuStart = process.cpuUsage();
     this.histogram = monitorEventLoopDelay({ resolution: 10 });
     this.histogram.enable();
   }
@@ -72,6 +83,15 @@ export class SelfCheck {
               `(limit ${SELF_CHECK_LIMITS.loopLagP99Ms} ms); measured times may be late by that much.`,
           );
         }
+      }
+    }
+    if (this.eluStart && wallSec >= SELF_CHECK_LIMITS.minWallSec) {
+      report.cpuPct = perf.eventLoopUtilization(this.eluStart).utilization * 100;
+      if (report.cpuPct > SELF_CHECK_LIMITS.cpuPctOfOneCore) {
+        warnings.push(
+          `The load generator's worker thread was busy ${report.cpuPct.toFixed(0)} % of the time (limit ${SELF_CHECK_LIMITS.cpuPctOfOneCore} %); ` +
+            'it is near its own limit, so latencies may include client-side delay. Use more workers or agents.',
+        );
       }
     }
     if (this.cpuStart && wallSec >= SELF_CHECK_LIMITS.minWallSec) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgentEventSchema, type RequestSample } from '@inferbench/contracts';
+import { AgentWireEventSchema, toCompactSampleBatch, type RequestSample } from '@inferbench/contracts';
 import { IngestEventSchema, isGapArray } from './ingest-event.schema.js';
 
 const sample: RequestSample = {
@@ -45,6 +45,17 @@ describe('IngestEventSchema', () => {
     ['an unsafe integer gap', batch([{ ...sample, chunkGapsUs: [2 ** 60] }])],
     ['gaps not an array', batch([{ ...sample, chunkGapsUs: { 0: 1 } }])],
     ['a bad other field', batch([{ ...sample, idx: -1 }])],
+    ['json-v1 named', { ...batch([sample]), encoding: 'json-v1' }],
+    ['columnar-v2', toCompactSampleBatch(batch([sample]) as Parameters<typeof toCompactSampleBatch>[0])],
+    [
+      'columnar-v2 without its payload',
+      {
+        ...toCompactSampleBatch(batch([sample]) as Parameters<typeof toCompactSampleBatch>[0]),
+        data: undefined,
+      },
+    ],
+    ['columnar-v2 with samples instead', { ...batch([sample]), encoding: 'columnar-v2' }],
+    ['an unknown encoding', { ...batch([sample]), encoding: 'columnar-v3' }],
     [
       'a progress event',
       {
@@ -54,8 +65,8 @@ describe('IngestEventSchema', () => {
         totals: { done: 1, errors: 0, elapsedSec: 1 },
       },
     ],
-  ])('accepts and outputs exactly what AgentEventSchema does: %s', (_, input) => {
-    const want = AgentEventSchema.safeParse(input);
+  ])('accepts and outputs exactly what AgentWireEventSchema does: %s', (_, input) => {
+    const want = AgentWireEventSchema.safeParse(input);
     const got = IngestEventSchema.safeParse(input);
     expect(got.success).toBe(want.success);
     if (want.success) expect(got.data).toEqual(want.data);

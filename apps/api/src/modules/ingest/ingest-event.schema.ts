@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  CompactSampleBatchEventSchema,
   EvalFinishedEventSchema,
   EvalProgressEventSchema,
   EvalRecordsEventSchema,
@@ -9,7 +10,7 @@ import {
   ProgressEventSchema,
   RequestSampleSchema,
   SampleBatchEventSchema,
-  type AgentEvent,
+  type AgentWireEvent,
 } from '@inferbench/contracts';
 
 /** True when `v` is an array of non-negative safe integers (what `z.array(z.number().int().min(0))` accepts). */
@@ -23,22 +24,26 @@ export function isGapArray(v: unknown): v is number[] {
 }
 
 /**
- * `AgentEventSchema` with the same acceptance and output, built for the ingest hot path: a sample's `chunkGapsUs` is
- * checked by one loop ({@link isGapArray}) instead of one zod schema per element. A 100-token sample has ~100 gaps,
- * so a 500-sample batch is ~50,000 element checks; per-element zod cost ~4 ms of the ~5 ms parse of such a batch.
- * Every other field keeps the contract's zod schema.
+ * `AgentWireEventSchema` with the same acceptance and output, built for the ingest hot path: a json-v1 sample's
+ * `chunkGapsUs` is checked by one loop ({@link isGapArray}) instead of one zod schema per element. A 100-token sample
+ * has ~100 gaps, so a 500-sample batch is ~50,000 element checks; per-element zod cost ~4 ms of the ~5 ms parse of
+ * such a batch. Every other field keeps the contract's zod schema. A columnar-v2 batch is checked here as an envelope
+ * only: its payload is validated by the decoder (`decodeSampleBatchColumns`) when it is stored.
  */
 export const IngestEventSchema = z.discriminatedUnion('type', [
   LoadPointStartedEventSchema,
-  SampleBatchEventSchema.extend({
-    samples: z.array(
-      RequestSampleSchema.extend({
-        chunkGapsUs: z.custom<number[]>(isGapArray, {
-          message: 'chunkGapsUs must be an array of non-negative integers',
+  z.discriminatedUnion('encoding', [
+    SampleBatchEventSchema.extend({
+      samples: z.array(
+        RequestSampleSchema.extend({
+          chunkGapsUs: z.custom<number[]>(isGapArray, {
+            message: 'chunkGapsUs must be an array of non-negative integers',
+          }),
         }),
-      }),
-    ),
-  }),
+      ),
+    }),
+    CompactSampleBatchEventSchema,
+  ]),
   ProgressEventSchema,
   LoadPointFinishedEventSchema,
   EvalStartedEventSchema,
@@ -47,7 +52,7 @@ export const IngestEventSchema = z.discriminatedUnion('type', [
   EvalFinishedEventSchema,
 ]);
 
-// the hot-path schema must produce exactly the contract's event type
+// the hot-path schema must produce exactly the contract's wire event type
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const sameOutput: Same<z.infer<typeof IngestEventSchema>, AgentEvent> = true;
+const sameOutput: Same<z.infer<typeof IngestEventSchema>, AgentWireEvent> = true;
 void sameOutput;

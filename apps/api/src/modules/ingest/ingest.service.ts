@@ -1,12 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type {
-  AgentEvent,
-  EvalFinishedEvent,
-  EvalProgressEvent,
-  EvalRecordsEvent,
-  LoadPointFinishedEvent,
-  ProgressEvent,
-  SampleBatchEvent,
+import {
+  decodeSampleBatchColumns,
+  isCompactSampleBatch,
+  SampleBatchFormatError,
+  type AgentWireEvent,
+  type EvalFinishedEvent,
+  type EvalProgressEvent,
+  type EvalRecordsEvent,
+  type LoadPointFinishedEvent,
+  type ProgressEvent,
+  type RequestSample,
+  type SampleBatchWire,
+  type SampleColumns,
 } from '@inferbench/contracts';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { EvalsService } from '../evals/evals.service.js';
@@ -15,7 +20,9 @@ import { RunRecordsService } from '../runs/run-records.service.js';
 import { RecordAgentReport } from '../runs/use-cases/record-agent-report.js';
 import { SamplesService } from '../samples/samples.service.js';
 
-type Handlers = { [K in AgentEvent['type']]: (event: Extract<AgentEvent, { type: K }>) => Promise<void> };
+type Handlers = {
+  [K in AgentWireEvent['type']]: (event: Extract<AgentWireEvent, { type: K }>) => Promise<void>;
+};
 
 /**
  * Handles agent events from the ingest queue (already parsed with AgentEventSchema). Sample batches are stored by the
@@ -46,7 +53,7 @@ export class IngestService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async handle(event: AgentEvent): Promise<void> {
+  async handle(event: AgentWireEvent): Promise<void> {
     // the hot path: the batch's transaction itself checks that the point exists in that run
     if (event.type === 'sample.batch') return void (await this.storeBatch(event));
     // eval events name their work item (a LoadPoint row of kind eval)
@@ -59,23 +66,38 @@ export class IngestService {
       );
       return;
     }
-    await (this.handlers[event.type] as (e: AgentEvent) => Promise<void>)(event);
+    await (this.handlers[event.type] as (e: AgentWireEvent) => Promise<void>)(event);
   }
 
   /**
    * Store one batch in one transaction: claim its id in the ledger; only when the claim is new, COPY the samples in
    * and count them on the point (the runs module's update, inside the same transaction). A batch delivered twice is
-   * stored once.
+   * stored once. A columnar-v2 batch is decoded into columns and written into the COPY from them (no per-sample
+   * objects); one whose payload does not decode, or holds a value the sample schema refuses, is dropped like an invalid
+   * json-v1 batch.
    * @returns whether the batch was new
    */
-  async storeBatch(e: SampleBatchEvent): Promise<boolean> {
+  async storeBatch(e: SampleBatchWire): Promise<boolean> {
     const key = {
       loadPointId: e.loadPointId,
       shardIndex: e.shardIndex,
       attempt: e.attempt ?? 0,
       batchSeq: e.batchSeq,
     };
-    const result = await this.samples.storeBatch(key, e.samples, (sql, n) =>
+    let rows: readonly RequestSample[] | SampleColumns;
+    if (isCompactSampleBatch(e)) {
+      try {
+        rows = decodeSampleBatchColumns(e);
+      } catch (err) {
+        if (!(err instanceof SampleBatchFormatError)) throw err;
+        this.logger.error(
+          { loadPointId: e.loadPointId, shard: e.shardIndex, batchSeq: e.batchSeq, err: err.message },
+          'dropping a sample batch whose columnar-v2 payload is invalid',
+        );
+        return false;
+      }
+    } else rows = e.samples;
+    const result = await this.samples.storeBatch(key, rows, (sql, n) =>
       this.runs.countStoredSamples(sql, e.loadPointId, e.runId, n),
     );
     if (result.status === 'unknown-point') {

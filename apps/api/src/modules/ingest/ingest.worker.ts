@@ -10,8 +10,8 @@ import { IngestService } from './ingest.service.js';
 
 /**
  * BullMQ consumer of the `ingest` queue. Never trusts Redis: every job must be signed by a live agent credential of
- * the work item's pool (AgentEventAuth), and is parsed as an AgentEvent (IngestEventSchema:
- * the contract's schema with a cheaper chunk-gap check);
+ * the work item's pool (AgentEventAuth; for a columnar-v2 sample batch the signature covers its base64 payload), and is
+ * parsed as an AgentWireEvent (IngestEventSchema: the contract's schema with a cheaper chunk-gap check);
  * an invalid one is logged and dropped (the job completes, so it is not retried). Handler errors (e.g. the
  * database is down) fail the job, and BullMQ retries it as the job catalog's ingest retry policy allows.
  */

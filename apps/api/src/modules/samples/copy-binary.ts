@@ -1,4 +1,4 @@
-import type { RequestSample } from '@inferbench/contracts';
+import { SAMPLE_FLAG, type RequestSample, type SampleColumns } from '@inferbench/contracts';
 
 /**
  * PostgreSQL's binary COPY format for "RequestSample" rows (https://www.postgresql.org/docs/15/sql-copy.html,
@@ -185,5 +185,158 @@ export function toCopyBinary(
   o += 2;
   if (o !== total)
     throw new Error(`binary COPY encoder: wrote ${o} bytes of ${total} (size computation is wrong)`);
+  return buf;
+}
+
+/** Byte length of UTF-8 `b` without its NUL bytes (what {@link copyBinaryText} would leave of the string). */
+function withoutNulLength(b: Uint8Array): number {
+  let n = b.length;
+  for (let i = b.indexOf(0); i !== -1; i = b.indexOf(0, i + 1)) n--;
+  return n;
+}
+
+/**
+ * The same COPY stream as {@link toCopyBinary}, byte for byte, written straight from a decoded `columnar-v2` batch
+ * (`@inferbench/contracts` sample-batch-codec.ts): no per-sample objects, text fields copied as the UTF-8 bytes they
+ * arrived in (NUL bytes dropped, as {@link copyBinaryText} drops NUL characters).
+ * @throws RangeError when an integer-column value (or a chunk gap) does not fit an int4, as {@link toCopyBinary} does
+ */
+export function columnsToCopyBinary(
+  loadPointId: string,
+  shardIndex: number,
+  attempt: number,
+  c: SampleColumns,
+): Buffer {
+  const n = c.count;
+  const F = SAMPLE_FLAG;
+  const pointId = Buffer.from(copyBinaryText(loadPointId), 'utf8');
+  const strings = c.stringBytes.map((b) => (b.includes(0) ? b.filter((x) => x !== 0) : b));
+  const messageBytes = new Uint32Array(n);
+  let total = HEADER_BYTES + TRAILER_BYTES;
+  for (let i = 0; i < n; i++) {
+    const f = c.flags[i]!;
+    const gaps = c.gapStart[i + 1]! - c.gapStart[i]!;
+    total +=
+      2 +
+      FIELD_COUNT * 4 +
+      3 * 4 +
+      1 +
+      (f & F.scheduledUs ? 8 : 0) +
+      (f & F.clientQueueUs ? 8 : 0) +
+      8 +
+      (f & F.firstChunkUs ? 8 : 0) +
+      (f & F.firstContentUs ? 8 : 0) +
+      8 +
+      ARRAY_HEADER_BYTES +
+      (gaps === 0 ? 0 : 8 + gaps * 8) +
+      3 * 4 +
+      (f & F.clientOutputTokens ? 4 : 0) +
+      4 +
+      pointId.length +
+      strings[c.tokenSource[i]!]!.length;
+    if (f & F.errorClass) total += strings[c.errorClass[i]!]!.length;
+    if (f & F.errorMessage) {
+      const start = c.messageStart[i]!;
+      const m = withoutNulLength(c.bytes.subarray(start, start + c.messageLength[i]!));
+      messageBytes[i] = m;
+      total += m;
+    }
+  }
+
+  const buf = Buffer.allocUnsafe(total);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let o = SIGNATURE.copy(buf, 0);
+  dv.setInt32(o, 0);
+  dv.setInt32(o + 4, 0);
+  o += 8;
+  const int4 = (field: string, idx: number, v: number): void => {
+    if ((v | 0) !== v) throw notInt4(field, idx, v);
+    dv.setInt32(o, 4);
+    dv.setInt32(o + 4, v);
+    o += 8;
+  };
+  const nul = (): void => {
+    dv.setInt32(o, -1);
+    o += 4;
+  };
+  const float8 = (v: number): void => {
+    dv.setInt32(o, 8);
+    dv.setFloat64(o + 4, v);
+    o += 12;
+  };
+  const bytes = (b: Uint8Array): void => {
+    dv.setInt32(o, b.length);
+    buf.set(b, o + 4);
+    o += 4 + b.length;
+  };
+
+  for (let i = 0; i < n; i++) {
+    const f = c.flags[i]!;
+    const idx = c.idx[i]!;
+    dv.setInt16(o, FIELD_COUNT);
+    o += 2;
+    dv.setInt32(o, pointId.length);
+    o += 4 + pointId.copy(buf, o + 4);
+    int4('shardIndex', idx, shardIndex);
+    int4('attempt', idx, attempt);
+    int4('idx', idx, idx);
+    dv.setInt32(o, 1);
+    buf[o + 4] = f & F.warmup ? 1 : 0;
+    o += 5;
+    if (f & F.scheduledUs) float8(c.scheduledUs[i]!);
+    else nul();
+    if (f & F.clientQueueUs) float8(c.clientQueueUs[i]!);
+    else nul();
+    float8(c.sentUs[i]!);
+    if (f & F.firstChunkUs) float8(c.firstChunkUs[i]!);
+    else nul();
+    if (f & F.firstContentUs) float8(c.firstContentUs[i]!);
+    else nul();
+    float8(c.endUs[i]!);
+
+    const g0 = c.gapStart[i]!;
+    const g1 = c.gapStart[i + 1]!;
+    const ng = g1 - g0;
+    dv.setInt32(o, ARRAY_HEADER_BYTES + (ng === 0 ? 0 : 8 + ng * 8));
+    dv.setInt32(o + 4, ng === 0 ? 0 : 1); // ndim
+    dv.setInt32(o + 8, 0); // no NULL elements
+    dv.setInt32(o + 12, INT4_OID);
+    o += 16;
+    if (ng !== 0) {
+      dv.setInt32(o, ng);
+      dv.setInt32(o + 4, 1);
+      o += 8;
+      const gaps = c.gaps;
+      for (let g = g0; g < g1; g++) {
+        const v = gaps[g]!;
+        if ((v | 0) !== v) throw notInt4(`chunkGapsUs[${g - g0}]`, idx, v);
+        dv.setInt32(o, 4);
+        dv.setInt32(o + 4, v);
+        o += 8;
+      }
+    }
+
+    int4('inputTokens', idx, c.inputTokens[i]!);
+    int4('outputTokens', idx, c.outputTokens[i]!);
+    int4('reasoningTokens', idx, c.reasoningTokens[i]!);
+    bytes(strings[c.tokenSource[i]!]!);
+    if (f & F.clientOutputTokens) int4('clientOutputTokens', idx, c.clientOutputTokens[i]!);
+    else nul();
+    int4('httpStatus', idx, c.httpStatus[i]!);
+    if (f & F.errorClass) bytes(strings[c.errorClass[i]!]!);
+    else nul();
+    if (f & F.errorMessage) {
+      const start = c.messageStart[i]!;
+      const m = c.bytes.subarray(start, start + c.messageLength[i]!);
+      if (messageBytes[i] === m.length) bytes(m);
+      else bytes(m.filter((x) => x !== 0));
+    } else nul();
+  }
+  dv.setInt16(o, -1);
+  o += 2;
+  if (o !== total)
+    throw new Error(
+      `binary COPY encoder (columns): wrote ${o} bytes of ${total} (size computation is wrong)`,
+    );
   return buf;
 }

@@ -3,13 +3,13 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { RequestSample } from '@inferbench/contracts';
+import { columnsToSamples, type RequestSample, type SampleColumns } from '@inferbench/contracts';
 import { CONFIG, type AppConfig } from '../../config.js';
 import { LOGGER, type Logger } from '../../common/logging/logger.js';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
 import type { SqlTx } from '../../infra/sql/sql-tx.js';
 import { Prisma } from '@inferbench/db';
-import { COPY_BINARY_COLUMNS, copyBinaryText, toCopyBinary } from './copy-binary.js';
+import { columnsToCopyBinary, COPY_BINARY_COLUMNS, copyBinaryText, toCopyBinary } from './copy-binary.js';
 
 /** A stored sample with the shard (and the shard's execution attempt) it came from. */
 export interface StoredSample extends RequestSample {
@@ -90,6 +90,8 @@ const SAMPLE_COLUMNS = {
 
 const nul = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
+const isColumns = (b: readonly RequestSample[] | SampleColumns): b is SampleColumns => !Array.isArray(b);
+
 /** Identity of one sample batch in the idempotency ledger. */
 export interface BatchKey {
   loadPointId: string;
@@ -110,6 +112,9 @@ export type StoreBatchResult =
   | { status: 'stored'; count: number; mayFinalize: boolean }
   | { status: 'duplicate' }
   | { status: 'unknown-point' };
+
+/** One batch's rows: json-v1 samples, or the columns of a decoded columnar-v2 batch. */
+export type BatchRows = readonly RequestSample[] | SampleColumns;
 
 /** PostgreSQL unique_violation: two batches of one shard attempt carried the same idx. */
 const UNIQUE_VIOLATION = '23505';
@@ -147,15 +152,15 @@ export class SamplesRepository implements OnApplicationShutdown {
    * with a common idx, which a correct agent never sends) the transaction is rolled back and the batch is stored
    * row by row with ON CONFLICT DO NOTHING instead, so such a batch still lands (minus the clashing rows).
    */
-  async storeBatchCopy(
-    key: BatchKey,
-    samples: readonly RequestSample[],
-    countStored: CountStored,
-  ): Promise<StoreBatchResult> {
+  async storeBatchCopy(key: BatchKey, batch: BatchRows, countStored: CountStored): Promise<StoreBatchResult> {
+    const count = isColumns(batch) ? batch.count : batch.length;
     // encoded before a connection is taken: a sample that cannot be stored fails here without opening a transaction
-    const rows = samples.length
-      ? toCopyBinary(key.loadPointId, key.shardIndex, key.attempt, samples)
-      : undefined;
+    const rows =
+      count === 0
+        ? undefined
+        : isColumns(batch)
+          ? columnsToCopyBinary(key.loadPointId, key.shardIndex, key.attempt, batch)
+          : toCopyBinary(key.loadPointId, key.shardIndex, key.attempt, batch);
     const client = await this.ingestPool.connect();
     let broken = false;
     try {
@@ -164,7 +169,7 @@ export class SamplesRepository implements OnApplicationShutdown {
         const claimed = await client.query(
           `INSERT INTO "IngestBatch" ("loadPointId", "shardIndex", "attempt", "batchSeq", "sampleCount")
            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-          [key.loadPointId, key.shardIndex, key.attempt, key.batchSeq, samples.length],
+          [key.loadPointId, key.shardIndex, key.attempt, key.batchSeq, count],
         );
         if (claimed.rowCount !== 1) {
           await client.query('ROLLBACK');
@@ -179,13 +184,13 @@ export class SamplesRepository implements OnApplicationShutdown {
         // last statement before COMMIT: the point's row lock is held only briefly by each concurrent batch
         const sql: SqlTx = async <R>(text: string, values: readonly unknown[]) =>
           (await client.query(text, [...values])).rows as R[];
-        const point = await countStored(sql, samples.length);
+        const point = await countStored(sql, count);
         if (point === null) {
           await client.query('ROLLBACK');
           return { status: 'unknown-point' };
         }
         await client.query('COMMIT');
-        return { status: 'stored', count: samples.length, mayFinalize: point.mayFinalize };
+        return { status: 'stored', count, mayFinalize: point.mayFinalize };
       } catch (err) {
         await client.query('ROLLBACK').catch(() => (broken = true));
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
@@ -193,7 +198,12 @@ export class SamplesRepository implements OnApplicationShutdown {
           { ...key },
           'sample batch repeats stored idx values; storing it row by row, skipping the clashes',
         );
-        return await this.storeBatchRowwise(key, samples, countStored);
+        // the rare path: a compact batch becomes samples only here
+        return await this.storeBatchRowwise(
+          key,
+          isColumns(batch) ? columnsToSamples(batch) : batch,
+          countStored,
+        );
       }
     } finally {
       client.release(broken);

@@ -7,12 +7,13 @@ import type { Db } from '../../infra/prisma/prisma.service.js';
 import {
   SamplesRepository,
   type BatchKey,
+  type BatchRows,
   type CountStored,
   type StoreBatchResult,
   type StoredSample,
 } from './samples.repository.js';
 
-export type { StoredSample } from './samples.repository.js';
+export type { BatchRows, StoredSample } from './samples.repository.js';
 
 /** Columns of the CSV export, in order. */
 export const CSV_COLUMNS = [
@@ -69,14 +70,10 @@ export class SamplesService {
   ) {}
 
   /**
-   * Store one batch exactly once (see {@link SamplesRepository.storeBatchCopy}); timed and counted in the ingest
-   * metrics (`inferbench_ingest_*`).
+   * Store one batch exactly once (see {@link SamplesRepository.storeBatchCopy}): json-v1 samples, or the columns of a
+   * decoded columnar-v2 batch; timed and counted in the ingest metrics (`inferbench_ingest_*`).
    */
-  async storeBatch(
-    key: BatchKey,
-    samples: readonly RequestSample[],
-    countStored: CountStored,
-  ): Promise<StoreBatchResult> {
+  async storeBatch(key: BatchKey, samples: BatchRows, countStored: CountStored): Promise<StoreBatchResult> {
     if (!this.metrics.enabled) return this.repo.storeBatchCopy(key, samples, countStored);
     const t0 = performance.now();
     try {

@@ -15,7 +15,9 @@ export function suiteCatalogOptions() {
     queryKey: suiteKeys.catalog(),
     queryFn: async (): Promise<SuiteCatalog> => {
       const res = await fetch(SUITE_CATALOG_PATH, { headers: { accept: 'application/json' } });
-      if (!res.ok) throw new Error(`the suite catalog answered ${res.status}`);
+      // `status` lets the query client's 401 handler send a signed-out user to the sign-in page
+      if (!res.ok)
+        throw Object.assign(new Error(`the suite catalog answered ${res.status}`), { status: res.status });
       return (await res.json()) as SuiteCatalog;
     },
     staleTime: Number.POSITIVE_INFINITY,

@@ -1,5 +1,6 @@
 import type { LoadLevel, TraceEntry } from '@inferbench/contracts';
 import {
+  type ArrivalSchedule,
   createRateSchedule,
   createStagedRateSchedule,
   createTraceSchedule,
@@ -12,6 +13,7 @@ import { createOpenLoop } from './open-loop.js';
 import type { ReleaseStrategy } from './release-strategy.js';
 
 export type { ReleaseContext, ReleaseStrategy, Ticket } from './release-strategy.js';
+export { YIELD_EVERY, yieldToLoop } from './release-strategy.js';
 
 /**
  * The release strategy of a (shard's) load level: closed loop for concurrency levels (fixed or staged), open
@@ -23,20 +25,36 @@ export function createReleaseStrategy(
 ): ReleaseStrategy {
   const { workload } = opts;
   const next = (): WorkItem => workload.next();
+  if (load.kind === 'concurrency')
+    return createClosedLoop(createFixedConcurrency(load.concurrency, load.rampUpSec), next);
+  if (load.kind === 'stages' && load.mode === 'concurrency')
+    return createClosedLoop(createStagedConcurrency(load.startTarget ?? 1, load.stages), next);
+  const arrivals = createArrivals(load, opts)!;
+  return createOpenLoop(arrivals.schedule, load.maxConcurrency, arrivals.nextItem);
+}
+
+/**
+ * The open-loop arrivals of a level (rate, staged rate, trace): the seeded schedule and the request made for each
+ * arrival, in arrival order. Null for closed-loop levels. The worker-thread runner deals these to its workers.
+ */
+export function createArrivals(
+  load: LoadLevel,
+  opts: { seed: number; workload: WorkloadSource; trace: TraceEntry[] | undefined },
+): { schedule: ArrivalSchedule; nextItem: () => WorkItem } | null {
+  const { workload } = opts;
+  const next = (): WorkItem => workload.next();
   const arrivalsRng = createRng(deriveSeed(opts.seed, 'arrivals'));
   switch (load.kind) {
     case 'concurrency':
-      return createClosedLoop(createFixedConcurrency(load.concurrency, load.rampUpSec), next);
+      return null;
     case 'stages':
-      if (load.mode === 'concurrency')
-        return createClosedLoop(createStagedConcurrency(load.startTarget ?? 1, load.stages), next);
-      return createOpenLoop(
-        createStagedRateSchedule(load.startTarget ?? 0, load.stages, load, arrivalsRng),
-        load.maxConcurrency,
-        next,
-      );
+      if (load.mode === 'concurrency') return null;
+      return {
+        schedule: createStagedRateSchedule(load.startTarget ?? 0, load.stages, load, arrivalsRng),
+        nextItem: next,
+      };
     case 'rate':
-      return createOpenLoop(createRateSchedule(load.rate, load, arrivalsRng), load.maxConcurrency, next);
+      return { schedule: createRateSchedule(load.rate, load, arrivalsRng), nextItem: next };
     case 'trace': {
       const entries = opts.trace ?? [];
       let i = 0;
@@ -44,14 +62,13 @@ export function createReleaseStrategy(
         const e = entries[i++]!;
         return workload.nextWithLengths(e.inputTokens, e.outputTokens);
       };
-      return createOpenLoop(
-        createTraceSchedule(
+      return {
+        schedule: createTraceSchedule(
           entries.map((e) => e.tMs),
           load.speedup,
         ),
-        load.maxConcurrency,
-        lengths,
-      );
+        nextItem: lengths,
+      };
     }
   }
 }

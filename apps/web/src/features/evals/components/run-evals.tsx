@@ -130,7 +130,7 @@ function TaskTable({ tasks }: { tasks: EvalTaskSummary[] }) {
   if (!tasks.length) return <p className="muted small">No task has reported yet.</p>;
   return (
     <div className="table-wrap">
-      <table data-testid="eval-task-table">
+      <table data-testid="eval-task-table" className={styles.taskTable}>
         <thead>
           <tr>
             <th>Task</th>
