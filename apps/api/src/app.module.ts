@@ -9,12 +9,14 @@ import { CiModule } from './modules/ci/ci.module.js';
 import { CompareModule } from './modules/compare/compare.module.js';
 import { EvalsModule } from './modules/evals/evals.module.js';
 import { ExperimentsModule } from './modules/experiments/experiments.module.js';
+import { ExperimentsPortsModule } from './modules/experiments/experiments-ports.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { ImportsModule } from './modules/imports/imports.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { ReviewModule } from './modules/review/review.module.js';
 import { RunsModule } from './modules/runs/runs.module.js';
+import { RunsPortsModule } from './modules/runs/runs-ports.module.js';
 import { SamplesModule } from './modules/samples/samples.module.js';
 import { TargetsModule } from './modules/targets/targets.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
@@ -36,6 +38,9 @@ export class AppModule {
         SamplesModule,
         EvalsModule,
         RunsModule,
+        // global: bind the ports that targets, experiments and evals declare to the adapters of the modules above them
+        ExperimentsPortsModule,
+        RunsPortsModule,
         IngestModule,
         ReviewModule,
         CompareModule,

@@ -115,12 +115,12 @@ export class CompareService {
         variantId: item.variantId,
         variantLabel,
         experimentId: run.experimentId,
-        experimentName: run.experiment.name,
+        experimentName: run.experimentName,
         status: run.status as RunStatus,
         createdAt: run.createdAt.toISOString(),
         tags: run.tags,
         slo: run.spec.slo,
-        label: [run.experiment.name, run.id.slice(-6), variantLabel, source?.label]
+        label: [run.experimentName, run.id.slice(-6), variantLabel, source?.label]
           .filter(Boolean)
           .join(' · '),
         source: source ? { tool: source.tool, toolVersion: source.toolVersion, label: source.label } : null,

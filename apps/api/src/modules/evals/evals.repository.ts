@@ -349,44 +349,4 @@ export class EvalsRepository {
     const r = await db.evalScore.aggregate({ where: { runId }, _max: { scoreVersion: true } });
     return r._max.scoreVersion ?? -1;
   }
-
-  /**
-   * Read-only view of the LoadPoint rows of a run's eval work items (owned by runs: status, error, times, attempt).
-   * A cross-table read, because runs depends on evals (a service call would be a cycle); see apps/api README.
-   */
-  async findEvalPoints(
-    runId: string,
-    db: Db = this.prisma.client,
-  ): Promise<
-    {
-      id: string;
-      variantId: string | null;
-      variantLabel: string;
-      status: string;
-      error: string | null;
-      startedAt: Date | null;
-      finishedAt: Date | null;
-      shardAttempts: Prisma.JsonValue;
-    }[]
-  > {
-    return db.loadPoint.findMany({
-      where: { runId, kind: 'eval' },
-      orderBy: { ordinal: 'asc' },
-      select: {
-        id: true,
-        variantId: true,
-        variantLabel: true,
-        status: true,
-        error: true,
-        startedAt: true,
-        finishedAt: true,
-        shardAttempts: true,
-      },
-    });
-  }
-
-  /** Read-only: whether the run exists (404s of the eval routes). */
-  async runExists(runId: string, db: Db = this.prisma.client): Promise<boolean> {
-    return (await db.run.count({ where: { id: runId } })) > 0;
-  }
 }

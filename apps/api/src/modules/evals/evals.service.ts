@@ -28,6 +28,7 @@ import {
   summarizeTask,
   type ScoringTask,
 } from './eval-scoring.js';
+import { EVAL_POINT_READS, type EvalPointReads } from './ports/eval-point-reads.js';
 import { EvalsRepository, recordData, type EvalRecordRow } from './evals.repository.js';
 
 /** Flips returned by a comparison at most. */
@@ -69,6 +70,7 @@ export class EvalsService {
   constructor(
     @Inject(EvalsRepository) private readonly repo: EvalsRepository,
     @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(EVAL_POINT_READS) private readonly points: EvalPointReads,
   ) {}
 
   resolveSuite(evals: ExperimentEvals): Promise<EvalSuite> {
@@ -150,7 +152,7 @@ export class EvalsService {
 
   /** `GET /runs/:id/evals` (also `Run.evals`); null when the run has no eval work items. */
   async runEvals(runId: string, scoreVersion?: number): Promise<RunEvals | null> {
-    const points = await this.repo.findEvalPoints(runId);
+    const points = await this.points.findEvalPoints(runId);
     if (points.length === 0) return null;
     const [items, scores] = await Promise.all([
       this.repo.findWorkItemsOfRun(runId),
@@ -197,18 +199,18 @@ export class EvalsService {
   }
 
   async getRunEvals(runId: string, scoreVersion?: number): Promise<RunEvals> {
-    if (!(await this.repo.runExists(runId))) throw AppError.notFound('run', runId);
+    if (!(await this.points.runExists(runId))) throw AppError.notFound('run', runId);
     return (await this.runEvals(runId, scoreVersion)) ?? { runId, scoreVersions: [], variants: [] };
   }
 
   /** The counted attempt of every eval work item of a run. */
   private async attemptsOf(runId: string): Promise<Map<string, number>> {
-    const points = await this.repo.findEvalPoints(runId);
+    const points = await this.points.findEvalPoints(runId);
     return new Map(points.map((p) => [p.id, ShardAttemptsSchema.parse(p.shardAttempts).get(0) ?? 0]));
   }
 
   async items(runId: string, q: EvalItemsQuery): Promise<EvalItemPage> {
-    if (!(await this.repo.runExists(runId))) throw AppError.notFound('run', runId);
+    if (!(await this.points.runExists(runId))) throw AppError.notFound('run', runId);
     const version = q.scoreVersion ?? Math.max(0, await this.repo.maxScoreVersion(runId));
     const { rows, total } = await this.repo.pageRecords({
       runId,
@@ -254,8 +256,8 @@ export class EvalsService {
     hashes: Map<string, string>;
     order: string[];
   }> {
-    const points = await this.repo.findEvalPoints(sel.runId);
-    if (!(await this.repo.runExists(sel.runId))) throw AppError.notFound('run', sel.runId);
+    const points = await this.points.findEvalPoints(sel.runId);
+    if (!(await this.points.runExists(sel.runId))) throw AppError.notFound('run', sel.runId);
     const p = points.find((x) => x.variantLabel === sel.variantLabel);
     if (!p) throw AppError.notFound('eval of variant', `${sel.runId}:${sel.variantLabel}`);
     const item = await this.repo.findWorkItem(p.id);
@@ -351,8 +353,8 @@ export class EvalsService {
    * new score version. Reads version-0 records only; sends nothing to any target.
    */
   async rescore(runId: string, body: EvalRescoreRequest): Promise<EvalRescoreResult> {
-    if (!(await this.repo.runExists(runId))) throw AppError.notFound('run', runId);
-    const points = await this.repo.findEvalPoints(runId);
+    if (!(await this.points.runExists(runId))) throw AppError.notFound('run', runId);
+    const points = await this.points.findEvalPoints(runId);
     const finished = points.filter((p) => p.status !== 'queued' && p.status !== 'running');
     if (finished.length === 0) throw AppError.conflict(`run '${runId}' has no finished eval to re-score`);
     const attempts = await this.attemptsOf(runId);

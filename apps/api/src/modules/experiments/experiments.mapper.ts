@@ -7,7 +7,8 @@ import type {
   RunStatus,
   Variant,
 } from '@inferbench/contracts';
-import type { ExperimentRow, HistoryRunRow, VariantRow } from './experiments.repository.js';
+import type { ExperimentRow, VariantRow } from './experiments.repository.js';
+import type { HistoryRunRow, RunBriefRow } from './ports/experiment-run-reads.js';
 
 export function toVariant(v: VariantRow): Variant {
   return {
@@ -19,7 +20,7 @@ export function toVariant(v: VariantRow): Variant {
   };
 }
 
-function toRunBrief(r: ExperimentRow['runs'][number]): RunBrief {
+function toRunBrief(r: RunBriefRow): RunBrief {
   return {
     id: r.id,
     status: r.status as RunStatus,
@@ -29,8 +30,11 @@ function toRunBrief(r: ExperimentRow['runs'][number]): RunBrief {
   };
 }
 
-/** Experiment row (JSON columns parsed by the repository) → API response. */
-export function toExperiment(row: ExperimentRow): Experiment {
+/**
+ * Experiment row (JSON columns parsed by the repository) with its newest runs (newest first, read from runs through
+ * `EXPERIMENT_RUN_READS`) → API response.
+ */
+export function toExperiment(row: ExperimentRow, recentRuns: readonly RunBriefRow[]): Experiment {
   return {
     id: row.id,
     name: row.name,
@@ -43,15 +47,25 @@ export function toExperiment(row: ExperimentRow): Experiment {
     variants: row.variants.map(toVariant),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
-    recentRuns: row.runs.map(toRunBrief),
+    recentRuns: recentRuns.map(toRunBrief),
     baselineRunId: row.baselineRunId,
     archivedAt: row.archivedAt?.toISOString() ?? null,
     webhooks: row.webhooks.map((w) => ({ url: w.url, hasSecret: w.secretEnc !== null })),
   };
 }
 
-export function toExperimentListItem(row: ExperimentRow): ExperimentListItem {
-  const { workload: _w, loadPlan: _l, slo: _s, evals: _e, webhooks: _h, ...rest } = toExperiment(row);
+export function toExperimentListItem(
+  row: ExperimentRow,
+  recentRuns: readonly RunBriefRow[],
+): ExperimentListItem {
+  const {
+    workload: _w,
+    loadPlan: _l,
+    slo: _s,
+    evals: _e,
+    webhooks: _h,
+    ...rest
+  } = toExperiment(row, recentRuns);
   return { ...rest, lastRun: rest.recentRuns[0] ?? null };
 }
 

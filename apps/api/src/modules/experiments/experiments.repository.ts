@@ -8,23 +8,16 @@ import {
   SloSpecSchema,
   StoredExperimentEvalsSchema,
   StoredWebhooksSchema,
-  StoredLoadLevelSchema,
-  StoredPointSummarySchema,
   WorkloadSpecSchema,
   type ExperimentEvals,
   type StoredWebhook,
-  type LoadLevel,
   type LoadPlanSpec,
   type OptimizationDescriptor,
   type RequestParams,
   type SloSpec,
-  type StoredPointSummary,
   type WorkloadSpec,
 } from '@inferbench/contracts';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
-
-/** How many run briefs an experiment carries (newest first). */
-export const RECENT_RUNS = 20;
 
 const experimentSelect = {
   id: true,
@@ -43,12 +36,6 @@ const experimentSelect = {
   variants: {
     select: { id: true, targetId: true, label: true, position: true, optimization: true, params: true },
     orderBy: [{ position: 'asc' }, { createdAt: 'asc' }],
-  },
-  // run briefs are read through the relation (narrow, read-only); runs themselves belong to the runs module
-  runs: {
-    select: { id: true, status: true, trigger: true, createdAt: true, finishedAt: true },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: RECENT_RUNS,
   },
 } satisfies Prisma.ExperimentSelect;
 
@@ -95,23 +82,6 @@ function toExperimentRow(e: RawExperiment): ExperimentRow {
   };
 }
 
-/** A run of the history view with its finalized points (JSON columns parsed). */
-export interface HistoryRunRow {
-  id: string;
-  status: string;
-  createdAt: Date;
-  finishedAt: Date | null;
-  tags: string[];
-  loadPoints: {
-    id: string;
-    variantLabel: string;
-    levelLabel: string;
-    level: LoadLevel;
-    status: string;
-    summary: StoredPointSummary | null;
-  }[];
-}
-
 export interface VariantWrite {
   targetId: string;
   label: string;
@@ -143,7 +113,8 @@ export class ExperimentsRepository {
     filter: {
       q?: string | undefined;
       tag?: string | undefined;
-      status?: string | undefined;
+      /** only these experiments (the list's last-run-status filter, resolved by the service) */
+      ids?: readonly string[] | undefined;
       archived?: boolean | undefined;
       limit: number;
       offset: number;
@@ -153,7 +124,7 @@ export class ExperimentsRepository {
     const where: Prisma.ExperimentWhereInput = filter.archived
       ? { archivedAt: { not: null } }
       : { archivedAt: null };
-    if (filter.status) where.id = { in: await this.idsWithLastRunStatus(filter.status, db) };
+    if (filter.ids) where.id = { in: [...filter.ids] };
     if (filter.q) {
       where.OR = [
         { name: { contains: filter.q, mode: 'insensitive' } },
@@ -174,19 +145,20 @@ export class ExperimentsRepository {
     return { rows: rows.map(toExperimentRow), total };
   }
 
-  /** Ids of experiments whose newest run has `status` (the list's status filter). */
-  private async idsWithLastRunStatus(status: string, db: Db): Promise<string[]> {
-    const rows = await db.$queryRaw<{ id: string }[]>`
-      SELECT e.id FROM "Experiment" e
-      WHERE (SELECT r.status FROM "Run" r WHERE r."experimentId" = e.id
-             ORDER BY r."createdAt" DESC, r.id DESC LIMIT 1) = ${status}`;
-    return rows.map((r) => r.id);
-  }
-
   /** The experiment, archived or not (an archived experiment can still be opened, cloned and unarchived). */
   async find(id: string, db: Db = this.prisma.client): Promise<ExperimentRow | null> {
     const row = await db.experiment.findFirst({ where: { id }, select: experimentSelect });
     return row ? toExperimentRow(row) : null;
+  }
+
+  /** The names of these experiments, by id (absent: no such experiment). */
+  async findNames(ids: readonly string[], db: Db = this.prisma.client): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.experiment.findMany({
+      where: { id: { in: [...new Set(ids)] } },
+      select: { id: true, name: true },
+    });
+    return new Map(rows.map((r) => [r.id, r.name]));
   }
 
   /** Experiment ids with exactly this name, at most two (names are not unique: the caller decides what several mean). */
@@ -239,56 +211,6 @@ export class ExperimentsRepository {
 
   async setBaseline(id: string, runId: string | null, db: Db = this.prisma.client): Promise<void> {
     await db.experiment.update({ where: { id }, data: { baselineRunId: runId } });
-  }
-
-  /** The run's experiment id, or null when the run does not exist (narrow read-only lookup for the baseline check). */
-  async findRunExperimentId(runId: string, db: Db = this.prisma.client): Promise<string | null> {
-    const r = await db.run.findUnique({ where: { id: runId }, select: { experimentId: true } });
-    return r?.experimentId ?? null;
-  }
-
-  /**
-   * Runs of the experiment with their finalized load points' summaries, newest `limit` runs
-   * (read-only; the history view only needs the stored summaries, never samples).
-   */
-  async historyRuns(
-    experimentId: string,
-    limit: number,
-    db: Db = this.prisma.client,
-  ): Promise<HistoryRunRow[]> {
-    const rows = await db.run.findMany({
-      where: { experimentId },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: limit,
-      select: {
-        id: true,
-        status: true,
-        createdAt: true,
-        finishedAt: true,
-        tags: true,
-        loadPoints: {
-          // eval work items (kind eval) carry a request-level summary of the eval, not a load level's
-          where: { summary: { not: Prisma.DbNull }, kind: 'load' },
-          orderBy: { ordinal: 'asc' },
-          select: {
-            id: true,
-            variantLabel: true,
-            levelLabel: true,
-            level: true,
-            status: true,
-            summary: true,
-          },
-        },
-      },
-    });
-    return rows.map(({ loadPoints, ...r }) => ({
-      ...r,
-      loadPoints: loadPoints.map((p) => ({
-        ...p,
-        level: StoredLoadLevelSchema.parse(p.level),
-        summary: parseStoredOr(StoredPointSummarySchema, p.summary, null),
-      })),
-    }));
   }
 
   async create(
@@ -347,18 +269,9 @@ export class ExperimentsRepository {
     await db.variant.create({ data: { ...data, experimentId } });
   }
 
-  /** Runs of the experiment that are not finished (an experiment with active runs cannot be deleted). */
-  countActiveRuns(experimentId: string, db: Db = this.prisma.client): Promise<number> {
-    return db.run.count({ where: { experimentId, status: { in: ['queued', 'running'] } } });
-  }
-
-  /** Ids of the load points of the experiment's runs (their samples are deleted with it, see the service). */
-  async findPointIds(id: string, db: Db = this.prisma.client): Promise<string[]> {
-    const points = await db.loadPoint.findMany({
-      where: { run: { experimentId: id } },
-      select: { id: true },
-    });
-    return points.map((p) => p.id);
+  /** How many variants point at the target (a target in use cannot be deleted; asked through `TARGET_USAGE`). */
+  countVariantsUsingTarget(targetId: string, db: Db = this.prisma.client): Promise<number> {
+    return db.variant.count({ where: { targetId } });
   }
 
   /** Delete the experiment; variants, runs and load points cascade (foreign keys). */

@@ -21,6 +21,10 @@ import { SamplesService } from '../samples/samples.service.js';
 import { TargetsService } from '../targets/targets.service.js';
 import { toExperiment, toExperimentListItem, toHistoryRun } from './experiments.mapper.js';
 import { ExperimentsRepository, type ExperimentRow, type VariantWrite } from './experiments.repository.js';
+import { EXPERIMENT_RUN_READS, type ExperimentRunReads } from './ports/experiment-run-reads.js';
+
+/** How many run briefs an experiment carries (newest first). */
+export const RECENT_RUNS = 20;
 
 function toVariantWrite(v: VariantInput, position: number): VariantWrite {
   return {
@@ -41,6 +45,7 @@ export class ExperimentsService {
     @Inject(TargetsService) private readonly targets: TargetsService,
     @Inject(SamplesService) private readonly samples: SamplesService,
     @Inject(SecretBox) private readonly secrets: SecretBox,
+    @Inject(EXPERIMENT_RUN_READS) private readonly runs: ExperimentRunReads,
   ) {}
 
   /**
@@ -70,12 +75,25 @@ export class ExperimentsService {
   }
 
   async listExperiments(query: ExperimentListQuery): Promise<ExperimentList> {
-    const { rows, total } = await this.repo.list(query);
-    return { items: rows.map(toExperimentListItem), total };
+    const { status, ...filter } = query;
+    const ids = status ? await this.runs.experimentIdsWithLastRunStatus(status) : undefined;
+    const { rows, total } = await this.repo.list({ ...filter, ids });
+    const briefs = await this.runs.recentRuns(
+      rows.map((r) => r.id),
+      RECENT_RUNS,
+    );
+    return { items: rows.map((r) => toExperimentListItem(r, briefs.get(r.id) ?? [])), total };
   }
 
   async getExperiment(id: string): Promise<Experiment> {
-    return toExperiment(await this.getRow(id));
+    const row = await this.getRow(id);
+    const briefs = await this.runs.recentRuns([id], RECENT_RUNS);
+    return toExperiment(row, briefs.get(id) ?? []);
+  }
+
+  /** The names of these experiments, by id (absent: no such experiment); runs shows them with its runs. */
+  findNames(ids: readonly string[], db?: Db): Promise<Map<string, string>> {
+    return this.repo.findNames(ids, db);
   }
 
   /** The experiment row (variants included), or 404; used by the runs module to freeze a run's spec. */
@@ -180,7 +198,7 @@ export class ExperimentsService {
   /** Set (or clear with null) the baseline run; 400 `runId` when the run is not one of this experiment's. */
   async setBaseline(id: string, runId: string | null): Promise<Experiment> {
     await this.getRow(id);
-    if (runId !== null && (await this.repo.findRunExperimentId(runId)) !== id) {
+    if (runId !== null && (await this.runs.findRunExperimentId(runId)) !== id) {
       throw AppError.validation([
         { path: 'runId', message: `run '${runId}' is not a run of experiment '${id}'` },
       ]);
@@ -192,7 +210,7 @@ export class ExperimentsService {
   /** Runs over time (oldest first) with each finalized point's key figures, from stored summaries. */
   async getHistory(id: string, limit: number): Promise<ExperimentHistory> {
     const row = await this.getRow(id);
-    const runs = await this.repo.historyRuns(id, limit);
+    const runs = await this.runs.historyRuns(id, limit);
     return {
       experimentId: id,
       baselineRunId: row.baselineRunId,
@@ -204,12 +222,12 @@ export class ExperimentsService {
   async deleteExperiment(id: string): Promise<void> {
     await this.prisma.transaction(async (tx) => {
       await this.getRow(id, tx);
-      const active = await this.repo.countActiveRuns(id, tx);
+      const active = await this.runs.countActiveRuns(id, tx);
       if (active > 0)
         throw AppError.conflict(`experiment '${id}' has ${active} active run(s); cancel them first`);
       // raw samples and the ingest ledger have no foreign key (bulk-insert speed): their owner deletes them here,
       // in the same transaction; variants, runs and load points cascade
-      await this.samples.deleteForPoints(await this.repo.findPointIds(id, tx), tx);
+      await this.samples.deleteForPoints(await this.runs.findPointIds(id, tx), tx);
       await this.repo.delete(id, tx);
     });
   }

@@ -289,7 +289,7 @@ export class ImportsService {
           metadata: {
             date: new Date().toISOString(),
             backend: 'inferbench',
-            label: `${run.experiment.name} · ${p.variantLabel} · ${p.levelLabel}`,
+            label: `${run.experimentName} · ${p.variantLabel} · ${p.levelLabel}`,
             ...(variant ? { model_id: variant.target.model, tokenizer_id: variant.target.model } : {}),
             ...vllmLoadKeys(p.level),
           },

@@ -2,15 +2,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Prisma } from '@inferbench/db';
 import type { Db } from '../../infra/prisma/prisma.service.js';
 import type { SqlTx } from '../../infra/sql/sql-tx.js';
+import { ExperimentsService } from '../experiments/experiments.service.js';
 import {
   RunsRepository,
-  type ComparedRunRow,
+  type ComparedRunRow as ComparedRunRecord,
   type NewImportedPoint,
   type PointRow,
-  type RunWithPointsRow,
+  type RunWithPointsRow as RunWithPointsRecord,
 } from './runs.repository.js';
 
-export type { ComparedRunRow, RunWithPointsRow } from './runs.repository.js';
+/** A run with every point and its experiment's name (read through ExperimentsService). */
+export type RunWithPointsRow = RunWithPointsRecord & { experimentName: string };
+
+/** A run read for comparisons, with its experiment's name (read through ExperimentsService). */
+export type ComparedRunRow = ComparedRunRecord & { experimentName: string };
 
 /**
  * How other modules read and write Run and LoadPoint rows (the runs module owns both tables): typed rows with their
@@ -18,7 +23,10 @@ export type { ComparedRunRow, RunWithPointsRow } from './runs.repository.js';
  */
 @Injectable()
 export class RunRecordsService {
-  constructor(@Inject(RunsRepository) private readonly repo: RunsRepository) {}
+  constructor(
+    @Inject(RunsRepository) private readonly repo: RunsRepository,
+    @Inject(ExperimentsService) private readonly experiments: ExperimentsService,
+  ) {}
 
   /** The run a load point belongs to; null when the point does not exist. */
   async findPointRunId(loadPointId: string): Promise<string | null> {
@@ -73,9 +81,13 @@ export class RunRecordsService {
     return this.repo.setTags(runId, tags);
   }
 
-  /** The run with every point; null when it does not exist. */
-  findRun(runId: string): Promise<RunWithPointsRow | null> {
-    return this.repo.findRun(runId);
+  /** The run with every point and its experiment's name; null when it does not exist. */
+  async findRun(runId: string): Promise<RunWithPointsRow | null> {
+    const row = await this.repo.findRun(runId);
+    if (!row) return null;
+    const experimentName = (await this.experiments.findNames([row.experimentId])).get(row.experimentId);
+    // a run outlives its experiment only while a deletion is in flight (runs cascade)
+    return experimentName === undefined ? null : { ...row, experimentName };
   }
 
   /** The stored histograms (encoded accumulators) of some load points, by id (CI evaluation). */
@@ -88,9 +100,17 @@ export class RunRecordsService {
     return this.repo.storeEvaluation(runId, evaluation);
   }
 
-  /** Runs with only their points that have a summary, each with its stored histograms. */
-  findRunsWithSummaries(ids: readonly string[]): Promise<ComparedRunRow[]> {
-    return this.repo.findRunsWithSummaries(ids);
+  /**
+   * Runs with only their points that have a summary, each with its stored histograms, and their experiment's name
+   * (a run whose experiment is being deleted is left out, as it is a moment later).
+   */
+  async findRunsWithSummaries(ids: readonly string[]): Promise<ComparedRunRow[]> {
+    const rows = await this.repo.findRunsWithSummaries(ids);
+    const names = await this.experiments.findNames(rows.map((r) => r.experimentId));
+    return rows.flatMap((r) => {
+      const experimentName = names.get(r.experimentId);
+      return experimentName === undefined ? [] : [{ ...r, experimentName }];
+    });
   }
 
   findPointHistograms(loadPointId: string): Promise<{ id: string; histograms: string | null } | null> {

@@ -44,12 +44,15 @@ export function isAggregatesOnly(
   return 'aggregatesOnly' in summary;
 }
 
-/** A run with its load points (eval work items are served under `evals`, not as load points). */
-export function toRun(r: RunWithPointsRow, evals: RunEvals | null = null): Run {
+/**
+ * A run with its load points (eval work items are served under `evals`, not as load points) and its experiment's name
+ * (read through ExperimentsService).
+ */
+export function toRun(r: RunWithPointsRow, experimentName: string, evals: RunEvals | null = null): Run {
   return {
     id: r.id,
     experimentId: r.experimentId,
-    experimentName: r.experiment.name,
+    experimentName,
     status: r.status as RunStatus,
     trigger: r.trigger as RunTrigger,
     metadata: r.metadata,
@@ -67,11 +70,11 @@ export function toRun(r: RunWithPointsRow, evals: RunEvals | null = null): Run {
   };
 }
 
-export function toRunListItem(r: RunListRow): RunListItem {
+export function toRunListItem(r: RunListRow, experimentName: string): RunListItem {
   return {
     id: r.id,
     experimentId: r.experimentId,
-    experimentName: r.experiment.name,
+    experimentName,
     status: r.status as RunStatus,
     trigger: r.trigger as RunTrigger,
     metadata: r.metadata,

@@ -9,6 +9,7 @@ import { LoadPointSamplesController } from './load-point-samples.controller.js';
 import { PointActivity } from './point-activity.js';
 import { RunEventsPublisher } from './run-events.publisher.js';
 import { RunEndedHooks } from './run-ended-hooks.js';
+import { EvalPointReadsAdapter, ExperimentRunReadsAdapter } from './run-reads.adapters.js';
 import { RunLocks } from './run-locks.js';
 import { RunRecordsService } from './run-records.service.js';
 import { RunStreamService } from './run-stream.service.js';
@@ -34,7 +35,8 @@ import { WorkItemKinds } from './work-items/work-item-kinds.js';
 
 /**
  * Runs: the Run and LoadPoint tables, the lifecycle use cases over work items, live events. Depends on experiments,
- * targets, agents and samples (never the reverse); ingest depends on it (`RecordAgentReport`).
+ * targets, agents and samples (never the reverse); ingest depends on it (`RecordAgentReport`). Experiments and evals
+ * read runs through ports they declare, bound to this module's adapters by `RunsPortsModule`.
  */
 @Module({
   imports: [ExperimentsModule, TargetsModule, AgentsModule, SamplesModule, EvalsModule],
@@ -64,7 +66,18 @@ import { WorkItemKinds } from './work-items/work-item-kinds.js';
     CancelRun,
     FailRun,
     SweepRuns,
+    ExperimentRunReadsAdapter,
+    EvalPointReadsAdapter,
   ],
-  exports: [RunsService, RunRecordsService, RunEventsPublisher, RecordAgentReport, RunEndedHooks],
+  exports: [
+    RunsService,
+    RunRecordsService,
+    RunEventsPublisher,
+    RecordAgentReport,
+    RunEndedHooks,
+    // the ports of experiments and evals, bound to their tokens by RunsPortsModule
+    ExperimentRunReadsAdapter,
+    EvalPointReadsAdapter,
+  ],
 })
 export class RunsModule {}

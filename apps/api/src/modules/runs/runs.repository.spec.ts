@@ -49,7 +49,6 @@ const FIRST_ERA_RUN = {
   source: null,
   idempotencyKey: null,
   evaluation: null,
-  experiment: { name: 'old' },
 };
 
 /** A LoadPoint row of that era: shard states without attempts, the shardAttempts default, no telemetry/imported. */

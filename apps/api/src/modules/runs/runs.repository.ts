@@ -29,6 +29,8 @@ import {
 import { asJson } from '../../common/json.js';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
 import type { SqlTx } from '../../infra/sql/sql-tx.js';
+import type { EvalPointRow } from '../evals/ports/eval-point-reads.js';
+import type { HistoryRunRow, RunBriefRow } from '../experiments/ports/experiment-run-reads.js';
 import { parseStoredTelemetry } from './run-telemetry.js';
 
 const pointSelect = {
@@ -69,7 +71,6 @@ const runSelect = {
   source: true,
   idempotencyKey: true,
   evaluation: true,
-  experiment: { select: { name: true } },
 } satisfies Prisma.RunSelect;
 
 type RawPoint = Prisma.LoadPointGetPayload<{ select: typeof pointSelect }>;
@@ -563,5 +564,122 @@ export class RunsRepository {
       select: { id: true, loadPoints: { select: { id: true }, orderBy: { ordinal: 'asc' } } },
     });
     return { runId: run.id, pointIds: run.loadPoints.map((p) => p.id) };
+  }
+
+  // Read-only views other modules ask for through ports they declare (experiments: EXPERIMENT_RUN_READS, evals:
+  // EVAL_POINT_READS), because they are below runs in the module order; see run-reads.adapters.ts.
+
+  /** The newest `limit` runs of each experiment (newest first), as briefs. */
+  async recentRunsOf(
+    experimentIds: readonly string[],
+    limit: number,
+    db: Db = this.prisma.client,
+  ): Promise<Map<string, RunBriefRow[]>> {
+    const byExperiment = new Map<string, RunBriefRow[]>();
+    if (experimentIds.length === 0) return byExperiment;
+    const rows = await db.$queryRaw<(RunBriefRow & { experimentId: string })[]>`
+      SELECT id, "experimentId", status, trigger, "createdAt", "finishedAt" FROM (
+        SELECT id, "experimentId", status, trigger, "createdAt", "finishedAt",
+               row_number() OVER (PARTITION BY "experimentId" ORDER BY "createdAt" DESC, id DESC) AS rn
+        FROM "Run" WHERE "experimentId" = ANY(${[...experimentIds]}::text[])) r
+      WHERE rn <= ${limit}
+      ORDER BY "experimentId", "createdAt" DESC, id DESC`;
+    for (const { experimentId, ...brief } of rows) {
+      const list = byExperiment.get(experimentId);
+      if (list) list.push(brief);
+      else byExperiment.set(experimentId, [brief]);
+    }
+    return byExperiment;
+  }
+
+  /** Ids of experiments whose newest run has `status`. */
+  async experimentIdsWithLastRunStatus(status: string, db: Db = this.prisma.client): Promise<string[]> {
+    // from the Run table alone (Experiment belongs to experiments): each experiment's newest run
+    const rows = await db.$queryRaw<{ experimentId: string }[]>`
+      SELECT "experimentId" FROM (
+        SELECT DISTINCT ON ("experimentId") "experimentId", status FROM "Run"
+        ORDER BY "experimentId", "createdAt" DESC, id DESC) newest
+      WHERE status = ${status}`;
+    return rows.map((r) => r.experimentId);
+  }
+
+  /** Runs of the experiment that are not finished. */
+  countActiveRuns(experimentId: string, db: Db = this.prisma.client): Promise<number> {
+    return db.run.count({ where: { experimentId, status: { in: ['queued', 'running'] } } });
+  }
+
+  /** The run's experiment id, or null when the run does not exist. */
+  async findRunExperimentId(runId: string, db: Db = this.prisma.client): Promise<string | null> {
+    const r = await db.run.findUnique({ where: { id: runId }, select: { experimentId: true } });
+    return r?.experimentId ?? null;
+  }
+
+  /** Runs of the experiment with their finalized load points' summaries, newest `limit` runs (history view). */
+  async historyRuns(
+    experimentId: string,
+    limit: number,
+    db: Db = this.prisma.client,
+  ): Promise<HistoryRunRow[]> {
+    const rows = await db.run.findMany({
+      where: { experimentId },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+      select: {
+        id: true,
+        status: true,
+        createdAt: true,
+        finishedAt: true,
+        tags: true,
+        loadPoints: {
+          // eval work items (kind eval) carry a request-level summary of the eval, not a load level's
+          where: { summary: { not: Prisma.DbNull }, kind: 'load' },
+          orderBy: { ordinal: 'asc' },
+          select: {
+            id: true,
+            variantLabel: true,
+            levelLabel: true,
+            level: true,
+            status: true,
+            summary: true,
+          },
+        },
+      },
+    });
+    return rows.map(({ loadPoints, ...r }) => ({
+      ...r,
+      loadPoints: loadPoints.map((p) => ({
+        ...p,
+        level: StoredLoadLevelSchema.parse(p.level),
+        summary: parseStoredOr(StoredPointSummarySchema, p.summary, null),
+      })),
+    }));
+  }
+
+  /** Ids of the load points (every work item) of the experiment's runs. */
+  async findExperimentPointIds(experimentId: string, db: Db = this.prisma.client): Promise<string[]> {
+    const points = await db.loadPoint.findMany({ where: { run: { experimentId } }, select: { id: true } });
+    return points.map((p) => p.id);
+  }
+
+  /** The LoadPoint columns of the run's eval work items, in ordinal order. */
+  findEvalPoints(runId: string, db: Db = this.prisma.client): Promise<EvalPointRow[]> {
+    return db.loadPoint.findMany({
+      where: { runId, kind: 'eval' },
+      orderBy: { ordinal: 'asc' },
+      select: {
+        id: true,
+        variantId: true,
+        variantLabel: true,
+        status: true,
+        error: true,
+        startedAt: true,
+        finishedAt: true,
+        shardAttempts: true,
+      },
+    });
+  }
+
+  async runExists(runId: string, db: Db = this.prisma.client): Promise<boolean> {
+    return (await db.run.count({ where: { id: runId } })) > 0;
   }
 }

@@ -9,6 +9,7 @@ import {
 } from '@inferbench/contracts';
 import { AppError } from '../../common/errors/app-error.js';
 import { EvalsService } from '../evals/evals.service.js';
+import { ExperimentsService } from '../experiments/experiments.service.js';
 import { toRun, toRunListItem } from './runs.mapper.js';
 import { RunsRepository } from './runs.repository.js';
 import { CancelRun } from './use-cases/cancel-run.js';
@@ -22,6 +23,7 @@ export class RunsService {
     @Inject(StartRun) private readonly start: StartRun,
     @Inject(CancelRun) private readonly cancel: CancelRun,
     @Inject(EvalsService) private readonly evals: EvalsService,
+    @Inject(ExperimentsService) private readonly experiments: ExperimentsService,
   ) {}
 
   async startRun(experimentId: string, body: StartRunRequest): Promise<Run> {
@@ -31,7 +33,10 @@ export class RunsService {
   async getRun(id: string): Promise<Run> {
     const row = await this.repo.findRun(id);
     if (!row) throw AppError.notFound('run', id);
-    return toRun(row, await this.evals.runEvals(id));
+    // the experiment's name comes from its owner; a run outlives its experiment only while a deletion is in flight
+    const name = (await this.experiments.findNames([row.experimentId])).get(row.experimentId);
+    if (name === undefined) throw AppError.notFound('run', id);
+    return toRun(row, name, await this.evals.runEvals(id));
   }
 
   /** Status snapshot for the SSE stream (404 when unknown). */
@@ -43,7 +48,8 @@ export class RunsService {
 
   async listRuns(query: RunListQuery): Promise<RunList> {
     const { rows, total } = await this.repo.listRuns(query);
-    return { items: rows.map(toRunListItem), total };
+    const names = await this.experiments.findNames(rows.map((r) => r.experimentId));
+    return { items: rows.map((r) => toRunListItem(r, names.get(r.experimentId) ?? '')), total };
   }
 
   /** 409 CONFLICT when the run already ended. */

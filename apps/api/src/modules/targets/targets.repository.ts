@@ -120,9 +120,4 @@ export class TargetsRepository {
   delete(id: string, db: Db = this.prisma.client): Promise<void> {
     return db.target.delete({ where: { id } }).then(() => undefined);
   }
-
-  /** How many experiment variants point at this target (a target in use cannot be deleted). */
-  countVariantsUsing(id: string, db: Db = this.prisma.client): Promise<number> {
-    return db.variant.count({ where: { targetId: id } });
-  }
 }

@@ -10,6 +10,7 @@ import { AppError, withPrismaErrors } from '../../common/errors/app-error.js';
 import { SecretBox } from '../../common/crypto/secret-box.js';
 import { PrismaService, type Db } from '../../infra/prisma/prisma.service.js';
 import { splitConnectionHeader, toFrozenTarget, toTarget, type FrozenTarget } from './targets.mapper.js';
+import { TARGET_USAGE, type TargetUsage } from './ports/target-usage.js';
 import { TargetsRepository, type TargetWrite } from './targets.repository.js';
 
 /** Target use cases; also the one place that encrypts and decrypts target API keys. */
@@ -19,6 +20,7 @@ export class TargetsService {
     @Inject(TargetsRepository) private readonly repo: TargetsRepository,
     @Inject(PrismaService) private readonly prisma: PrismaService,
     @Inject(SecretBox) private readonly secrets: SecretBox,
+    @Inject(TARGET_USAGE) private readonly usage: TargetUsage,
   ) {}
 
   async listTargets(page: PageQuery): Promise<TargetList> {
@@ -82,7 +84,7 @@ export class TargetsService {
   async deleteTarget(id: string): Promise<void> {
     await this.prisma.transaction(async (tx) => {
       if (!(await this.repo.find(id, tx))) throw AppError.notFound('target', id);
-      const users = await this.repo.countVariantsUsing(id, tx);
+      const users = await this.usage.countVariantsUsing(id, tx);
       if (users > 0) {
         throw AppError.conflict(
           `target '${id}' is used by ${users} experiment variant(s); change or delete them first`,

@@ -71,7 +71,7 @@ export class WebhooksService {
         run: {
           id: run.id,
           experimentId: run.experimentId,
-          experimentName: run.experiment.name,
+          experimentName: run.experimentName,
           status: run.status,
           error: run.error,
           trigger: run.trigger,

@@ -116,10 +116,11 @@ describe('runLoadPointParallel (worker threads)', () => {
     expect(byIdx(four).map((s) => [s.idx, s.warmup, s.inputTokens])).toEqual(
       byIdx(one).map((s) => [s.idx, s.warmup, s.inputTokens]),
     );
-    // one time origin: every worker's samples start near the common start
-    expect(Math.min(...four.samples.map((s) => s.sentUs))).toBeLessThan(20_000);
+    // one time origin: every worker's samples start near the common start (bounds allow for a loaded 2-core CI
+    // machine, where a worker's event loop can be late by tens of ms; a wrong origin would be off by seconds)
+    expect(Math.min(...four.samples.map((s) => s.sentUs))).toBeLessThan(250_000);
     expect(Math.min(...four.samples.map((s) => s.sentUs))).toBeGreaterThanOrEqual(0);
-    expect(four.result.workers!.startSkewUs).toBeLessThan(20_000);
+    expect(four.result.workers!.startSkewUs).toBeLessThan(250_000);
     const ratio = (a: number, b: number): number => Math.abs(a - b) / b;
     expect(ratio(p50(ttfts(four)), p50(ttfts(one)))).toBeLessThan(0.1);
     expect(ratio(p50(tpots(four)), p50(tpots(one)))).toBeLessThan(0.1);
@@ -214,13 +215,21 @@ describe('runLoadPointParallel (worker threads)', () => {
     const r = await run(2, spec);
     expect(r.result.status).toBe('completed');
     expect(r.result.workers?.count).toBe(2);
-    // constant 120/s over 2 s of schedule: the same ~240 arrivals, the same ones warm-up
-    expect(r.result.sent).toBe(one.result.sent);
+    // constant 120/s over 2 s of schedule: the same ~240 arrivals, the same ones warm-up. The arrival due exactly at
+    // the window's end may fall on either side of it in either run (timer granularity), so counts may differ by one
+    expect(Math.abs(r.result.sent - one.result.sent)).toBeLessThanOrEqual(1);
     expect(Math.abs(r.result.sent - 240)).toBeLessThanOrEqual(1);
-    expect(byIdx(r).map((s) => [s.idx, s.scheduledUs, s.warmup])).toEqual(
-      byIdx(one).map((s) => [s.idx, s.scheduledUs, s.warmup]),
+    const common = Math.min(r.result.sent, one.result.sent);
+    expect(
+      byIdx(r)
+        .filter((s) => s.idx < common)
+        .map((s) => [s.idx, s.scheduledUs, s.warmup]),
+    ).toEqual(
+      byIdx(one)
+        .filter((s) => s.idx < common)
+        .map((s) => [s.idx, s.scheduledUs, s.warmup]),
     );
-    expect(r.samples.every((s) => s.scheduledUs! < 2e6)).toBe(true);
+    expect(r.samples.every((s) => s.scheduledUs! <= 2e6)).toBe(true); // the arrival due exactly at the end may be sent
     expect(r.samples.filter((s) => s.warmup && s.scheduledUs! > 0.5e6)).toEqual([]);
     const fromSamples = new LoadPointAccumulator({ slo: { ttftMs: 30, percentile: 99 } }).addAll(r.samples);
     expect(
